@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * keel_eal_init() / keel_eal_cleanup().
+ *
+ * Init runs the steps of init_steps[] in order; if one fails, the steps
+ * already done are undone in reverse, so a failed init leaves nothing behind
+ * (no threads, fds, mappings or files) and init may be retried. Cleanup undoes
+ * all steps in reverse. `initialized` is the only state shared with other
+ * threads; init and cleanup themselves must not race (like DPDK, they are
+ * called from the main thread).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eal_internal.h"
+
+struct eal_config eal_cfg;
+
+static int initialized;
+static cpu_set_t saved_affinity;
+static void *driver_handles[16];
+static int n_driver_handles;
+
+const char *
+keel_version(void)
+{
+	return "Keel 0.1.0";
+}
+
+int
+keel_eal_is_initialized(void)
+{
+	return __atomic_load_n(&initialized, __ATOMIC_ACQUIRE);
+}
+
+const char *
+keel_iommu_kind_name(enum keel_iommu_kind kind)
+{
+	switch (kind) {
+	case KEEL_IOMMU_AUTO: return "auto";
+	case KEEL_IOMMU_VFIO: return "vfio";
+	case KEEL_IOMMU_EMULATED: return "emulated";
+	case KEEL_IOMMU_NONE: return "none";
+	}
+	return "?";
+}
+
+enum keel_iommu_kind
+keel_eal_iommu_kind(void)
+{
+	return eal_cfg.iommu;
+}
+
+int
+keel_eal_vdev_count(void)
+{
+	return eal_cfg.n_vdev;
+}
+
+const struct keel_devarg *
+keel_eal_vdev_get(int i)
+{
+	if (i < 0 || i >= eal_cfg.n_vdev)
+		return NULL;
+	return &eal_cfg.vdev[i];
+}
+
+/* canonical form DDDD:BB:DD.F of a PCI address, or "" */
+static void
+pci_canon(const char *in, char out[16])
+{
+	unsigned int d = 0, b, dev, f;
+
+	out[0] = '\0';
+	if (sscanf(in, "%x:%x:%x.%x", &d, &b, &dev, &f) == 4 ||
+	    (d = 0, sscanf(in, "%x:%x.%x", &b, &dev, &f) == 3))
+		snprintf(out, 16, "%04x:%02x:%02x.%x", d & 0xffff, b & 0xff,
+			 dev & 0x1f, f & 7);
+}
+
+int
+keel_eal_pci_allowed(const char *addr)
+{
+	char a[16], c[16];
+	int i;
+
+	if (eal_cfg.no_pci || addr == NULL)
+		return 0;
+	pci_canon(addr, a);
+	if (a[0] == '\0')
+		return 0;
+	for (i = 0; i < eal_cfg.n_block; i++) {
+		pci_canon(eal_cfg.block[i].name, c);
+		if (strcmp(a, c) == 0)
+			return 0;
+	}
+	if (eal_cfg.n_allow == 0)
+		return 1;
+	for (i = 0; i < eal_cfg.n_allow; i++) {
+		pci_canon(eal_cfg.allow[i].name, c);
+		if (strcmp(a, c) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+apply_log_args(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = NULL, *colon;
+		char comp[KEEL_LOG_NAME_MAX];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strncmp(a, "--log-level=", 12) == 0)
+			v = a + 12;
+		else if (strcmp(a, "--log-level") == 0 && i + 1 < argc)
+			v = argv[++i];
+		if (v == NULL)
+			continue;
+		colon = strrchr(v, ':');
+		if (colon == NULL) {
+			keel_log_set_level("*", (uint32_t)keel_log_level_parse(v));
+			continue;
+		}
+		memcpy(comp, v, (size_t)(colon - v));
+		comp[colon - v] = '\0';
+		keel_log_set_level(comp, (uint32_t)keel_log_level_parse(colon + 1));
+	}
+	return 0;
+}
+
+static int
+pin_main(void)
+{
+	int ret;
+
+	if (sched_getaffinity(0, sizeof(saved_affinity), &saved_affinity) != 0)
+		return -errno;
+	ret = pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
+				     &eal_cfg.lcore[eal_cfg.main_lcore].cpus);
+	if (ret != 0) {
+		KEEL_LOG(ERR, keel_logtype_eal, "cannot pin main lcore %u: %s",
+			 eal_cfg.main_lcore, strerror(ret));
+		return -ret;
+	}
+	return 0;
+}
+
+static void
+unpin_main(void)
+{
+	pthread_setaffinity_np(pthread_self(), sizeof(saved_affinity),
+			       &saved_affinity);
+}
+
+static int
+load_drivers(void)
+{
+	int i;
+
+	for (i = 0; i < eal_cfg.n_driver_paths; i++) {
+		void *h = dlopen(eal_cfg.driver_paths[i], RTLD_NOW | RTLD_GLOBAL);
+
+		if (h == NULL) {
+			KEEL_LOG(ERR, keel_logtype_eal, "-d '%s': %s",
+				 eal_cfg.driver_paths[i], dlerror());
+			while (n_driver_handles > 0)
+				dlclose(driver_handles[--n_driver_handles]);
+			return -ENOENT;
+		}
+		driver_handles[n_driver_handles++] = h;
+	}
+	return 0;
+}
+
+static void
+unload_drivers(void)
+{
+	while (n_driver_handles > 0)
+		dlclose(driver_handles[--n_driver_handles]);
+}
+
+static int
+tsc_init(void)
+{
+	keel_get_tsc_hz();
+	return 0;
+}
+
+static void
+nothing(void)
+{
+}
+
+struct init_step {
+	const char *name;
+	int (*init)(void);
+	void (*undo)(void);
+};
+
+static const struct init_step init_steps[] = {
+	{ "timer", tsc_init, nothing },
+	{ "main lcore", pin_main, unpin_main },
+	{ "lcores", eal_lcore_init, eal_lcore_cleanup },
+	{ "drivers", load_drivers, unload_drivers },
+	{ "memory", eal_memory_init, eal_memory_cleanup },
+	{ "malloc", eal_malloc_init, eal_malloc_cleanup },
+	{ "memzone", eal_memzone_init, eal_memzone_cleanup },
+	{ "iommu", eal_iommu_init, eal_iommu_cleanup },
+	{ "buses", eal_bus_probe, eal_bus_cleanup },
+};
+#define N_STEPS ((int)(sizeof(init_steps) / sizeof(init_steps[0])))
+
+static void
+undo_steps(int n)
+{
+	while (n-- > 0)
+		init_steps[n].undo();
+}
+
+int
+keel_eal_init(int argc, char **argv)
+{
+	struct eal_config *cfg;
+	int ret, i, consumed;
+
+	if (keel_eal_is_initialized()) {
+		KEEL_LOG(ERR, keel_logtype_eal, "EAL already initialised");
+		errno = EALREADY;
+		return -EALREADY;
+	}
+	if (argc < 1 || argv == NULL || argv[0] == NULL) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		errno = ENOMEM;
+		return -ENOMEM;
+	}
+	ret = eal_parse_args(argc, argv, cfg);
+	consumed = optind - 1;
+	if (ret != 0) {
+		free(cfg);
+		errno = -ret;
+		return ret;
+	}
+	eal_cfg = *cfg;
+	free(cfg);
+	apply_log_args(consumed + 1, argv);
+	if (eal_cfg.syslog)
+		keel_log_set_syslog(1, "keel");
+
+	for (i = 0; i < N_STEPS; i++) {
+		ret = init_steps[i].init();
+		if (ret < 0) {
+			KEEL_LOG(ERR, keel_logtype_eal, "init failed at %s: %s",
+				 init_steps[i].name, strerror(-ret));
+			undo_steps(i);
+			if (eal_cfg.syslog)
+				keel_log_set_syslog(0, NULL);
+			memset(&eal_cfg, 0, sizeof(eal_cfg));
+			errno = -ret;
+			return ret;
+		}
+	}
+	__atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+
+	/* as DPDK: the application continues at argv + consumed */
+	if (consumed > 0)
+		argv[consumed] = argv[0];
+	return consumed;
+}
+
+int
+keel_eal_cleanup(void)
+{
+	if (!keel_eal_is_initialized()) {
+		errno = EALREADY;
+		return -EALREADY;
+	}
+	if (eal_lcores_busy()) {
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "cleanup: a worker lcore is still running");
+		errno = EBUSY;
+		return -EBUSY;
+	}
+	__atomic_store_n(&initialized, 0, __ATOMIC_RELEASE);
+	undo_steps(N_STEPS);
+	if (eal_cfg.syslog)
+		keel_log_set_syslog(0, NULL);
+	memset(&eal_cfg, 0, sizeof(eal_cfg));
+	return 0;
+}
+
+/*
+ * Until the IOMMU container is linked in, the EAL runs without one.
+ * (Weak: lib/eal/iommu/iommu_eal.c provides the real ones.)
+ */
+__attribute__((weak)) int
+eal_iommu_init(void)
+{
+	return 0;
+}
+
+__attribute__((weak)) void
+eal_iommu_cleanup(void)
+{
+}

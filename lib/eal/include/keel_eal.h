@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef KEEL_EAL_H
+#define KEEL_EAL_H
+
+/**
+ * @file
+ * Environment abstraction layer: start-up and shut-down.
+ *
+ * keel_eal_init() parses DPDK-style arguments, sets up logging, lcores,
+ * memory, the IOMMU container and the devices, and returns how many
+ * arguments it consumed. Unlike DPDK, it may be called again after
+ * keel_eal_cleanup() in the same process. A failed init leaves nothing
+ * behind: no threads, fds, files or hugepages.
+ */
+
+#include <stdint.h>
+
+#include "keel_cycles.h"
+#include "keel_lcore.h"
+#include "keel_log.h"
+#include "keel_memory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Which IOMMU backend the default container uses. */
+enum keel_iommu_kind {
+	KEEL_IOMMU_AUTO = 0,  /**< VFIO when usable, else emulated */
+	KEEL_IOMMU_VFIO,      /**< VFIO type1 (kernel IOMMU) */
+	KEEL_IOMMU_EMULATED,  /**< in-process emulated IOMMU */
+	KEEL_IOMMU_NONE,      /**< no IOMMU: IOVA is used as is */
+};
+
+/**
+ * Initialise the EAL.
+ *
+ * @param argc, argv  program arguments; argv[0] is the program name.
+ *                    Parsing stops at "--" (consumed) or at the first
+ *                    non-option.
+ * @return as DPDK: the number n of EAL arguments consumed, argv[0] not
+ *         counted; argv[n] is overwritten with argv[0] so the application
+ *         continues with (argc - n, argv + n). Or a negative errno (errno
+ *         set too): -EINVAL for a bad argument (a log line names it),
+ *         -ECANCELED after -h/--help printed the usage, -EALREADY when
+ *         already initialised, -ENOMEM when memory cannot be had, -ENODEV
+ *         when a requested backend is missing. On failure nothing is left
+ *         allocated.
+ */
+int keel_eal_init(int argc, char **argv);
+
+/**
+ * Release everything keel_eal_init() set up: stops and joins worker lcores,
+ * frees memory, closes fds. keel_eal_init() may be called again afterwards.
+ * Worker lcores must be idle (keel_eal_mp_wait()).
+ *
+ * @return 0, or -EALREADY when not initialised, -EBUSY when a worker is busy.
+ */
+int keel_eal_cleanup(void);
+
+/** @return 1 between a successful keel_eal_init() and keel_eal_cleanup(). */
+int keel_eal_is_initialized(void);
+
+/** Print the usage text for EAL options to a stream. */
+void keel_eal_usage(FILE *f);
+
+/** The IOMMU backend kind chosen by --iommu (after auto resolution). */
+enum keel_iommu_kind keel_eal_iommu_kind(void);
+
+/** Name of an IOMMU kind ("auto", "vfio", "emulated", "none"). */
+const char *keel_iommu_kind_name(enum keel_iommu_kind kind);
+
+/** Keel's version string. */
+const char *keel_version(void);
+
+/** Maximum number of -a / -b / --vdev arguments kept. */
+#define KEEL_EAL_MAX_DEVARGS 64
+
+/** A device argument: from -a (allow), -b (block) or --vdev. */
+struct keel_devarg {
+	char name[64];     /**< "0000:00:04.0" or "dma_soft0" */
+	char args[256];    /**< the text after the first ',' ("" when none) */
+};
+
+/** @return the number of --vdev arguments and each through @p out. */
+int keel_eal_vdev_count(void);
+const struct keel_devarg *keel_eal_vdev_get(int i);
+/** @return 1 if a PCI address passes -a/-b filters and --no-pci. */
+int keel_eal_pci_allowed(const char *pci_addr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KEEL_EAL_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef KEEL_MEMORY_H
+#define KEEL_MEMORY_H
+
+/**
+ * @file
+ * EAL memory: pages (hugepages or 4 KiB anonymous pages) organised in
+ * segment lists, each page with a VA, an IOVA and a NUMA socket.
+ *
+ * Every segment list reserves a VA window up front; pages inside it are
+ * allocated and released at run time ("dynamic memory"). Each time pages
+ * appear or go, registered memory event callbacks hear about it, in
+ * IOVA-contiguous runs: ALLOC after the pages exist and before anyone can
+ * use them, FREE before they are released. An ALLOC callback may refuse
+ * (return < 0); the allocation is then undone, and callbacks that had
+ * accepted it get a FREE for the same run.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An IOVA that is not valid. */
+#define KEEL_BAD_IOVA UINT64_MAX
+
+/** How IOVAs are assigned to pages. */
+enum keel_iova_mode {
+	KEEL_IOVA_DC = 0,    /**< auto: decided by keel_eal_init() */
+	KEEL_IOVA_PA = 1,    /**< IOVA = physical address (/proc/self/pagemap) */
+	KEEL_IOVA_VA = 2,    /**< IOVA = virtual address */
+	KEEL_IOVA_ALLOC = 4, /**< IOVA allocated by the IOMMU container */
+};
+
+/** One page of EAL memory. */
+struct keel_memseg {
+	void *addr;            /**< virtual address */
+	uint64_t iova;         /**< IO virtual address, KEEL_BAD_IOVA if none */
+	uint64_t len;          /**< page length (== hugepage_sz) */
+	uint64_t hugepage_sz;  /**< page size: 4 KiB, 2 MiB or 1 GiB */
+	int socket_id;         /**< NUMA socket */
+};
+
+/** Memory events. */
+enum keel_mem_event {
+	KEEL_MEM_EVENT_ALLOC = 0, /**< pages appeared */
+	KEEL_MEM_EVENT_FREE,      /**< pages about to go */
+};
+
+/**
+ * Memory event callback. Called with the memory hotplug lock held (do not
+ * allocate EAL memory from it). For ALLOC, a negative return refuses the
+ * new memory; for FREE the return value is ignored.
+ */
+typedef int (*keel_mem_event_callback_t)(enum keel_mem_event event,
+					 void *va, uint64_t iova,
+					 uint64_t len, void *arg);
+
+/** @return the current IOVA mode. */
+enum keel_iova_mode keel_eal_iova_mode(void);
+
+/** Name of an IOVA mode ("pa", "va", "alloc", "auto"). */
+const char *keel_iova_mode_name(enum keel_iova_mode mode);
+
+/**
+ * IOVA of an address inside EAL memory.
+ * @return the IOVA, or KEEL_BAD_IOVA (errno = EINVAL) if @p va is not in an
+ *         allocated EAL page.
+ */
+uint64_t keel_mem_virt2iova(const void *va);
+
+/**
+ * The page holding @p va, copied into @p ms.
+ * @return 0, or -EINVAL if @p va is not in an allocated EAL page.
+ */
+int keel_mem_virt2memseg(const void *va, struct keel_memseg *ms);
+
+/**
+ * Call fn for every allocated page, in VA order within each list; stop and
+ * return fn's value when it returns non-zero. Takes the hotplug read lock.
+ */
+int keel_memseg_walk(int (*fn)(const struct keel_memseg *ms, void *arg),
+		     void *arg);
+
+/**
+ * Call fn for every VA- and IOVA-contiguous run of allocated pages.
+ * Same locking and return value as keel_memseg_walk().
+ */
+int keel_memseg_contig_walk(int (*fn)(void *va, uint64_t iova, uint64_t len,
+				      int socket_id, void *arg),
+			    void *arg);
+
+/**
+ * Register a memory event callback. Nothing is replayed: walk the existing
+ * memory with keel_memseg_contig_walk() first (under the same lock with
+ * keel_mem_event_callback_register_walk()).
+ *
+ * @return 0, -EINVAL (NULL or name too long), -EEXIST (same name and arg),
+ *         -ENOSPC (too many callbacks)
+ */
+int keel_mem_event_callback_register(const char *name,
+				     keel_mem_event_callback_t cb, void *arg);
+
+/**
+ * Register a callback and, atomically with respect to memory events, call
+ * it with ALLOC for every run that already exists. If a replayed ALLOC is
+ * refused, the runs already accepted get FREE, the callback is not
+ * registered, and the error is returned.
+ */
+int keel_mem_event_callback_register_walk(const char *name,
+					  keel_mem_event_callback_t cb,
+					  void *arg);
+
+/**
+ * Unregister a callback. With @p replay_free, the callback first gets a
+ * FREE for every existing run (so an IOMMU can unmap everything).
+ * @return 0, or -ENOENT.
+ */
+int keel_mem_event_callback_unregister(const char *name, void *arg,
+				       int replay_free);
+
+/** Memory statistics, per process. */
+struct keel_mem_stats {
+	uint64_t page_sz;        /**< page size in use */
+	uint64_t reserved_va;    /**< bytes of VA reserved by all lists */
+	uint64_t allocated;      /**< bytes of pages allocated now */
+	uint64_t preallocated;   /**< of which pinned at init (-m/--socket-mem) */
+	uint64_t limit;          /**< most that may be allocated */
+	uint64_t n_alloc_events; /**< ALLOC events fired */
+	uint64_t n_free_events;  /**< FREE events fired */
+};
+
+/** Fill @p st. @return 0, or -EINVAL. */
+int keel_mem_stats_get(struct keel_mem_stats *st);
+
+/** Print the segment lists and their pages to @p f. */
+void keel_mem_dump(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KEEL_MEMORY_H */
