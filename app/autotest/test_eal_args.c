@@ -1,1 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * keel_eal_init() argument parsing: every option's effect, every bad value's
+ * errno and log line, and that a refused init leaves nothing behind.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keel_eal.h"
+#include "keel_malloc.h"
+#include "keel_memory.h"
 #include "test.h"
+#include "test_util.h"
+
+struct bad_case {
+	const char *args;
+	int err;            /* expected -errno */
+	const char *needle; /* must appear in the log */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "--no-huge -l abc", EINVAL, "'abc'" },
+	{ "--no-huge -l 0-", EINVAL, "'0-'" },
+	{ "--no-huge -l 1-0", EINVAL, "'1-0'" },
+	{ "--no-huge -l 0,,1", EINVAL, "'0,,1'" },
+	{ "--no-huge -l 0,", EINVAL, "'0,'" },
+	{ "--no-huge -l 100", ENODEV, "'100'" },
+	{ "--no-huge -l 1023", ERANGE, "'1023'" },
+	{ "--no-huge -l 0,0", EEXIST, "'0,0'" },
+	{ "--no-huge -l 200@0", EINVAL, "'200@0'" },
+	{ "--no-huge -l 0@(0", EINVAL, "'0@(0'" },
+	{ "--no-huge -l 0 --main-lcore 5", EINVAL, "'5'" },
+	{ "--no-huge --main-lcore x1", EINVAL, "'x1'" },
+	{ "--no-huge -m 0", EINVAL, "'0'" },
+	{ "--no-huge -m 12Q", EINVAL, "'12Q'" },
+	{ "--no-huge -m -5", EINVAL, "'-5'" },
+	{ "--no-huge -m 99999999999999999999", EINVAL, "99999999999999999999" },
+	{ "--socket-mem 64,", EINVAL, "'64,'" },
+	{ "--socket-mem 0,0,0,0,0,0,0,0,0", E2BIG, "'0,0,0,0,0,0,0,0,0'" },
+	{ "--socket-mem 0,64", ENODEV, "'0,64'" },
+	{ "-m 64 --socket-mem 64", EINVAL, "--socket-mem" },
+	{ "--no-huge --socket-mem 64", EINVAL, "--socket-mem" },
+	{ "--huge-dir /nonexistent-keel", EINVAL, "'/nonexistent-keel'" },
+	{ "--no-huge --file-prefix a/b", EINVAL, "'a/b'" },
+	{ "--no-huge --iova-mode vaa", EINVAL, "'vaa'" },
+	{ "--no-huge --iommu foo", EINVAL, "'foo'" },
+	{ "--no-huge -a 00:1f.9", EINVAL, "'00:1f.9'" },
+	{ "--no-huge -a zz", EINVAL, "'zz'" },
+	{ "--no-huge -a 0000:00:01.0 -b 0000:00:02.0", EINVAL, "-b" },
+	{ "--no-huge --vdev a.b", EINVAL, "'a.b'" },
+	{ "--no-huge --vdev ,x=1", EINVAL, "',x=1'" },
+	{ "--no-huge --log-level eal:loud", EINVAL, "'eal:loud'" },
+	{ "--no-huge --log-level 99", EINVAL, "'99'" },
+	{ "--no-huge -d /nonexistent-keel.so", ENOENT, "'/nonexistent-keel.so'" },
+	{ "--no-huge --bogus", EINVAL, "'--bogus'" },
+	{ "--no-huge -m", EINVAL, "'-m'" },
+};
+
+static int
+test_eal_args_bad(void)
+{
+	int fds = test_count_fds(), threads = test_count_threads();
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		char *log;
+		int ret;
+
+		test_log_capture_start();
+		ret = test_eal_init_str(c->args);
+		log = test_log_capture_stop();
+		if (ret == 0)
+			keel_eal_cleanup();
+		TEST_ASSERT_EQUAL(ret, -c->err, "args '%s' (log: %s)", c->args,
+				  log);
+		TEST_ASSERT(strstr(log, c->needle) != NULL,
+			    "args '%s': log does not name '%s': %s", c->args,
+			    c->needle, log);
+		free(log);
+		TEST_ASSERT(!keel_eal_is_initialized(), "init after '%s'",
+			    c->args);
+		TEST_ASSERT_EQUAL(test_count_fds(), fds, "fd leak after '%s'",
+				  c->args);
+		TEST_ASSERT_EQUAL(test_count_threads(), threads,
+				  "thread leak after '%s'", c->args);
+	}
+	/* and a good init still works afterwards */
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 8") >= 0, "good init");
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(eal_args_bad, "fast", TEST_NO_EAL, test_eal_args_bad)
+
+static int
+test_eal_args_good(void)
+{
+	struct keel_mem_stats st;
+	char *argv[] = { (char *)"prg", (char *)"--no-huge", (char *)"-m",
+			 (char *)"8", (char *)"--", (char *)"app1", NULL };
+	int ret, n_cpu = 0;
+	cpu_set_t set;
+
+	sched_getaffinity(0, sizeof(set), &set);
+	n_cpu = CPU_COUNT(&set);
+
+	/* consumed count and argv rewrite, as in DPDK */
+	ret = keel_eal_init(5 + 1, argv);
+	TEST_ASSERT_EQUAL(ret, 4, "consumed");
+	TEST_ASSERT(strcmp(argv[ret], "prg") == 0, "argv[ret] = prg");
+	TEST_ASSERT(strcmp(argv[ret + 1], "app1") == 0, "app args follow");
+	TEST_ASSERT_EQUAL(keel_lcore_count(), n_cpu, "default: every CPU");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st), "stats");
+	TEST_ASSERT_EQUAL(st.preallocated, 8 << 20, "-m 8 preallocates 8 MiB");
+	TEST_ASSERT_EQUAL(st.page_sz, 4096, "--no-huge uses 4 KiB pages");
+	TEST_ASSERT_EQUAL(keel_eal_iova_mode(), KEEL_IOVA_VA, "auto -> va");
+	TEST_ASSERT_EQUAL(keel_eal_init(5, argv), -EALREADY, "double init");
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	TEST_ASSERT_EQUAL(keel_eal_cleanup(), -EALREADY, "double cleanup");
+
+	/* lcores, main lcore */
+	TEST_ASSERT(test_eal_init_str("--no-huge -l 0") >= 0, "-l 0");
+	TEST_ASSERT_EQUAL(keel_lcore_count(), 1, "one lcore");
+	TEST_ASSERT_EQUAL(keel_get_main_lcore(), 0, "main 0");
+	keel_eal_cleanup();
+	if (n_cpu >= 2 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
+		TEST_ASSERT(test_eal_init_str("--no-huge -l 0-1 --main-lcore 1")
+			    >= 0, "--main-lcore 1");
+		TEST_ASSERT_EQUAL(keel_get_main_lcore(), 1, "main 1");
+		TEST_ASSERT_EQUAL(keel_lcore_id(), 1, "main thread is lcore 1");
+		keel_eal_cleanup();
+		TEST_ASSERT(test_eal_init_str("--no-huge --lcores 5@0,7@(1)")
+			    >= 0, "lcore@cpu");
+		TEST_ASSERT_EQUAL(keel_lcore_count(), 2, "two lcores");
+		TEST_ASSERT_EQUAL(keel_lcore_to_cpu_id(7), 1, "7 on cpu 1");
+		TEST_ASSERT_EQUAL(keel_lcore_to_cpu_id(5), 0, "5 on cpu 0");
+		keel_eal_cleanup();
+	}
+
+	/* iommu kind, vdev, allow/block, no-pci */
+	TEST_ASSERT(test_eal_init_str("--no-huge --iommu none --vdev dma_soft0,vchans=2 "
+				      "--vdev dma_soft1 -a 0000:00:04.0 -a 00:05.0") >= 0,
+		    "devargs");
+	TEST_ASSERT_EQUAL(keel_eal_iommu_kind(), KEEL_IOMMU_NONE, "--iommu none");
+	TEST_ASSERT_EQUAL(keel_eal_vdev_count(), 2, "two vdevs");
+	TEST_ASSERT(strcmp(keel_eal_vdev_get(0)->name, "dma_soft0") == 0, "name");
+	TEST_ASSERT(strcmp(keel_eal_vdev_get(0)->args, "vchans=2") == 0, "args");
+	TEST_ASSERT(strcmp(keel_eal_vdev_get(1)->args, "") == 0, "no args");
+	TEST_ASSERT(keel_eal_vdev_get(2) == NULL, "out of range");
+	TEST_ASSERT(keel_eal_pci_allowed("0000:00:04.0"), "allowed");
+	TEST_ASSERT(keel_eal_pci_allowed("0000:00:05.0"), "short form allowed");
+	TEST_ASSERT(!keel_eal_pci_allowed("0000:00:06.0"), "not in allow list");
+	keel_eal_cleanup();
+	TEST_ASSERT(test_eal_init_str("--no-huge -b 0000:00:04.0") >= 0, "-b");
+	TEST_ASSERT(!keel_eal_pci_allowed("0000:00:04.0"), "blocked");
+	TEST_ASSERT(keel_eal_pci_allowed("0000:00:06.0"), "others allowed");
+	keel_eal_cleanup();
+	TEST_ASSERT(test_eal_init_str("--no-huge --no-pci") >= 0, "--no-pci");
+	TEST_ASSERT(!keel_eal_pci_allowed("0000:00:06.0"), "no pci at all");
+	keel_eal_cleanup();
+
+	/* log level, file prefix, in-memory, version */
+	TEST_ASSERT(test_eal_init_str("--no-huge --log-level eal:debug "
+				      "--file-prefix t1 --in-memory -v") >= 0, "misc");
+	TEST_ASSERT_EQUAL(keel_log_get_level(keel_logtype_eal), KEEL_LOG_DEBUG,
+			  "--log-level eal:debug");
+	keel_eal_cleanup();
+	TEST_ASSERT(test_eal_init_str("--no-huge --log-level=eal:info") >= 0,
+		    "--log-level=");
+	TEST_ASSERT_EQUAL(keel_log_get_level(keel_logtype_eal), KEEL_LOG_INFO,
+			  "--log-level=eal:info");
+	keel_eal_cleanup();
+
+	/* -h prints the usage and cancels */
+	TEST_ASSERT_EQUAL(test_eal_init_str("--no-huge -h"), -ECANCELED, "-h");
+	TEST_ASSERT(!keel_eal_is_initialized(), "-h does not init");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(eal_args_good, "fast", TEST_NO_EAL, test_eal_args_good)
+
+/* init and cleanup again and again in one process, nothing leaks */
+static int
+test_eal_reinit(void)
+{
+	int fds, threads, maps, i;
+	long rss;
+
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 16") >= 0, "warm-up");
+	keel_eal_cleanup();
+	fds = test_count_fds();
+	threads = test_count_threads();
+	maps = test_count_maps();
+	rss = test_rss_kb();
+	for (i = 0; i < 50; i++) {
+		void *p;
+
+		TEST_ASSERT(test_eal_init_str("--no-huge -m 16") >= 0,
+			    "init %d", i);
+		p = keel_malloc("reinit", 1 << 20, 0);
+		TEST_ASSERT(p != NULL, "malloc after init %d", i);
+		memset(p, i, 1 << 20);
+		TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup %d", i);
+	}
+	TEST_ASSERT_EQUAL(test_count_fds(), fds, "fds");
+	TEST_ASSERT_EQUAL(test_count_threads(), threads, "threads");
+	TEST_ASSERT_EQUAL(test_count_maps(), maps, "mappings");
+	TEST_ASSERT(test_rss_kb() < rss + 4096, "RSS grew from %ld to %ld kB",
+		    rss, test_rss_kb());
+	return TEST_SUCCESS;
+}
+KEEL_TEST(eal_reinit, "fast", TEST_NO_EAL, test_eal_reinit)

@@ -1,1 +1,307 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EAL memory: IOVA per page in VA and PA mode, memory events on grow and
+ * shrink with the right ranges, refusal by a callback, replay on
+ * registration, and real hugepages (reserved by the test when root).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "keel_eal.h"
+#include "keel_malloc.h"
+#include "keel_memory.h"
 #include "test.h"
+#include "test_util.h"
+
+#define MAX_EV 64
+
+struct ev_log {
+	int n;
+	struct {
+		enum keel_mem_event ev;
+		void *va;
+		uint64_t iova;
+		uint64_t len;
+	} e[MAX_EV];
+	int refuse_alloc;
+	uint64_t live; /* bytes announced and not yet freed */
+};
+
+static int
+record(enum keel_mem_event ev, void *va, uint64_t iova, uint64_t len, void *arg)
+{
+	struct ev_log *l = arg;
+
+	if (ev == KEEL_MEM_EVENT_ALLOC && l->refuse_alloc)
+		return -ENOSPC;
+	if (l->n < MAX_EV) {
+		l->e[l->n].ev = ev;
+		l->e[l->n].va = va;
+		l->e[l->n].iova = iova;
+		l->e[l->n].len = len;
+		l->n++;
+	}
+	if (ev == KEEL_MEM_EVENT_ALLOC)
+		l->live += len;
+	else
+		l->live -= len;
+	return 0;
+}
+
+static int
+count_seg(const struct keel_memseg *ms, void *arg)
+{
+	*(uint64_t *)arg += ms->len;
+	return 0;
+}
+
+static int
+test_memory_events(void)
+{
+	struct ev_log a = { 0 }, b = { 0 };
+	struct keel_mem_stats st0, st1;
+	uint64_t walked = 0;
+	uint8_t *p;
+	int i;
+
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st0), "stats");
+	/* replay of what exists (-m) on registration */
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_register_walk("a", record, &a),
+			    "register a");
+	TEST_ASSERT_EQUAL(a.live, st0.allocated, "replay covers all memory");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_register_walk("a", record, &a),
+			  -EEXIST, "same name and arg twice");
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_register("b", record, &b),
+			    "register b");
+	a.n = 0;
+
+	/* grow: 16 MiB cannot come from the 8 MiB preallocated */
+	p = keel_malloc("big", 16 << 20, 0);
+	TEST_ASSERT(p != NULL, "malloc 16 MiB");
+	TEST_ASSERT(a.n >= 1 && b.n == a.n, "ALLOC events: a %d b %d", a.n, b.n);
+	for (i = 0; i < a.n; i++) {
+		TEST_ASSERT_EQUAL(a.e[i].ev, KEEL_MEM_EVENT_ALLOC, "alloc");
+		TEST_ASSERT_EQUAL(a.e[i].iova, keel_mem_virt2iova(a.e[i].va),
+				  "event iova == page iova");
+	}
+	TEST_ASSERT((uint8_t *)a.e[0].va <= p &&
+		    p + (16 << 20) <= (uint8_t *)a.e[0].va + a.e[0].len,
+		    "the event covers the allocation");
+	TEST_ASSERT_EQUAL(keel_mem_virt2iova(p + 12345),
+			  (uint64_t)(uintptr_t)(p + 12345), "VA mode: iova == va");
+	memset(p, 0xa5, 16 << 20);
+	keel_memseg_walk(count_seg, &walked);
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st1), "stats");
+	TEST_ASSERT_EQUAL(walked, st1.allocated, "walk sees every page");
+	TEST_ASSERT_EQUAL(st1.allocated, st0.allocated + a.e[0].len, "grew");
+
+	/* shrink: the FREE event names the same range */
+	keel_free(p);
+	TEST_ASSERT_EQUAL(a.e[a.n - 1].ev, KEEL_MEM_EVENT_FREE, "free event");
+	TEST_ASSERT(a.e[a.n - 1].va == a.e[0].va &&
+		    a.e[a.n - 1].len == a.e[0].len, "same range freed");
+	TEST_ASSERT_EQUAL(keel_mem_virt2iova(p), KEEL_BAD_IOVA, "gone");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st1), "stats");
+	TEST_ASSERT_EQUAL(st1.allocated, st0.allocated, "shrank back");
+
+	/* a refusing callback: allocation fails, a gets ALLOC then FREE */
+	b.refuse_alloc = 1;
+	a.n = 0;
+	p = keel_malloc("refused", 16 << 20, 0);
+	TEST_ASSERT(p == NULL, "refused allocation");
+	TEST_ASSERT(a.n == 2 && a.e[0].ev == KEEL_MEM_EVENT_ALLOC &&
+		    a.e[1].ev == KEEL_MEM_EVENT_FREE && a.e[1].va == a.e[0].va,
+		    "first callback rolled back (%d events)", a.n);
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st1), "stats");
+	TEST_ASSERT_EQUAL(st1.allocated, st0.allocated, "nothing kept");
+	b.refuse_alloc = 0;
+
+	/* unregister with replay of FREE: everything announced goes */
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_unregister("a", &a, 1), "unreg");
+	TEST_ASSERT_EQUAL(a.live, 0, "a saw FREE for all it was told of");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_unregister("a", &a, 0), -ENOENT,
+			  "twice");
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_unregister("b", &b, 0), "b");
+
+	/* refusal on registration replay: not registered */
+	a.refuse_alloc = 1;
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_register_walk("a", record, &a),
+			  -ENOSPC, "replay refused");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_unregister("a", &a, 0), -ENOENT,
+			  "not registered");
+	TEST_ASSERT_EQUAL(keel_mem_virt2iova((void *)&a), KEEL_BAD_IOVA,
+			  "a stack address is not EAL memory");
+	return TEST_SUCCESS;
+}
+
+static int
+test_memory_events_run(void)
+{
+	int ret;
+
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 8") >= 0, "init");
+	ret = test_memory_events();
+	keel_eal_cleanup();
+	return ret;
+}
+KEEL_TEST(memory_events, "fast", TEST_NO_EAL, test_memory_events_run)
+
+static uint64_t
+pagemap_pa(const void *va)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, (off_t)((uintptr_t)va / 4096 * 8)) != 8)
+		e = 0;
+	close(fd);
+	return (e & ((1ULL << 55) - 1)) * 4096 + ((uintptr_t)va & 4095);
+}
+
+static int
+test_memory_iova_pa(void)
+{
+	uint8_t *p;
+	int ret, i;
+
+	ret = test_eal_init_str("--no-huge -m 4 --iova-mode pa");
+	TEST_ASSERT(ret >= 0, "init pa: %d", ret);
+	TEST_ASSERT_EQUAL(keel_eal_iova_mode(), KEEL_IOVA_PA, "pa mode");
+	p = keel_malloc("pa", 64 << 10, 4096);
+	TEST_ASSERT(p != NULL, "malloc");
+	for (i = 0; i < 16; i++) {
+		uint64_t iova = keel_mem_virt2iova(p + i * 4096 + 7);
+
+		TEST_ASSERT(iova != KEEL_BAD_IOVA && iova != (uintptr_t)(p + i * 4096 + 7),
+			    "page %d has a physical iova", i);
+		TEST_ASSERT_EQUAL(iova, pagemap_pa(p + i * 4096 + 7),
+				  "iova of page %d is its PA", i);
+	}
+	keel_free(p);
+	keel_eal_cleanup();
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_iova_pa, "fast", TEST_NO_EAL | TEST_NEED_ROOT, test_memory_iova_pa)
+
+static int
+test_memory_iova_pa_unprivileged(void)
+{
+	char *log;
+	int ret;
+
+	if (geteuid() == 0)
+		return keel_test_skip("checks the non-root refusal");
+	test_log_capture_start();
+	ret = test_eal_init_str("--no-huge --iova-mode pa");
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -EPERM, "pa needs root");
+	TEST_ASSERT(strstr(log, "pagemap") != NULL, "clear message: %s", log);
+	free(log);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_iova_pa_nonroot, "fast", TEST_NO_EAL, test_memory_iova_pa_unprivileged)
+
+static long
+read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int
+write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+#define NR_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+#define FREE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static int
+hugepage_body(void)
+{
+	struct keel_mem_stats st;
+	struct keel_memseg ms;
+	uint8_t *p;
+
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st), "stats");
+	TEST_ASSERT_EQUAL(st.page_sz, 2 << 20, "2 MiB pages");
+	TEST_ASSERT_EQUAL(st.preallocated, 4 << 20, "-m 4");
+	p = keel_malloc("huge", 3 << 20, 0);
+	TEST_ASSERT(p != NULL, "grow by hugepages");
+	memset(p, 1, 3 << 20);
+	TEST_ASSERT_SUCCESS(keel_mem_virt2memseg(p, &ms), "memseg");
+	TEST_ASSERT_EQUAL(ms.hugepage_sz, 2 << 20, "page size");
+	TEST_ASSERT_EQUAL(((uintptr_t)ms.addr) & ((2 << 20) - 1), 0, "aligned");
+	keel_free(p);
+	return TEST_SUCCESS;
+}
+
+static int
+test_memory_hugepages(void)
+{
+	long nr = read_long(NR_2M), free_before;
+	int ret;
+
+	if (nr < 0)
+		return keel_test_skip("no 2 MiB hugepage support");
+	free_before = read_long(FREE_2M);
+	if (write_long(NR_2M, nr + 8) != 0 || read_long(FREE_2M) < 8) {
+		write_long(NR_2M, nr);
+		return keel_test_skip("cannot reserve 8 hugepages");
+	}
+	ret = test_eal_init_str("-m 4 --in-memory");
+	if (ret >= 0) {
+		ret = hugepage_body();
+		keel_eal_cleanup();
+	} else {
+		printf("  init with hugepages failed: %d\n", ret);
+		ret = TEST_FAILED;
+	}
+	TEST_ASSERT_EQUAL(read_long(FREE_2M), free_before + 8,
+			  "every hugepage given back");
+	write_long(NR_2M, nr);
+	return ret;
+}
+KEEL_TEST(memory_hugepages, "fast", TEST_NO_EAL | TEST_NEED_ROOT, test_memory_hugepages)
+
+static int
+test_memory_no_hugepages(void)
+{
+	long nr = read_long(NR_2M), fr = read_long(FREE_2M);
+	char *log;
+	int ret;
+
+	if (fr != 0 || nr < 0)
+		return keel_test_skip("free hugepages exist; cannot test their absence");
+	test_log_capture_start();
+	ret = test_eal_init_str("-m 4");
+	log = test_log_capture_stop();
+	if (ret >= 0) {
+		keel_eal_cleanup();
+		free(log);
+		return keel_test_skip("hugepages appeared meanwhile");
+	}
+	TEST_ASSERT_EQUAL(ret, -ENOMEM, "no hugepages -> ENOMEM");
+	TEST_ASSERT(strstr(log, "--no-huge") != NULL, "says what to do: %s", log);
+	free(log);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_no_hugepages, "fast", TEST_NO_EAL, test_memory_no_hugepages)
