@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IOVA map table: every rule and every refusal (errno + a log line naming
+ * the value + table and backend unchanged), the seed's case on both kinds,
+ * merges and splits, lookups, fail-the-Nth, threads, 2^20 entries.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "iommu_test_util.h"
+
+#define MB(x) ((uint64_t)(x) << 20)
+
+static int
+check_try(struct tb *tb, const char *what, int r, int e, char *log, int want,
+	  uint64_t calls0, uint64_t dcalls, struct snap *before,
+	  const char *n1, const char *n2)
+{
+	struct snap after;
+	int ret = TEST_FAILED;
+
+	snap_take(tb->t, &after);
+	if (r != want) {
+		printf("  %s returned %d (%s), expected %d (%s)\n  log: %s", what,
+		       r, strerror(-r), want, strerror(-want), log ? log : "");
+		goto out;
+	}
+	if (want < 0 && e != -want) {
+		printf("  %s: errno %d, expected %d\n", what, e, -want);
+		goto out;
+	}
+	if (keel_memback_calls(tb->mb) - calls0 != dcalls) {
+		printf("  %s: %" PRIu64 " backend calls, expected %" PRIu64 "\n",
+		       what, keel_memback_calls(tb->mb) - calls0, dcalls);
+		goto out;
+	}
+	if (want < 0 && !snap_equal(before, &after)) {
+		printf("  %s: failed but the table changed\n", what);
+		goto out;
+	}
+	if ((n1 && !log_has(log, n1)) || (n2 && !log_has(log, n2))) {
+		printf("  %s: log '%s' does not name '%s' / '%s'\n", what,
+		       log ? log : "", n1 ? n1 : "", n2 ? n2 : "");
+		goto out;
+	}
+	if (tb_agree(tb) != 0) {
+		printf("  %s: table and backend disagree\n", what);
+		goto out;
+	}
+	ret = TEST_SUCCESS;
+out:
+	snap_free(&after);
+	snap_free(before);
+	free(log);
+	return ret;
+}
+
+#define TRY(tbp, call, want, dcalls, n1, n2) do { \
+	struct snap b_; \
+	uint64_t c_ = keel_memback_calls((tbp)->mb); \
+	int r_, e_; \
+	char *l_; \
+	snap_take((tbp)->t, &b_); \
+	test_log_capture_start(); \
+	errno = 0; \
+	r_ = (call); \
+	e_ = errno; \
+	l_ = test_log_capture_stop(); \
+	if (check_try(tbp, #call, r_, e_, l_, want, c_, dcalls, &b_, \
+		      n1, n2) != 0) \
+		return TEST_FAILED; \
+} while (0)
+
+static const struct keel_memback_cfg strict39 = {
+	.can_split = false, .pgsize_bitmap = 0x40201000, .addr_width = 39,
+	.max_mappings = 4, .n_resv = 1,
+	.resv = { { 0xfee00000, 0xfeefffff } },
+};
+
+static int
+test_iova_table_errors(void)
+{
+	static const int distinct[] = { EINVAL, EDOM, EOVERFLOW, ERANGE,
+		EADDRNOTAVAIL, EEXIST, ENOENT, EFAULT, ENOTSUP, ENOSPC };
+	struct tb tb;
+	unsigned int i, j;
+	struct iova_table *t;
+
+	for (i = 0; i < sizeof(distinct) / sizeof(distinct[0]); i++)
+		for (j = i + 1; j < sizeof(distinct) / sizeof(distinct[0]); j++)
+			TEST_ASSERT(distinct[i] != distinct[j], "errnos %u %u", i, j);
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &strict39), "open");
+	t = tb.t;
+
+	/* map: parameters */
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0), -EINVAL, 0,
+	    "length is 0", "0x100000");
+	TRY(&tb, iova_table_map(t, 0x10001, 0x100000, PG), -EDOM, 0,
+	    "0x10001", "minimum page 0x1000");
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100800, PG), -EDOM, 0,
+	    "0x100800", "iova not aligned");
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0x1800), -EDOM, 0,
+	    "len 0x1800", "len not aligned");
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfffffffffffff000ULL, 0x2000),
+	    -EOVERFLOW, 0, "0xfffffffffffff000", "iova + len overflows");
+	TRY(&tb, iova_table_map(t, 0xfffffffffffff000ULL, 0x100000, 0x2000),
+	    -EOVERFLOW, 0, "va 0xfffffffffffff000", "va + len overflows");
+	TRY(&tb, iova_table_map(t, 0x10000, 0x8000000000ULL, PG), -ERANGE, 0,
+	    "0x8000000000", "39-bit");
+	TRY(&tb, iova_table_map(t, 0x10000, 0x7ffffff000ULL, 2 * PG), -ERANGE,
+	    0, "0x7ffffff000-0x8000000fff", "39-bit");
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfee00000, PG), -EADDRNOTAVAIL,
+	    0, "0xfee00000", "reserved 0xfee00000-0xfeefffff");
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfedff000, 2 * PG),
+	    -EADDRNOTAVAIL, 0, "0xfedff000", "reserved 0xfee00000-0xfeefffff");
+	/* just outside the reserved region is fine */
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfef00000, PG), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_unmap(t, 0x10000, 0xfef00000, PG), 0, 1, NULL, NULL);
+
+	/* A = 4 pages at 0x100000 */
+	TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 4 * PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_map(t, 0x50000000, 0x103000, 2 * PG), -EEXIST, 0,
+	    "0x103000", "overlaps entry iova 0x100000 len 0x4000");
+	TRY(&tb, iova_table_map(t, 0x50000000, 0xff000, 2 * PG), -EEXIST, 0,
+	    "0xff000", "overlaps entry iova 0x100000");
+
+	/* unmap: parameters, unmapped, disagreement, bisection */
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 0), -EINVAL, 0,
+	    "length is 0", "0x100000");
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100010, PG), -EDOM, 0,
+	    "0x100010", NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0xfffffffffffff000ULL,
+				  0x2000), -EOVERFLOW, 0, "0xfffffffffffff000",
+	    NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x200000, PG), -ENOENT, 0,
+	    "IOVA 0x200000 is not mapped", NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0xff000, 2 * PG), -ENOENT,
+	    0, "IOVA 0xff000 is not mapped", NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40001000, 0x100000, 4 * PG), -EFAULT,
+	    0, "mapped to va 0x40000000, not 0x40001000", NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 2 * PG), -ENOTSUP,
+	    0, "end 0x102000", "0x4000-byte chunk");
+	TRY(&tb, iova_table_unmap(t, 0x40001000, 0x101000, 3 * PG), -ENOTSUP,
+	    0, "start 0x101000", "cannot split");
+
+	/* a hole between A and B: nothing is removed */
+	TRY(&tb, iova_table_map(t, 0x40006000, 0x106000, 2 * PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 8 * PG), -ENOENT,
+	    0, "IOVA 0x104000 is not mapped (hole", NULL);
+	/* B mapped to another VA: disagreement in the middle of the range */
+	TRY(&tb, iova_table_map(t, 0x70000000, 0x104000, 2 * PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 8 * PG), -EFAULT,
+	    0, "IOVA 0x104000 is mapped to va 0x70000000, not 0x40004000",
+	    NULL);
+
+	/* the limit: 3 mappings + 1 = 4; the 5th is refused with counts */
+	TRY(&tb, iova_table_map(t, 0x80000000, 0x200000, PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG), -ENOSPC, 0,
+	    "4 mappings exist, limit 4", "0x300000");
+	/* a backend error propagates and changes nothing */
+	TRY(&tb, iova_table_unmap(t, 0x80000000, 0x200000, PG), 0, 1,
+	    NULL, NULL);
+	keel_memback_fail_nth(tb.mb, 1, ENOMEM);
+	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG), -ENOMEM, 1,
+	    "backend memback failed", "0x300000");
+	keel_memback_fail_nth(tb.mb, 1, EBUSY);
+	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 4 * PG), -EBUSY,
+	    1, "backend memback failed", NULL);
+	/* a short unmap from the backend: EIO, range gone on both sides */
+	keel_memback_short_unmap_nth(tb.mb, 1);
+	test_log_capture_start();
+	TEST_ASSERT_EQUAL(iova_table_unmap(t, 0x40000000, 0x100000, 4 * PG),
+			  -EIO, "short unmap");
+	{
+		char *l = test_log_capture_stop();
+
+		TEST_ASSERT(log_has(l, "unmapped 0x3000 bytes, not 0x4000"),
+			    "log: %s", l);
+		free(l);
+	}
+	TEST_ASSERT_SUCCESS(tb_agree(&tb), "after short unmap");
+	TEST_ASSERT(iova_table_lookup_iova(t, 0x100000, &(struct keel_iommu_mapping){0}) == -ENOENT,
+		    "range still in the table");
+	tb_close(&tb);
+
+	/* a splitting backend at its limit refuses the split (ENOSPC) */
+	{
+		struct keel_memback_cfg c = { .can_split = true,
+			.pgsize_bitmap = PG, .addr_width = 48,
+			.max_mappings = 1 };
+
+		TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+		TRY(&tb, iova_table_map(tb.t, 0x40000000, 0x100000, 4 * PG), 0,
+		    1, NULL, NULL);
+		TRY(&tb, iova_table_unmap(tb.t, 0x40001000, 0x101000, PG),
+		    -ENOSPC, 1, "1 mappings exist, limit 1", "0x101000");
+		TRY(&tb, iova_table_unmap(tb.t, 0x40000000, 0x100000, PG), 0,
+		    1, NULL, NULL);
+		tb_close(&tb);
+	}
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_errors, "fast", TEST_NO_EAL, test_iova_table_errors)
+
+/* map A, map B adjacent, unmap A: on a strict and a splitting backend */
+static int
+seed_case(bool can_split, uint64_t la, uint64_t lb)
+{
+	struct keel_memback_cfg c = { .can_split = can_split,
+		.pgsize_bitmap = 0x40201000, .addr_width = 48 };
+	uint64_t va = 0x7f0000000000ULL, iova = 0x10000000;
+	struct keel_iommu_mapping m;
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	TRY(&tb, iova_table_map(tb.t, va, iova, la), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, va + la, iova + la, lb), 0, 1, NULL,
+	    NULL);
+	/* half of A: refused on the strict kind, fine when it can split */
+	if (!can_split)
+		TRY(&tb, iova_table_unmap(tb.t, va, iova, la / 2), -ENOTSUP, 0,
+		    "cannot split", NULL);
+	TRY(&tb, iova_table_unmap(tb.t, va, iova, la), 0, 1, NULL, NULL);
+	TEST_ASSERT_EQUAL(iova_table_lookup_iova(tb.t, iova, &m), -ENOENT,
+			  "A still mapped");
+	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, iova + la, &m),
+			    "B gone");
+	TEST_ASSERT(m.iova == iova + la && m.len == lb && m.va == va + la,
+		    "B is iova 0x%" PRIx64 " len 0x%" PRIx64, m.iova, m.len);
+	TEST_ASSERT_EQUAL(m.chunk, can_split ? 0 : lb, "chunk of B");
+	TEST_ASSERT_EQUAL(keel_memback_count(tb.mb), 1, "backend holds B");
+	TRY(&tb, iova_table_unmap(tb.t, va + la, iova + la, lb), 0, 1, NULL,
+	    NULL);
+	TEST_ASSERT_EQUAL(keel_memback_count(tb.mb), 0, "backend empty");
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iova_table_seed_case(void)
+{
+	uint64_t sizes[][2] = { { MB(2), MB(2) }, { MB(2), MB(4) },
+				{ MB(4), MB(2) }, { 4 * PG, 4 * PG } };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		TEST_ASSERT_SUCCESS(seed_case(false, sizes[i][0], sizes[i][1]),
+				    "strict, case %u", i);
+		TEST_ASSERT_SUCCESS(seed_case(true, sizes[i][0], sizes[i][1]),
+				    "can split, case %u", i);
+	}
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_seed_case, "fast", TEST_NO_EAL, test_iova_table_seed_case)
+
+static int
+test_iova_table_merge_split(void)
+{
+	struct keel_memback_cfg c = { .pgsize_bitmap = PG, .addr_width = 48 };
+	struct keel_iommu_stats st;
+	struct keel_iommu_mapping m;
+	uint64_t va = 0x500000000ULL, io = 0x100000, k;
+	struct tb tb;
+
+	/* strict: four adjacent 2-page maps -> one entry, chunk 2 pages */
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	for (k = 0; k < 4; k++)
+		TRY(&tb, iova_table_map(tb.t, va + k * 2 * PG, io + k * 2 * PG,
+					2 * PG), 0, 1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 1, "merged");
+	TEST_ASSERT_EQUAL(st.merges, 3, "merges");
+	TEST_ASSERT_EQUAL(st.backend_mappings, 4, "backend mappings");
+	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, io + 5 * PG, &m), "x");
+	TEST_ASSERT(m.iova == io && m.len == 8 * PG && m.chunk == 2 * PG,
+		    "entry len 0x%" PRIx64 " chunk 0x%" PRIx64, m.len, m.chunk);
+	/* a different chunk size next to it does not merge */
+	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG), 0, 1,
+	    NULL, NULL);
+	/* VA not contiguous: no merge */
+	TRY(&tb, iova_table_map(tb.t, va + 100 * PG, io + 11 * PG, 3 * PG), 0,
+	    1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 3, "entries");
+	/* the middle chunks: one backend call, two remainders */
+	TRY(&tb, iova_table_unmap(tb.t, va + 2 * PG, io + 2 * PG, 4 * PG), 0,
+	    1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 4, "entries after split");
+	TEST_ASSERT_EQUAL(st.splits, 1, "splits");
+	TEST_ASSERT_EQUAL(st.backend_mappings, 4, "2 + 1 + 1");
+	/* spanning three entries of different chunks in one backend call,
+	 * from a chunk boundary to the end of the last entry */
+	TRY(&tb, iova_table_unmap(tb.t, va + 6 * PG, io + 6 * PG, 5 * PG), 0,
+	    1, NULL, NULL);
+	TRY(&tb, iova_table_unmap(tb.t, va + 100 * PG, io + 11 * PG, 3 * PG),
+	    0, 1, NULL, NULL);
+	TRY(&tb, iova_table_unmap(tb.t, va, io, 2 * PG), 0, 1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT(st.entries == 0 && st.bytes == 0 &&
+		    st.backend_mappings == 0, "empty: %" PRIu64, st.entries);
+	tb_close(&tb);
+
+	/* splitting backend: any page-aligned part */
+	c.can_split = true;
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	TRY(&tb, iova_table_map(tb.t, va, io, 8 * PG), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG), 0, 1,
+	    NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 1, "chunk 0 merges any size");
+	TRY(&tb, iova_table_unmap(tb.t, va + 3 * PG, io + 3 * PG, PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_unmap(tb.t, va + 7 * PG, io + 7 * PG, 2 * PG), 0,
+	    1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 3, "three pieces");
+	TEST_ASSERT_EQUAL(st.bytes, 8 * PG, "bytes");
+	/* re-mapping the hole merges back */
+	TRY(&tb, iova_table_map(tb.t, va + 3 * PG, io + 3 * PG, PG), 0, 1,
+	    NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 2, "merged back");
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_merge_split, "fast", TEST_NO_EAL,
+	  test_iova_table_merge_split)
+
+static int
+test_iova_table_lookup(void)
+{
+	struct keel_memback_cfg c = { .pgsize_bitmap = PG, .addr_width = 48 };
+	struct keel_iommu_mapping m;
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	/* one VA at two IOVAs; a big VA range that encloses a small one */
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x100000, 4 * PG),
+			    "a");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x900000, 4 * PG),
+			    "b");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x800000, 0x200000, 64 * PG),
+			    "big");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x810000, 0x300000, PG),
+			    "small");
+	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, 0x903fff, &m), "io");
+	TEST_ASSERT(m.iova == 0x900000 && m.va == 0x1000000, "b");
+	TEST_ASSERT_EQUAL(iova_table_lookup_iova(tb.t, 0x904000, &m), -ENOENT,
+			  "past b");
+	TEST_ASSERT_EQUAL(iova_table_lookup_iova(tb.t, 0xfffff, &m), -ENOENT,
+			  "before a");
+	TEST_ASSERT_SUCCESS(iova_table_lookup_va(tb.t, 0x1002000, &m), "va");
+	TEST_ASSERT(m.va == 0x1000000 && (m.iova == 0x100000 ||
+					  m.iova == 0x900000), "a or b");
+	/* 0x83f000 is only in "big", whose start sorts before "small" */
+	TEST_ASSERT_SUCCESS(iova_table_lookup_va(tb.t, 0x83f000, &m), "va big");
+	TEST_ASSERT(m.iova == 0x200000, "big: iova 0x%" PRIx64, m.iova);
+	TEST_ASSERT_EQUAL(iova_table_lookup_va(tb.t, 0x840000, &m), -ENOENT,
+			  "past big");
+	TEST_ASSERT_SUCCESS(iova_table_next(tb.t, 0x104000, &m), "next");
+	TEST_ASSERT_EQUAL(m.iova, 0x200000, "next entry");
+	TEST_ASSERT_SUCCESS(iova_table_next(tb.t, 0x200010, &m), "next in");
+	TEST_ASSERT_EQUAL(m.iova, 0x200000, "holding entry");
+	TEST_ASSERT_EQUAL(iova_table_next(tb.t, 0x904000, &m), -ENOENT, "end");
+	{
+		char *buf = NULL;
+		size_t sz = 0;
+		FILE *f = open_memstream(&buf, &sz);
+
+		iova_table_dump(tb.t, f);
+		fclose(f);
+		TEST_ASSERT(log_has(buf, "entries 4") &&
+			    log_has(buf, "iova 0x0000000000900000-0x0000000000903fff"),
+			    "dump: %s", buf);
+		free(buf);
+	}
+	TEST_ASSERT_EQUAL(iova_table_unmap_all(tb.t), 4, "unmap all");
+	TEST_ASSERT_EQUAL(keel_memback_count(tb.mb), 0, "backend empty");
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_lookup, "fast", TEST_NO_EAL, test_iova_table_lookup)
+
+/*
+ * Fail-the-Nth: a scenario of maps and unmaps (merges, splits, spans) is
+ * replayed with backend call n failing, for every n; after each call the
+ * table equals the backend, and exactly the failed call has no effect.
+ */
+struct op {
+	bool map;
+	uint64_t va, iova, len;
+};
+
+static const struct op scenario[] = {
+	{ true, 0x10000000, 0x100000, 2 * PG },
+	{ true, 0x10002000, 0x102000, 2 * PG },
+	{ true, 0x10004000, 0x104000, 2 * PG },
+	{ true, 0x10006000, 0x106000, 3 * PG },
+	{ true, 0x20000000, 0x109000, 2 * PG },
+	{ false, 0x10002000, 0x102000, 2 * PG },
+	{ true, 0x30000000, 0x102000, 2 * PG },
+	{ false, 0x10000000, 0x100000, 2 * PG },
+	{ false, 0x10004000, 0x104000, 5 * PG },
+	{ true, 0x10000000, 0x100000, 2 * PG },
+	{ false, 0x20000000, 0x109000, 2 * PG },
+	{ false, 0x30000000, 0x102000, 2 * PG },
+	{ false, 0x10000000, 0x100000, 2 * PG },
+};
+#define N_SCEN (sizeof(scenario) / sizeof(scenario[0]))
+
+static int
+run_scenario(bool can_split, uint64_t fail, int *results, uint64_t *calls)
+{
+	struct keel_memback_cfg c = { .can_split = can_split,
+		.pgsize_bitmap = PG, .addr_width = 48 };
+	struct tb tb;
+	unsigned int i;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	keel_memback_fail_nth(tb.mb, fail, EIO);
+	test_log_capture_start();
+	for (i = 0; i < N_SCEN; i++) {
+		const struct op *o = &scenario[i];
+		struct snap before, after;
+		uint64_t c0 = keel_memback_calls(tb.mb);
+
+		snap_take(tb.t, &before);
+		results[i] = o->map ?
+			iova_table_map(tb.t, o->va, o->iova, o->len) :
+			iova_table_unmap(tb.t, o->va, o->iova, o->len);
+		snap_take(tb.t, &after);
+		if (results[i] < 0 && !snap_equal(&before, &after)) {
+			free(test_log_capture_stop());
+			printf("  fail %" PRIu64 ": op %u failed (%d) but changed"
+			       " the table\n", fail, i, results[i]);
+			return TEST_FAILED;
+		}
+		snap_free(&before);
+		snap_free(&after);
+		if (fail && c0 < fail && keel_memback_calls(tb.mb) >= fail &&
+		    results[i] != -EIO) {
+			free(test_log_capture_stop());
+			printf("  fail %" PRIu64 ": op %u got %d, not -EIO\n",
+			       fail, i, results[i]);
+			return TEST_FAILED;
+		}
+		if (tb_agree(&tb) != 0) {
+			free(test_log_capture_stop());
+			printf("  fail %" PRIu64 ": after op %u\n", fail, i);
+			return TEST_FAILED;
+		}
+	}
+	free(test_log_capture_stop());
+	*calls = keel_memback_calls(tb.mb);
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iova_table_fail_nth(void)
+{
+	int base[N_SCEN], res[N_SCEN];
+	int kind;
+
+	for (kind = 0; kind < 2; kind++) {
+		uint64_t calls, c2, n;
+		unsigned int i, n_fail;
+
+		TEST_ASSERT_SUCCESS(run_scenario(kind, 0, base, &calls),
+				    "baseline");
+		for (i = 0; i < N_SCEN; i++)
+			TEST_ASSERT_SUCCESS(base[i], "baseline op %u (%s)", i,
+					    kind ? "split" : "strict");
+		TEST_ASSERT(calls >= N_SCEN, "every op calls the backend");
+		for (n = 1; n <= calls; n++) {
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, res, &c2),
+					    "fail call %" PRIu64, n);
+			for (i = 0, n_fail = 0; i < N_SCEN; i++)
+				n_fail += res[i] == -EIO;
+			TEST_ASSERT_EQUAL(n_fail, 1, "call %" PRIu64, n);
+		}
+	}
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_fail_nth, "fast", TEST_NO_EAL, test_iova_table_fail_nth)
+
+/*
+ * Threads: each writer maps/unmaps pages of its own region (VA = IOVA +
+ * its delta), readers look up random IOVAs and VAs and check what they
+ * find is consistent. At the end, table == backend == each writer's view.
+ */
+#define N_WRITERS 3
+#define N_READERS 2
+#define REGION_PAGES 256
+
+struct thr {
+	struct tb *tb;
+	unsigned int id;
+	uint64_t seed;
+	uint64_t ops;
+	uint8_t mapped[REGION_PAGES];
+	int err;
+	volatile int *stop;
+};
+
+static uint64_t
+region_iova(unsigned int id)
+{
+	return 0x1000000ULL * (id + 1);
+}
+
+static uint64_t
+region_delta(unsigned int id)
+{
+	return 0x7000000000ULL + 0x100000000ULL * id;
+}
+
+static void *
+writer(void *arg)
+{
+	struct thr *w = arg;
+	uint64_t i, s = w->seed;
+
+	for (i = 0; i < w->ops && !w->err; i++) {
+		/* fixed slots: pages [4k, 4k + 1 + k % 4), whole-slot ops, so
+		 * a strict backend never sees a bisection */
+		uint64_t slot = test_rand(&s) % (REGION_PAGES / 4);
+		uint64_t p = slot * 4, n = 1 + slot % 4, k;
+		uint64_t io = region_iova(w->id) + p * PG;
+		bool all = true, none = true;
+		int r;
+
+		if (p + n > REGION_PAGES)
+			n = REGION_PAGES - p;
+		for (k = 0; k < n; k++) {
+			all &= w->mapped[p + k];
+			none &= !w->mapped[p + k];
+		}
+		if (none) {
+			r = iova_table_map(w->tb->t, io + region_delta(w->id),
+					   io, n * PG);
+			if (r == 0)
+				memset(&w->mapped[p], 1, n);
+			else
+				w->err = r;
+		} else if (all) {
+			r = iova_table_unmap(w->tb->t, io + region_delta(w->id),
+					     io, n * PG);
+			if (r == 0)
+				memset(&w->mapped[p], 0, n);
+			else
+				w->err = r;
+		}
+	}
+	return NULL;
+}
+
+static void *
+reader(void *arg)
+{
+	struct thr *rd = arg;
+	uint64_t s = rd->seed;
+
+	while (!*rd->stop && !rd->err) {
+		unsigned int id = test_rand(&s) % N_WRITERS;
+		uint64_t io = region_iova(id) +
+			(test_rand(&s) % REGION_PAGES) * PG + 0x123;
+		struct keel_iommu_mapping m;
+
+		if (iova_table_lookup_iova(rd->tb->t, io, &m) == 0) {
+			if (io < m.iova || io - m.iova >= m.len ||
+			    m.va - m.iova != region_delta(id))
+				rd->err = -EUCLEAN;
+		}
+		if (iova_table_lookup_va(rd->tb->t, io + region_delta(id),
+					 &m) == 0) {
+			uint64_t va = io + region_delta(id);
+
+			if (va < m.va || va - m.va >= m.len ||
+			    m.va - m.iova != region_delta(id))
+				rd->err = -EUCLEAN;
+		}
+		rd->ops++;
+	}
+	return NULL;
+}
+
+static int
+concurrent(bool can_split)
+{
+	struct keel_memback_cfg c = { .can_split = can_split,
+		.pgsize_bitmap = PG, .addr_width = 48 };
+	struct thr w[N_WRITERS], r[N_READERS];
+	pthread_t tw[N_WRITERS], tr[N_READERS];
+	volatile int stop = 0;
+	uint64_t seed = keel_test_seed();
+	unsigned int i, p;
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	memset(w, 0, sizeof(w));
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < N_READERS; i++) {
+		r[i].tb = &tb;
+		r[i].seed = seed * 31 + i + 100;
+		r[i].stop = &stop;
+		pthread_create(&tr[i], NULL, reader, &r[i]);
+	}
+	for (i = 0; i < N_WRITERS; i++) {
+		w[i].tb = &tb;
+		w[i].id = i;
+		w[i].seed = seed * 17 + i + 1;
+		w[i].ops = 20000;
+		pthread_create(&tw[i], NULL, writer, &w[i]);
+	}
+	for (i = 0; i < N_WRITERS; i++)
+		pthread_join(tw[i], NULL);
+	stop = 1;
+	for (i = 0; i < N_READERS; i++)
+		pthread_join(tr[i], NULL);
+	for (i = 0; i < N_WRITERS; i++)
+		TEST_ASSERT_SUCCESS(w[i].err, "writer %u (seed %" PRIu64 ")", i,
+				    seed);
+	for (i = 0; i < N_READERS; i++) {
+		TEST_ASSERT_SUCCESS(r[i].err, "reader %u (seed %" PRIu64 ")", i,
+				    seed);
+		printf("  reader %u: %" PRIu64 " lookups\n", i, r[i].ops);
+	}
+	TEST_ASSERT_SUCCESS(tb_agree(&tb), "table == backend");
+	for (i = 0; i < N_WRITERS; i++) {
+		for (p = 0; p < REGION_PAGES; p++) {
+			struct keel_iommu_mapping m;
+			int found = iova_table_lookup_iova(tb.t,
+					region_iova(i) + p * PG, &m) == 0;
+
+			TEST_ASSERT_EQUAL(found, w[i].mapped[p],
+					  "writer %u page %u", i, p);
+		}
+	}
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iova_table_concurrent(void)
+{
+	TEST_ASSERT_SUCCESS(concurrent(false), "strict backend");
+	TEST_ASSERT_SUCCESS(concurrent(true), "splitting backend");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_concurrent, "fast", TEST_NO_EAL,
+	  test_iova_table_concurrent)
+
+/* 2^20 entries: none merge (VA order differs from IOVA order) */
+static int
+test_iova_table_1m(void)
+{
+	struct keel_memback_cfg c = { .can_split = false, .pgsize_bitmap = PG,
+		.addr_width = 48, .no_track = true };
+	const uint64_t n = 1 << 20;
+	struct keel_iommu_stats st;
+	struct keel_iommu_mapping m;
+	uint64_t i, s = keel_test_seed();
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	for (i = 0; i < n; i++) {
+		/* iova: every other page; va: bit-reversed-ish permutation */
+		uint64_t k = (i * 0x9e3779b1ULL) & (n - 1);
+
+		TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x100000000ULL +
+				    k * 2 * PG, 0x10000000ULL + i * 2 * PG,
+				    PG), "map %" PRIu64, i);
+	}
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, n, "entries");
+	TEST_ASSERT_EQUAL(st.backend_mappings, n, "mappings");
+	printf("  %" PRIu64 " entries, %.1f bytes/entry\n", st.entries,
+	       (double)st.node_bytes / (double)st.entries);
+	TEST_ASSERT_SUCCESS(iova_table_check(tb.t), "check");
+	for (i = 0; i < 100000; i++) {
+		uint64_t j = test_rand(&s) & (n - 1);
+		uint64_t k = (j * 0x9e3779b1ULL) & (n - 1);
+
+		TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t,
+				    0x10000000ULL + j * 2 * PG + 5, &m),
+				    "lookup %" PRIu64 " (seed %" PRIu64 ")", j,
+				    keel_test_seed());
+		TEST_ASSERT_EQUAL(m.va, 0x100000000ULL + k * 2 * PG, "va");
+		TEST_ASSERT_SUCCESS(iova_table_lookup_va(tb.t, m.va + 7, &m),
+				    "lookup va");
+		TEST_ASSERT_EQUAL(m.iova, 0x10000000ULL + j * 2 * PG, "iova");
+		TEST_ASSERT_EQUAL(iova_table_lookup_iova(tb.t,
+				  0x10000000ULL + j * 2 * PG + PG, &m), -ENOENT,
+				  "gap");
+	}
+	/* unmap every other entry, then check again */
+	for (i = 0; i < n; i += 2) {
+		uint64_t k = (i * 0x9e3779b1ULL) & (n - 1);
+
+		TEST_ASSERT_SUCCESS(iova_table_unmap(tb.t, 0x100000000ULL +
+				    k * 2 * PG, 0x10000000ULL + i * 2 * PG,
+				    PG), "unmap %" PRIu64, i);
+	}
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, n / 2, "entries after unmap");
+	TEST_ASSERT_SUCCESS(iova_table_check(tb.t), "check");
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_1m, "fast", TEST_NO_EAL, test_iova_table_1m)

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IOMMU containers: a backend plus the IOVA map table in front of it.
+ *
+ * Invariant: c->t was created over (c->ops, c->priv) and is the only path
+ * to that backend; the backend is destroyed exactly once, with the
+ * container. The default container is published in def_container (an
+ * atomic pointer) by iommu_eal.c while the EAL is initialised.
+ *
+ * Locks: the table's rwlock (inside iova_table.c) for maps and lookups;
+ * c->alloc_lock serialises IOVA allocation + map in dma_register so two
+ * registrations do not pick the same free range.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keel_log.h"
+#include "iova_alloc.h"
+#include "iova_table.h"
+#include "iommu_internal.h"
+#include "keel_iommu.h"
+
+struct keel_iommu_container {
+	struct iova_table *t;
+	const struct keel_iommu_backend_ops *ops;
+	void *priv;
+	enum keel_iommu_kind kind;
+	pthread_mutex_t alloc_lock;
+};
+
+static struct keel_iommu_container *def_container;
+
+struct keel_iommu_container *
+keel_iommu_container_default(void)
+{
+	return __atomic_load_n(&def_container, __ATOMIC_ACQUIRE);
+}
+
+void
+iommu_set_default(struct keel_iommu_container *c)
+{
+	__atomic_store_n(&def_container, c, __ATOMIC_RELEASE);
+}
+
+static struct keel_iommu_container *
+make(const struct keel_iommu_backend_ops *ops, void *priv,
+     enum keel_iommu_kind kind)
+{
+	struct keel_iommu_container *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		if (ops->destroy)
+			ops->destroy(priv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->t = iova_table_create(ops, priv);
+	if (c->t == NULL) {
+		int err = errno;
+
+		if (ops->destroy)
+			ops->destroy(priv);
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	c->ops = ops;
+	c->priv = priv;
+	c->kind = kind;
+	pthread_mutex_init(&c->alloc_lock, NULL);
+	return c;
+}
+
+struct keel_iommu_container *
+keel_iommu_container_create_with_backend(
+		const struct keel_iommu_backend_ops *ops, void *priv)
+{
+	int kind;
+
+	if (ops == NULL) {
+		KEEL_LOG(ERR, keel_logtype_iommu, "container: ops is NULL");
+		errno = EINVAL;
+		return NULL;
+	}
+	kind = keel_iommu_backend_kind_of(ops->name);
+	return make(ops, priv, kind >= 0 ? (enum keel_iommu_kind)kind :
+		    KEEL_IOMMU_NONE);
+}
+
+static struct keel_iommu_container *
+create_from(keel_iommu_backend_create_t create, const char *name,
+	    enum keel_iommu_kind kind, const char *args)
+{
+	const struct keel_iommu_backend_ops *ops = NULL;
+	void *priv = NULL;
+	int ret;
+
+	ret = create(args, &ops, &priv);
+	if (ret < 0 || ops == NULL) {
+		if (ret >= 0)
+			ret = -EINVAL;
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "container: backend %s (args '%s') failed: %s",
+			 name, args ? args : "", strerror(-ret));
+		errno = -ret;
+		return NULL;
+	}
+	return make(ops, priv, kind);
+}
+
+struct keel_iommu_container *
+keel_iommu_container_create(enum keel_iommu_kind kind, const char *args)
+{
+	keel_iommu_backend_create_t create;
+	const char *name = NULL;
+
+	if (kind != KEEL_IOMMU_VFIO && kind != KEEL_IOMMU_EMULATED) {
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "container: kind %d (%s) has no backend; use vfio or "
+			 "emulated", (int)kind, keel_iommu_kind_name(kind));
+		errno = EINVAL;
+		return NULL;
+	}
+	create = keel_iommu_backend_find(kind, NULL, &name);
+	if (create == NULL) {
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "container: no backend registered for kind %s",
+			 keel_iommu_kind_name(kind));
+		errno = ENODEV;
+		return NULL;
+	}
+	return create_from(create, name, kind, args);
+}
+
+struct keel_iommu_container *
+keel_iommu_container_create_by_name(const char *name, const char *args)
+{
+	keel_iommu_backend_create_t create;
+	int kind;
+
+	if (name == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	create = keel_iommu_backend_find(KEEL_IOMMU_NONE, name, NULL);
+	if (create == NULL) {
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "container: no backend registered as '%s'", name);
+		errno = ENODEV;
+		return NULL;
+	}
+	kind = keel_iommu_backend_kind_of(name);
+	return create_from(create, name, kind >= 0 ?
+			   (enum keel_iommu_kind)kind : KEEL_IOMMU_NONE, args);
+}
+
+static void
+destroy(struct keel_iommu_container *c)
+{
+	struct keel_iommu_stats st;
+	int n;
+
+	iova_table_stats(c->t, &st);
+	if (st.entries != 0) {
+		KEEL_LOG(WARNING, keel_logtype_iommu,
+			 "container %p (backend %s): destroyed with %" PRIu64
+			 " entries (0x%" PRIx64 " bytes) mapped; unmapping them",
+			 (void *)c, c->ops->name, st.entries, st.bytes);
+		n = iova_table_unmap_all(c->t);
+		if (n < 0)
+			KEEL_LOG(ERR, keel_logtype_iommu,
+				 "container %p: unmapping left entries: %s",
+				 (void *)c, strerror(-n));
+	}
+	iova_table_destroy(c->t);
+	if (c->ops->destroy)
+		c->ops->destroy(c->priv);
+	pthread_mutex_destroy(&c->alloc_lock);
+	free(c);
+}
+
+int
+keel_iommu_container_destroy(struct keel_iommu_container *c)
+{
+	if (c == NULL) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (c == keel_iommu_container_default()) {
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "container %p is the default container; it goes with "
+			 "keel_eal_cleanup()", (void *)c);
+		errno = EBUSY;
+		return -EBUSY;
+	}
+	destroy(c);
+	return 0;
+}
+
+/* used by iommu_eal.c after it has cleared the default pointer */
+void
+iommu_container_destroy_default(struct keel_iommu_container *c)
+{
+	if (c != NULL)
+		destroy(c);
+}
+
+#define CHECK_C(c) do { \
+	if ((c) == NULL) { \
+		KEEL_LOG(ERR, keel_logtype_iommu, "%s: container is NULL", \
+			 __func__); \
+		errno = EINVAL; \
+		return -EINVAL; \
+	} \
+} while (0)
+
+int
+keel_iommu_dma_map(struct keel_iommu_container *c, uint64_t va,
+		   uint64_t iova, uint64_t len)
+{
+	CHECK_C(c);
+	return iova_table_map(c->t, va, iova, len);
+}
+
+int
+keel_iommu_dma_unmap(struct keel_iommu_container *c, uint64_t va,
+		     uint64_t iova, uint64_t len)
+{
+	CHECK_C(c);
+	return iova_table_unmap(c->t, va, iova, len);
+}
+
+/* IOVA = VA possible: usable, below the mask, free now */
+static bool
+va_fits(struct keel_iommu_container *c, const struct keel_iommu_caps *caps,
+	uint64_t va, uint64_t len, uint64_t mask_last)
+{
+	uint64_t last = va + len - 1;
+	struct keel_iommu_mapping m;
+	unsigned int i;
+	bool in = caps->n_ranges == 0;
+
+	if (last > mask_last || va == 0)
+		return false;
+	if (caps->addr_width < 64 && (last >> caps->addr_width) != 0)
+		return false;
+	for (i = 0; i < caps->n_ranges; i++)
+		if (va >= caps->ranges[i].start && last <= caps->ranges[i].last)
+			in = true;
+	if (!in)
+		return false;
+	return iova_table_next(c->t, va, &m) < 0 || m.iova > last;
+}
+
+int
+keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
+			uint64_t len, unsigned int dma_mask_bits,
+			uint64_t *iova)
+{
+	struct keel_iommu_caps caps;
+	uint64_t mask_last, min_pg, align, pick = 0;
+	int ret, tries;
+
+	CHECK_C(c);
+	if (iova == NULL || dma_mask_bits > 64) {
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "dma_register va 0x%" PRIx64 ": %s (dma mask bits %u)",
+			 va, iova == NULL ? "iova pointer is NULL" :
+			 "DMA mask wider than 64 bits", dma_mask_bits);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	iova_table_caps(c->t, &caps);
+	min_pg = caps.pgsize_bitmap & (~caps.pgsize_bitmap + 1);
+	/* bad length/alignment/overflow: let map report it the usual way */
+	if (len == 0 || ((va | len) & (min_pg - 1)) != 0 ||
+	    len - 1 > UINT64_MAX - va)
+		return iova_table_map(c->t, va, va, len);
+	mask_last = (dma_mask_bits == 0 || dma_mask_bits == 64) ? UINT64_MAX :
+		(UINT64_C(1) << dma_mask_bits) - 1;
+
+	pthread_mutex_lock(&c->alloc_lock);
+	if (va_fits(c, &caps, va, len, mask_last)) {
+		ret = iova_table_map(c->t, va, va, len);
+		if (ret != -EEXIST) {
+			pick = va;
+			goto out;
+		}
+	}
+	/* largest page size that divides va and fits in len */
+	align = min_pg;
+	for (int b = 63; b >= 0; b--) {
+		uint64_t p = UINT64_C(1) << b;
+
+		if ((caps.pgsize_bitmap & p) && p <= len && (va & (p - 1)) == 0) {
+			align = p;
+			break;
+		}
+	}
+	for (tries = 0; tries < 8; tries++) {
+		ret = iova_alloc_find(c->t, &caps, len, align, mask_last, &pick);
+		if (ret < 0) {
+			KEEL_LOG(ERR, keel_logtype_iommu,
+				 "dma_register va 0x%" PRIx64 " len 0x%" PRIx64
+				 ": no free IOVA range of that size (align 0x%"
+				 PRIx64 ") at or below 0x%" PRIx64
+				 " (DMA mask %u bits)", va, len, align,
+				 mask_last, dma_mask_bits);
+			break;
+		}
+		ret = iova_table_map(c->t, va, pick, len);
+		if (ret != -EEXIST)    /* -EEXIST: a racing dma_map took it */
+			break;
+	}
+out:
+	pthread_mutex_unlock(&c->alloc_lock);
+	if (ret == 0)
+		*iova = pick;
+	else
+		errno = -ret;
+	return ret;
+}
+
+int
+keel_iommu_lookup_iova(struct keel_iommu_container *c, uint64_t iova,
+		       struct keel_iommu_mapping *m)
+{
+	if (c == NULL || m == NULL)
+		return -EINVAL;
+	return iova_table_lookup_iova(c->t, iova, m);
+}
+
+int
+keel_iommu_lookup_va(struct keel_iommu_container *c, uint64_t va,
+		     struct keel_iommu_mapping *m)
+{
+	if (c == NULL || m == NULL)
+		return -EINVAL;
+	return iova_table_lookup_va(c->t, va, m);
+}
+
+uint64_t
+keel_iommu_va2iova(struct keel_iommu_container *c, uint64_t va)
+{
+	struct keel_iommu_mapping m;
+
+	if (c == NULL || iova_table_lookup_va(c->t, va, &m) < 0) {
+		errno = c == NULL ? EINVAL : ENOENT;
+		return KEEL_BAD_IOVA;
+	}
+	return m.iova + (va - m.va);
+}
+
+int
+keel_iommu_walk(struct keel_iommu_container *c,
+		int (*fn)(const struct keel_iommu_mapping *m, void *arg),
+		void *arg)
+{
+	if (c == NULL || fn == NULL)
+		return -EINVAL;
+	return iova_table_walk(c->t, fn, arg);
+}
+
+void *
+keel_iommu_container_backend_priv(struct keel_iommu_container *c)
+{
+	return c ? c->priv : NULL;
+}
+
+const struct keel_iommu_backend_ops *
+keel_iommu_container_backend_ops(struct keel_iommu_container *c)
+{
+	return c ? c->ops : NULL;
+}
+
+enum keel_iommu_kind
+keel_iommu_container_kind(struct keel_iommu_container *c)
+{
+	return c ? c->kind : KEEL_IOMMU_NONE;
+}
+
+int
+keel_iommu_caps_get(struct keel_iommu_container *c,
+		    struct keel_iommu_caps *caps)
+{
+	if (c == NULL || caps == NULL)
+		return -EINVAL;
+	iova_table_caps(c->t, caps);
+	return 0;
+}
+
+int
+keel_iommu_caps_refresh(struct keel_iommu_container *c)
+{
+	CHECK_C(c);
+	return iova_table_caps_refresh(c->t);
+}
+
+int
+keel_iommu_stats_get(struct keel_iommu_container *c,
+		     struct keel_iommu_stats *st)
+{
+	if (c == NULL || st == NULL)
+		return -EINVAL;
+	iova_table_stats(c->t, st);
+	return 0;
+}
+
+void
+keel_iommu_dump(FILE *f, struct keel_iommu_container *c)
+{
+	if (f == NULL)
+		f = stdout;
+	if (c == NULL) {
+		fprintf(f, "no IOMMU container\n");
+		return;
+	}
+	fprintf(f, "IOMMU container %p, kind %s%s\n", (void *)c,
+		keel_iommu_kind_name(c->kind),
+		c == keel_iommu_container_default() ? " (default)" : "");
+	iova_table_dump(c->t, f);
+}
+
+int
+iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
+			   uint64_t align, uint64_t *iova)
+{
+	struct keel_iommu_caps caps;
+	int ret;
+
+	CHECK_C(c);
+	iova_table_caps(c->t, &caps);
+	if (align == 0 || (align & (align - 1)) != 0)
+		align = 1;
+	pthread_mutex_lock(&c->alloc_lock);
+	ret = iova_alloc_find(c->t, &caps, len, align, UINT64_MAX, iova);
+	pthread_mutex_unlock(&c->alloc_lock);
+	if (ret < 0)
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "IOVA allocation of 0x%" PRIx64 " bytes (align 0x%"
+			 PRIx64 ") failed: %s", len, align, strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef KEEL_IOMMU_INTERNAL_H
+#define KEEL_IOMMU_INTERNAL_H
+
+/*
+ * Between the EAL core and the IOMMU container: keel_eal_init() calls
+ * eal_iommu_init() after memory init, keel_eal_cleanup() calls
+ * eal_iommu_cleanup() before memory cleanup. Both run single-threaded.
+ */
+#include "keel_eal.h"
+#include "keel_iommu.h"
+
+/*
+ * Create the default container per eal_cfg.iommu and map all EAL memory
+ * into it (and, through a memory event callback, all memory that appears
+ * later). @return 0, or -ENODEV (a requested backend is not registered or
+ * not usable), or the backend's / the mapping's error; on failure nothing
+ * is left behind.
+ */
+int eal_iommu_init(void);
+
+/* Unmap all EAL memory, destroy the default container. */
+void eal_iommu_cleanup(void);
+
+/* The kind the default container was created with (after AUTO resolved);
+ * KEEL_IOMMU_NONE when there is none. For keel_eal_iommu_kind(). */
+enum keel_iommu_kind eal_iommu_kind(void);
+
+/* Create the default container only (no memory mapped yet); idempotent.
+ * With --iova-mode=alloc call it before memory init, so the IOVA hook
+ * exists when the first pages are allocated. eal_iommu_init() calls it. */
+int eal_iommu_early_init(void);
+
+/* container.c, for iommu_eal.c only */
+void iommu_set_default(struct keel_iommu_container *c);
+void iommu_container_destroy_default(struct keel_iommu_container *c);
+/* lowest free IOVA range of @p len bytes aligned to @p align */
+int iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
+			       uint64_t align, uint64_t *iova);
+
+#endif /* KEEL_IOMMU_INTERNAL_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef KEEL_IOVA_TABLE_H
+#define KEEL_IOVA_TABLE_H
+
+/*
+ * The IOVA map table of one container (internal; the public face is
+ * keel_iommu.h). Entries (va, iova, len, chunk) with disjoint IOVA ranges,
+ * indexed by IOVA and by (VA, IOVA); every change goes through the
+ * backend first and is applied to the table only if the backend agreed.
+ * See iova_table.c for the invariants and doc/guides/iommu.md for rules.
+ */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "iommu_backend.h"
+#include "keel_iommu.h"
+
+struct iova_table;
+
+/* log component "iommu", shared by the files of lib/eal/iommu */
+extern int keel_logtype_iommu;
+
+/* Create a table over a backend; reads its caps. NULL + errno on error. */
+struct iova_table *iova_table_create(const struct keel_iommu_backend_ops *ops,
+				     void *priv);
+/* Free the table (does not call the backend). */
+void iova_table_destroy(struct iova_table *t);
+
+int iova_table_map(struct iova_table *t, uint64_t va, uint64_t iova,
+		   uint64_t len);
+int iova_table_unmap(struct iova_table *t, uint64_t va, uint64_t iova,
+		     uint64_t len);
+/* Unmap every entry from the backend and empty the table (one backend call
+ * per entry). @return entries removed, or the first backend error (the
+ * entries not yet removed stay). */
+int iova_table_unmap_all(struct iova_table *t);
+
+int iova_table_lookup_iova(struct iova_table *t, uint64_t iova,
+			   struct keel_iommu_mapping *m);
+int iova_table_lookup_va(struct iova_table *t, uint64_t va,
+			 struct keel_iommu_mapping *m);
+/* First entry whose last byte is >= @p iova; -ENOENT if none. */
+int iova_table_next(struct iova_table *t, uint64_t iova,
+		    struct keel_iommu_mapping *m);
+int iova_table_walk(struct iova_table *t,
+		    int (*fn)(const struct keel_iommu_mapping *m, void *arg),
+		    void *arg);
+
+void iova_table_caps(struct iova_table *t, struct keel_iommu_caps *caps);
+int iova_table_caps_refresh(struct iova_table *t);
+void iova_table_stats(struct iova_table *t, struct keel_iommu_stats *st);
+void iova_table_dump(struct iova_table *t, FILE *f);
+
+/* Check both indexes (AVL balance, order, augmentation, counts); for tests.
+ * @return 0 or -EUCLEAN with a log line saying what is wrong. */
+int iova_table_check(struct iova_table *t);
+
+#endif /* KEEL_IOVA_TABLE_H */
