@@ -399,7 +399,7 @@ struct keel_emu_topology;
  * its type needs (truncated); an unknown type; requester_start >
  * requester_end; endpoint IDs of a range overflowing 32 bits; PCI ranges
  * of one hierarchy overlapping; two endpoint items at the same address;
- * more than 65536 items. num_items = 0 is a valid empty topology.
+ * more than 4096 items. num_items = 0 is a valid empty topology.
  *
  * @param topo  out: the parsed topology (free with keel_emu_topology_free())
  * @return 0, -EINVAL or -ENOMEM.
