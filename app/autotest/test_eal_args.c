@@ -205,7 +205,10 @@ test_eal_reinit(void)
 	}
 	TEST_ASSERT_EQUAL(test_count_fds(), fds, "fds");
 	TEST_ASSERT_EQUAL(test_count_threads(), threads, "threads");
-	TEST_ASSERT_EQUAL(test_count_maps(), maps, "mappings");
+	/* 50 rounds: a leaked mapping per round would add 50; allow a few
+	 * for the allocator of a sanitizer build */
+	TEST_ASSERT(test_count_maps() <= maps + 8, "mappings: %d before, %d after",
+		    maps, test_count_maps());
 	TEST_ASSERT(test_rss_kb() < rss + 4096, "RSS grew from %ld to %ld kB",
 		    rss, test_rss_kb());
 	return TEST_SUCCESS;
