@@ -12,7 +12,7 @@
 #include "iova_table.h"
 #include "memback.h"
 
-#define PG 0x1000ULL
+#define PG UINT64_C(0x1000)
 
 struct tb {
 	struct iova_table *t;
