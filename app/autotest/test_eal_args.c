@@ -214,3 +214,61 @@ test_eal_reinit(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(eal_reinit, "fast", TEST_NO_EAL, test_eal_reinit)
+
+/*
+ * Random command lines built from the option names and from values both
+ * valid and hostile: init must either succeed (and clean up) or fail with a
+ * negative errno, and leave no thread or fd behind either way.
+ */
+static int
+test_eal_args_random(void)
+{
+	static const char *const opts[] = {
+		"-l", "--lcores", "--main-lcore", "-m", "--socket-mem",
+		"--no-huge", "--in-memory", "--file-prefix", "--iova-mode",
+		"--iommu", "-a", "-b", "--vdev", "--no-pci", "--log-level",
+		"-v", "--", "-x", "--lcores=", "--iommu=none", "-m=4",
+	};
+	static const char *const vals[] = {
+		"0", "1", "0-1", "1-0", "0,1", "0@(0,1)", "(", ")", "@", "-",
+		"4", "8M", "64k", "1G", "18446744073709551615", "-1", "",
+		"va", "pa", "auto", "alloc", "none", "emulated", "vfio",
+		"0000:00:01.0", "ff:1f.7", "dma_soft0,vchans=2", ",", "=",
+		"eal:debug", "*:err", ":", "%s%n", "a/b", "x",
+	};
+	int fds = test_count_fds(), threads = test_count_threads();
+	uint64_t rs = keel_test_seed();
+	int it;
+
+	keel_log_set_level("eal", KEEL_LOG_CRIT); /* keep the output short */
+	for (it = 0; it < 1000; it++) {
+		char *argv[16];
+		int argc = 0, n = 1 + (int)(test_rand(&rs) % 7), ret;
+
+		argv[argc++] = (char *)"fuzz";
+		argv[argc++] = (char *)"--no-huge";
+		while (n-- > 0 && argc < 15) {
+			if (test_rand(&rs) % 2)
+				argv[argc++] = (char *)opts[test_rand(&rs) %
+					(sizeof(opts) / sizeof(opts[0]))];
+			else
+				argv[argc++] = (char *)vals[test_rand(&rs) %
+					(sizeof(vals) / sizeof(vals[0]))];
+		}
+		argv[argc] = NULL;
+		ret = keel_eal_init(argc, argv);
+		if (ret >= 0) {
+			TEST_ASSERT(ret < argc, "consumed %d of %d", ret, argc);
+			TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+		} else {
+			TEST_ASSERT(ret > -4096, "errno-style return %d", ret);
+			TEST_ASSERT(!keel_eal_is_initialized(), "failed init");
+		}
+	}
+	keel_log_set_level("eal", KEEL_LOG_INFO);
+	TEST_ASSERT_EQUAL(test_count_fds(), fds, "fds (seed %" PRIu64 ")",
+			  keel_test_seed());
+	TEST_ASSERT_EQUAL(test_count_threads(), threads, "threads");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(eal_args_random, "fast", TEST_NO_EAL, test_eal_args_random)

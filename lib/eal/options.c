@@ -536,7 +536,7 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg)
 			keel_eal_usage(stdout);
 			return -ECANCELED;
 		case 'v':
-			printf("Keel %s\n", keel_version());
+			printf("%s\n", keel_version());
 			break;
 		case ':':
 			KEEL_LOG(ERR, keel_logtype_eal,
