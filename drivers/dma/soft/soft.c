@@ -1,0 +1,975 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dma_soft: a software DMA engine.
+ *
+ * The CPU performs the ops, either on a worker or inline, on the thread
+ * that calls completed() / completed_status(). The worker runs on the EAL
+ * worker lcore named by lcore=N, or on any free one with lcore=any (taken
+ * with keel_eal_remote_launch()), else (default, or no worker lcore free)
+ * on a thread of its own. Every IOVA goes through a translation:
+ *   - emulated IOMMU (default container's backend is "emulated"): the device
+ *     is an endpoint attached to the container's domain; each access maps
+ *     the range with keel_emu_dma_map(), so an unmapped or read-only
+ *     destination faults (recorded by the emulated IOMMU) and the op
+ *     completes with an error status without writing a byte;
+ *   - another container (VFIO): the IOVA is looked up in the container's
+ *     map table;
+ *   - no container and IOVA-as-VA mode: identity (IOVA = VA, SVA capable).
+ *
+ * Ring of one vchan (nb_desc a power of two, 64-bit free-running counters,
+ * ring index = counter & 0xffff):
+ *     cpl <= done <= sub <= enq,  enq - cpl <= nb_desc
+ * enq, cpl and the stats are written only by the thread driving the vchan;
+ * sub is published by it with a release store; the engine reads sub with
+ * an acquire load, runs the ops, writes their status and publishes done
+ * with a release store. So the fast path takes no lock (SPSC). With
+ * reorder=1 the engine runs each run of ops between fences backwards, so
+ * tests can tell whether a fence is honoured; completions are always
+ * reported in ring order.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keel_dmadev.h"
+#include "keel_dmadev_pmd.h"
+#include "keel_eal.h"
+#include "keel_emu_iommu.h"
+#include "keel_iommu.h"
+#include "keel_kvargs.h"
+#include "keel_log.h"
+#include "keel_vdev.h"
+
+KEEL_LOG_REGISTER(soft_logtype, "pmd.dma.soft", INFO)
+
+#define SOFT_DRIVER     "dma_soft"
+#define SOFT_MAX_VCHANS 8
+#define SOFT_MIN_DESC   32
+#define SOFT_MAX_DESC   8192
+#define SOFT_MAX_SGES   16
+#define SOFT_EP_ID_BASE 0x5f000u
+
+enum soft_op { SOFT_OP_COPY = 0, SOFT_OP_COPY_SG, SOFT_OP_FILL };
+enum soft_mode { SOFT_MODE_WORKER = 0, SOFT_MODE_INLINE };
+enum soft_xl { XL_IDENTITY = 0, XL_EMU, XL_TABLE };
+
+struct soft_desc {
+	uint64_t src;      /* copy: source IOVA; fill: pattern */
+	uint64_t dst;      /* copy, fill: destination IOVA */
+	uint32_t len;      /* total bytes */
+	uint8_t op;
+	uint8_t fence;
+	uint8_t nb_src;
+	uint8_t nb_dst;
+	uint16_t status;
+};
+
+struct soft_stats {
+	uint64_t submitted;
+	uint64_t completed;
+	uint64_t errors;
+};
+
+struct soft_vchan {
+	/* driving thread only */
+	uint64_t enq;
+	uint64_t cpl;
+	struct soft_stats st;
+	struct soft_desc *ring;
+	struct keel_dma_sge *sg;   /* 2 * SOFT_MAX_SGES per slot */
+	uint64_t mask;
+	uint16_t nb_desc;
+	/* control thread only: stats at the last reset */
+	struct soft_stats base;
+	/* published by the driving thread */
+	uint64_t sub __attribute__((aligned(64)));
+	/* engine side */
+	uint64_t done __attribute__((aligned(64)));
+	uint64_t hw;
+};
+
+struct soft_dev {
+	struct keel_dma_dev *dev;
+	enum soft_mode mode;
+	int want_lcore;          /* worker lcore asked for, -1 none */
+	int any_lcore;           /* take any free worker lcore */
+	int reorder;
+	uint16_t nb_vchans;
+	struct soft_vchan *vchans[SOFT_MAX_VCHANS];
+	/* translation */
+	enum soft_xl xl;
+	struct keel_emu_endpoint *ep;
+	struct keel_iommu_container *cont;
+	/* worker */
+	int run;
+	int lcore;               /* lcore running the worker, -1 none */
+	int have_thread;
+	pthread_t thread;
+};
+
+/* ------------------------------------------------------------ translation */
+
+/*
+ * Map a piece of [iova, iova + *len) for the engine: returns its VA and
+ * sets *len to the bytes contiguous there (> 0), or NULL on a fault.
+ */
+static inline void *
+xl_map(struct soft_dev *sd, uint64_t iova, uint64_t *len, int write)
+{
+	switch (sd->xl) {
+	case XL_IDENTITY:
+		if (iova < 4096 || iova + *len < iova)
+			return NULL;
+		return (void *)(uintptr_t)iova;
+	case XL_EMU:
+		return keel_emu_dma_map(sd->ep, iova, len,
+					write ? KEEL_EMU_DMA_FROM_DEVICE :
+						KEEL_EMU_DMA_TO_DEVICE);
+	case XL_TABLE: {
+		struct keel_iommu_mapping m;
+		uint64_t avail;
+
+		if (keel_iommu_lookup_iova(sd->cont, iova, &m) < 0)
+			return NULL;
+		avail = m.iova + m.len - iova;
+		if (*len > avail)
+			*len = avail;
+		return (void *)(uintptr_t)(m.va + (iova - m.iova));
+	}
+	}
+	return NULL;
+}
+
+static inline void
+xl_unmap(struct soft_dev *sd, void *va, uint64_t len)
+{
+	if (sd->xl == XL_EMU)
+		keel_emu_dma_unmap(sd->ep, va, len);
+}
+
+/* 0 when all of [iova, iova + len) translates for the access, else -1. */
+static int
+xl_check(struct soft_dev *sd, uint64_t iova, uint64_t len, int write)
+{
+	while (len > 0) {
+		uint64_t l = len;
+		void *va;
+
+		if (sd->xl == XL_EMU) {
+			if (keel_emu_translate(sd->ep, iova, len,
+					       write ? KEEL_EMU_DMA_FROM_DEVICE :
+						       KEEL_EMU_DMA_TO_DEVICE,
+					       &va, &l) < 0)
+				return -1;
+		} else if (xl_map(sd, iova, &l, write) == NULL) {
+			return -1;
+		}
+		iova += l;
+		len -= l;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ engine */
+
+static inline void
+copy_bytes(void *d, const void *s, uint64_t n)
+{
+	if ((const char *)d < (const char *)s + n &&
+	    (const char *)s < (const char *)d + n)
+		memmove(d, s, n);
+	else
+		memcpy(d, s, n);
+}
+
+/* Byte i of the op gets byte (i % 8) of the little-endian pattern. */
+static void
+fill_bytes(uint8_t *d, uint64_t n, uint64_t pattern, uint64_t off)
+{
+	uint8_t pb[8];
+	uint64_t i = 0;
+
+	for (int k = 0; k < 8; k++)
+		pb[k] = (uint8_t)(pattern >> (8 * k));
+	if (pattern == 0x0101010101010101ull * pb[0]) {
+		memset(d, pb[0], n);
+		return;
+	}
+	for (; i < n && ((off + i) & 7) != 0; i++)
+		d[i] = pb[(off + i) & 7];
+	for (; i + 8 <= n; i += 8)
+		memcpy(d + i, pb, 8);
+	for (; i < n; i++)
+		d[i] = pb[(off + i) & 7];
+}
+
+/*
+ * Copy the bytes of src[] to dst[] (equal totals). First try the case of
+ * one piece each that maps whole; otherwise check every byte translates
+ * before writing any, then copy piece by piece.
+ */
+static uint16_t
+run_copy(struct soft_dev *sd, const struct keel_dma_sge *src, unsigned int ns,
+	 const struct keel_dma_sge *dst, unsigned int nd, uint64_t total)
+{
+	unsigned int si = 0, di = 0;
+	uint64_t soff = 0, doff = 0;
+
+	if (ns == 1 && nd == 1) {
+		uint64_t sl = total, dl = total;
+		void *s, *d;
+
+		s = xl_map(sd, src[0].addr, &sl, 0);
+		if (s == NULL)
+			return KEEL_DMA_STATUS_INVALID_SRC_ADDR;
+		d = xl_map(sd, dst[0].addr, &dl, 1);
+		if (d == NULL) {
+			xl_unmap(sd, s, sl);
+			return KEEL_DMA_STATUS_INVALID_DST_ADDR;
+		}
+		if (sl == total && dl == total) {
+			copy_bytes(d, s, total);
+			xl_unmap(sd, d, dl);
+			xl_unmap(sd, s, sl);
+			return KEEL_DMA_STATUS_SUCCESSFUL;
+		}
+		xl_unmap(sd, d, dl);
+		xl_unmap(sd, s, sl);
+	}
+	for (unsigned int i = 0; i < ns; i++)
+		if (xl_check(sd, src[i].addr, src[i].length, 0) < 0)
+			return KEEL_DMA_STATUS_INVALID_SRC_ADDR;
+	for (unsigned int i = 0; i < nd; i++)
+		if (xl_check(sd, dst[i].addr, dst[i].length, 1) < 0)
+			return KEEL_DMA_STATUS_INVALID_DST_ADDR;
+	while (total > 0) {
+		uint64_t sl = src[si].length - soff, dl = dst[di].length - doff;
+		uint64_t n;
+		void *s, *d;
+
+		/* only a concurrent IOMMU unmap can make these fail now */
+		s = xl_map(sd, src[si].addr + soff, &sl, 0);
+		if (s == NULL)
+			return KEEL_DMA_STATUS_BUS_READ_ERROR;
+		d = xl_map(sd, dst[di].addr + doff, &dl, 1);
+		if (d == NULL) {
+			xl_unmap(sd, s, sl);
+			return KEEL_DMA_STATUS_BUS_WRITE_ERROR;
+		}
+		n = sl < dl ? sl : dl;
+		copy_bytes(d, s, n);
+		xl_unmap(sd, d, dl);
+		xl_unmap(sd, s, sl);
+		total -= n;
+		soff += n;
+		doff += n;
+		if (soff == src[si].length) {
+			si++;
+			soff = 0;
+		}
+		if (doff == dst[di].length) {
+			di++;
+			doff = 0;
+		}
+	}
+	return KEEL_DMA_STATUS_SUCCESSFUL;
+}
+
+static uint16_t
+run_fill(struct soft_dev *sd, uint64_t pattern, uint64_t dst, uint64_t len)
+{
+	uint64_t off = 0, l = len;
+	void *d;
+
+	d = xl_map(sd, dst, &l, 1);
+	if (d == NULL)
+		return KEEL_DMA_STATUS_INVALID_DST_ADDR;
+	if (l == len) {
+		fill_bytes(d, len, pattern, 0);
+		xl_unmap(sd, d, l);
+		return KEEL_DMA_STATUS_SUCCESSFUL;
+	}
+	xl_unmap(sd, d, l);
+	if (xl_check(sd, dst, len, 1) < 0)
+		return KEEL_DMA_STATUS_INVALID_DST_ADDR;
+	while (off < len) {
+		l = len - off;
+		d = xl_map(sd, dst + off, &l, 1);
+		if (d == NULL)
+			return KEEL_DMA_STATUS_BUS_WRITE_ERROR;
+		fill_bytes(d, l, pattern, off);
+		xl_unmap(sd, d, l);
+		off += l;
+	}
+	return KEEL_DMA_STATUS_SUCCESSFUL;
+}
+
+static void
+run_op(struct soft_dev *sd, struct soft_vchan *v, uint64_t i)
+{
+	struct soft_desc *d = &v->ring[i & v->mask];
+	struct keel_dma_sge s, t;
+	const struct keel_dma_sge *sg;
+
+	switch (d->op) {
+	case SOFT_OP_COPY:
+		s.addr = d->src;
+		s.length = d->len;
+		t.addr = d->dst;
+		t.length = d->len;
+		d->status = run_copy(sd, &s, 1, &t, 1, d->len);
+		break;
+	case SOFT_OP_COPY_SG:
+		sg = &v->sg[(i & v->mask) * 2 * SOFT_MAX_SGES];
+		d->status = run_copy(sd, sg, d->nb_src, sg + SOFT_MAX_SGES,
+				     d->nb_dst, d->len);
+		break;
+	case SOFT_OP_FILL:
+		d->status = run_fill(sd, d->src, d->dst, d->len);
+		break;
+	default:
+		d->status = KEEL_DMA_STATUS_INVALID_OPCODE;
+	}
+}
+
+/* Run every submitted op of a vchan; @return how many ran. */
+static uint64_t
+engine_poll(struct soft_dev *sd, struct soft_vchan *v)
+{
+	uint64_t hw = v->hw, sub, start;
+
+	sub = __atomic_load_n(&v->sub, __ATOMIC_ACQUIRE);
+	start = hw;
+	while (hw < sub) {
+		uint64_t end = hw + 1;
+
+		if (!sd->reorder) {
+			run_op(sd, v, hw);
+			hw = end;
+			__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
+			continue;
+		}
+		/* a fenced op starts a new run: it waits for all before it */
+		while (end < sub && !v->ring[end & v->mask].fence)
+			end++;
+		for (uint64_t i = end; i-- > hw;)
+			run_op(sd, v, i);
+		hw = end;
+		__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
+	}
+	v->hw = hw;
+	return hw - start;
+}
+
+static int
+soft_worker(void *arg)
+{
+	struct soft_dev *sd = arg;
+	unsigned int idle = 0;
+
+	for (;;) {
+		int run = __atomic_load_n(&sd->run, __ATOMIC_ACQUIRE);
+		uint64_t did = 0;
+
+		for (uint16_t i = 0; i < sd->nb_vchans; i++)
+			did += engine_poll(sd, sd->vchans[i]);
+		if (did != 0) {
+			idle = 0;
+			continue;
+		}
+		if (!run)
+			break;  /* everything submitted before stop is done */
+		if (++idle < 4096)
+			__builtin_ia32_pause();
+		else if (idle < 65536)
+			sched_yield();
+		else
+			usleep(20);
+	}
+	return 0;
+}
+
+static void *
+soft_thread(void *arg)
+{
+	soft_worker(arg);
+	return NULL;
+}
+
+/* -------------------------------------------------------------- fast path */
+
+static int
+soft_submit(void *priv, uint16_t vchan)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	uint64_t sub = v->sub;
+
+	if (v->enq != sub) {
+		v->st.submitted += v->enq - sub;
+		__atomic_store_n(&v->sub, v->enq, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static inline struct soft_desc *
+soft_slot(struct soft_vchan *v)
+{
+	if (v->enq - v->cpl >= v->nb_desc)
+		return NULL;
+	return &v->ring[v->enq & v->mask];
+}
+
+static inline int
+soft_enqueued(struct soft_dev *sd, uint16_t vchan, struct soft_vchan *v,
+	      uint64_t flags)
+{
+	int idx = (int)(v->enq & 0xffff);
+
+	v->enq++;
+	if (flags & KEEL_DMA_OP_FLAG_SUBMIT)
+		soft_submit(sd, vchan);
+	return idx;
+}
+
+static int
+soft_copy(void *priv, uint16_t vchan, uint64_t src, uint64_t dst,
+	  uint32_t length, uint64_t flags)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	struct soft_desc *d = soft_slot(v);
+
+	if (d == NULL)
+		return -ENOSPC;
+	d->op = SOFT_OP_COPY;
+	d->src = src;
+	d->dst = dst;
+	d->len = length;
+	d->fence = (flags & KEEL_DMA_OP_FLAG_FENCE) != 0;
+	return soft_enqueued(sd, vchan, v, flags);
+}
+
+static int
+soft_copy_sg(void *priv, uint16_t vchan, const struct keel_dma_sge *src,
+	     const struct keel_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst,
+	     uint64_t flags)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	struct soft_desc *d;
+	struct keel_dma_sge *sg;
+	uint64_t ts = 0, td = 0;
+
+	for (uint16_t i = 0; i < nb_src; i++) {
+		if (src[i].length == 0)
+			return keel_dma_fp_bad_arg(sd->dev->dev_id, vchan,
+						   "sg source length", 0);
+		ts += src[i].length;
+	}
+	for (uint16_t i = 0; i < nb_dst; i++) {
+		if (dst[i].length == 0)
+			return keel_dma_fp_bad_arg(sd->dev->dev_id, vchan,
+						   "sg destination length", 0);
+		td += dst[i].length;
+	}
+	if (ts != td || ts > UINT32_MAX)
+		return keel_dma_fp_bad_arg(sd->dev->dev_id, vchan,
+					   "sg total (source != destination)",
+					   (long long)ts);
+	d = soft_slot(v);
+	if (d == NULL)
+		return -ENOSPC;
+	sg = &v->sg[(v->enq & v->mask) * 2 * SOFT_MAX_SGES];
+	memcpy(sg, src, nb_src * sizeof(*src));
+	memcpy(sg + SOFT_MAX_SGES, dst, nb_dst * sizeof(*dst));
+	d->op = SOFT_OP_COPY_SG;
+	d->nb_src = (uint8_t)nb_src;
+	d->nb_dst = (uint8_t)nb_dst;
+	d->len = (uint32_t)ts;
+	d->fence = (flags & KEEL_DMA_OP_FLAG_FENCE) != 0;
+	return soft_enqueued(sd, vchan, v, flags);
+}
+
+static int
+soft_fill(void *priv, uint16_t vchan, uint64_t pattern, uint64_t dst,
+	  uint32_t length, uint64_t flags)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	struct soft_desc *d = soft_slot(v);
+
+	if (d == NULL)
+		return -ENOSPC;
+	d->op = SOFT_OP_FILL;
+	d->src = pattern;
+	d->dst = dst;
+	d->len = length;
+	d->fence = (flags & KEEL_DMA_OP_FLAG_FENCE) != 0;
+	return soft_enqueued(sd, vchan, v, flags);
+}
+
+static inline uint64_t
+soft_ready(struct soft_dev *sd, struct soft_vchan *v)
+{
+	if (sd->mode == SOFT_MODE_INLINE)
+		engine_poll(sd, v);
+	return __atomic_load_n(&v->done, __ATOMIC_ACQUIRE) - v->cpl;
+}
+
+static uint16_t
+soft_completed(void *priv, uint16_t vchan, uint16_t nb_cpls,
+	       uint16_t *last_idx, bool *has_error)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	uint64_t n = soft_ready(sd, v), i;
+
+	if (n > nb_cpls)
+		n = nb_cpls;
+	for (i = 0; i < n; i++) {
+		if (v->ring[(v->cpl + i) & v->mask].status !=
+		    KEEL_DMA_STATUS_SUCCESSFUL) {
+			*has_error = true;
+			break;
+		}
+	}
+	v->cpl += i;
+	v->st.completed += i;
+	*last_idx = (uint16_t)(v->cpl - 1);
+	return (uint16_t)i;
+}
+
+static uint16_t
+soft_completed_status(void *priv, uint16_t vchan, uint16_t nb_cpls,
+		      uint16_t *last_idx, enum keel_dma_status_code *status)
+{
+	struct soft_dev *sd = priv;
+	struct soft_vchan *v = sd->vchans[vchan];
+	uint64_t n = soft_ready(sd, v), err = 0;
+
+	if (n > nb_cpls)
+		n = nb_cpls;
+	for (uint64_t i = 0; i < n; i++) {
+		status[i] = v->ring[(v->cpl + i) & v->mask].status;
+		err += status[i] != KEEL_DMA_STATUS_SUCCESSFUL;
+	}
+	v->cpl += n;
+	v->st.completed += n;
+	v->st.errors += err;
+	*last_idx = (uint16_t)(v->cpl - 1);
+	return (uint16_t)n;
+}
+
+static uint16_t
+soft_burst_capacity(const void *priv, uint16_t vchan)
+{
+	const struct soft_dev *sd = priv;
+	const struct soft_vchan *v = sd->vchans[vchan];
+
+	return (uint16_t)(v->nb_desc - (v->enq - v->cpl));
+}
+
+/* ----------------------------------------------------------- control path */
+
+static int
+soft_info_get(const struct keel_dma_dev *dev, struct keel_dma_info *info)
+{
+	const struct soft_dev *sd = dev->dev_private;
+
+	info->dev_capa = KEEL_DMA_CAPA_MEM_TO_MEM |
+			 KEEL_DMA_CAPA_HANDLES_ERRORS |
+			 KEEL_DMA_CAPA_OPS_COPY | KEEL_DMA_CAPA_OPS_COPY_SG |
+			 KEEL_DMA_CAPA_OPS_FILL;
+	if (sd->xl == XL_IDENTITY)
+		info->dev_capa |= KEEL_DMA_CAPA_SVA;
+	if (sd->xl == XL_EMU)
+		info->dev_capa |= KEEL_DMA_CAPA_BEHIND_IOMMU;
+	info->max_vchans = SOFT_MAX_VCHANS;
+	info->min_desc = SOFT_MIN_DESC;
+	info->max_desc = SOFT_MAX_DESC;
+	info->max_sges = SOFT_MAX_SGES;
+	return 0;
+}
+
+static void
+vchan_free(struct soft_vchan *v)
+{
+	if (v == NULL)
+		return;
+	free(v->ring);
+	free(v->sg);
+	free(v);
+}
+
+static int
+soft_configure(struct keel_dma_dev *dev, const struct keel_dma_conf *conf)
+{
+	struct soft_dev *sd = dev->dev_private;
+
+	for (int i = 0; i < SOFT_MAX_VCHANS; i++) {
+		vchan_free(sd->vchans[i]);
+		sd->vchans[i] = NULL;
+	}
+	sd->nb_vchans = conf->nb_vchans;
+	return 0;
+}
+
+static int
+soft_vchan_setup(struct keel_dma_dev *dev, uint16_t vchan,
+		 const struct keel_dma_vchan_conf *conf)
+{
+	struct soft_dev *sd = dev->dev_private;
+	struct soft_vchan *v;
+
+	if (posix_memalign((void **)&v, 64, sizeof(*v)) != 0)
+		return -ENOMEM;
+	memset(v, 0, sizeof(*v));
+	v->nb_desc = conf->nb_desc;
+	v->mask = conf->nb_desc - 1;
+	v->ring = calloc(conf->nb_desc, sizeof(*v->ring));
+	v->sg = calloc((size_t)conf->nb_desc * 2 * SOFT_MAX_SGES,
+		       sizeof(*v->sg));
+	if (v->ring == NULL || v->sg == NULL) {
+		vchan_free(v);
+		KEEL_LOG(ERR, soft_logtype, "%s: no memory for vchan %u ring",
+			 dev->name, vchan);
+		return -ENOMEM;
+	}
+	vchan_free(sd->vchans[vchan]);
+	sd->vchans[vchan] = v;
+	return 0;
+}
+
+static int
+soft_start(struct keel_dma_dev *dev)
+{
+	struct soft_dev *sd = dev->dev_private;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	unsigned int l;
+	int ret;
+
+	for (uint16_t i = 0; i < sd->nb_vchans; i++) {
+		struct soft_vchan *v = sd->vchans[i];
+
+		v->enq = v->cpl = v->sub = v->done = v->hw = 0;
+	}
+	sd->lcore = -1;
+	sd->have_thread = 0;
+	if (sd->mode == SOFT_MODE_INLINE)
+		return 0;
+	__atomic_store_n(&sd->run, 1, __ATOMIC_RELEASE);
+	if (sd->want_lcore >= 0) {
+		ret = keel_eal_remote_launch(soft_worker, sd,
+					     (unsigned int)sd->want_lcore);
+		if (ret < 0) {
+			KEEL_LOG(ERR, soft_logtype,
+				 "%s: cannot run on lcore %d: %s", dev->name,
+				 sd->want_lcore, strerror(-ret));
+			return ret;
+		}
+		sd->lcore = sd->want_lcore;
+		return 0;
+	}
+	KEEL_LCORE_FOREACH_WORKER(l) {
+		if (!sd->any_lcore)
+			break;
+		if (keel_eal_remote_launch(soft_worker, sd, l) == 0) {
+			sd->lcore = (int)l;
+			KEEL_LOG(DEBUG, soft_logtype, "%s: worker on lcore %u",
+				 dev->name, l);
+			return 0;
+		}
+	}
+	/* not on the creator's (main lcore's) CPU only: any CPU */
+	pthread_attr_init(&attr);
+	CPU_ZERO(&cpus);
+	for (long c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &cpus);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	ret = pthread_create(&sd->thread, &attr, soft_thread, sd);
+	pthread_attr_destroy(&attr);
+	if (ret != 0) {
+		KEEL_LOG(ERR, soft_logtype, "%s: cannot create worker thread: %s",
+			 dev->name, strerror(ret));
+		return -ret;
+	}
+	sd->have_thread = 1;
+	KEEL_LOG(DEBUG, soft_logtype, "%s: worker on its own thread",
+		 dev->name);
+	return 0;
+}
+
+static int
+soft_stop(struct keel_dma_dev *dev)
+{
+	struct soft_dev *sd = dev->dev_private;
+
+	__atomic_store_n(&sd->run, 0, __ATOMIC_RELEASE);
+	if (sd->lcore >= 0)
+		keel_eal_wait_lcore((unsigned int)sd->lcore);
+	if (sd->have_thread)
+		pthread_join(sd->thread, NULL);
+	sd->lcore = -1;
+	sd->have_thread = 0;
+	if (sd->mode == SOFT_MODE_INLINE)
+		for (uint16_t i = 0; i < sd->nb_vchans; i++)
+			engine_poll(sd, sd->vchans[i]);
+	return 0;
+}
+
+static int
+soft_close(struct keel_dma_dev *dev)
+{
+	struct soft_dev *sd = dev->dev_private;
+	int ret = 0;
+
+	for (int i = 0; i < SOFT_MAX_VCHANS; i++) {
+		vchan_free(sd->vchans[i]);
+		sd->vchans[i] = NULL;
+	}
+	if (sd->ep != NULL) {
+		ret = keel_emu_endpoint_destroy(sd->ep);
+		sd->ep = NULL;
+	}
+	return ret;
+}
+
+static int
+soft_stats_get(const struct keel_dma_dev *dev, uint16_t vchan,
+	       struct keel_dma_stats *stats)
+{
+	const struct soft_dev *sd = dev->dev_private;
+	const struct soft_vchan *v = sd->vchans[vchan];
+
+	stats->submitted = __atomic_load_n(&v->st.submitted, __ATOMIC_RELAXED) -
+			   v->base.submitted;
+	stats->completed = __atomic_load_n(&v->st.completed, __ATOMIC_RELAXED) -
+			   v->base.completed;
+	stats->errors = __atomic_load_n(&v->st.errors, __ATOMIC_RELAXED) -
+			v->base.errors;
+	return 0;
+}
+
+static int
+soft_stats_reset(struct keel_dma_dev *dev, uint16_t vchan)
+{
+	struct soft_dev *sd = dev->dev_private;
+	struct soft_vchan *v = sd->vchans[vchan];
+
+	v->base.submitted = __atomic_load_n(&v->st.submitted, __ATOMIC_RELAXED);
+	v->base.completed = __atomic_load_n(&v->st.completed, __ATOMIC_RELAXED);
+	v->base.errors = __atomic_load_n(&v->st.errors, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int
+soft_vchan_status(const struct keel_dma_dev *dev, uint16_t vchan,
+		  enum keel_dma_vchan_status *status)
+{
+	const struct soft_dev *sd = dev->dev_private;
+	const struct soft_vchan *v = sd->vchans[vchan];
+
+	*status = __atomic_load_n(&v->done, __ATOMIC_ACQUIRE) !=
+		  __atomic_load_n(&v->sub, __ATOMIC_ACQUIRE) ?
+		  KEEL_DMA_VCHAN_ACTIVE : KEEL_DMA_VCHAN_IDLE;
+	return 0;
+}
+
+static const char *
+xl_name(enum soft_xl xl)
+{
+	switch (xl) {
+	case XL_IDENTITY: return "identity (IOVA = VA)";
+	case XL_EMU: return "emulated IOMMU";
+	case XL_TABLE: return "IOMMU container map table";
+	}
+	return "?";
+}
+
+static int
+soft_dump(const struct keel_dma_dev *dev, FILE *f)
+{
+	const struct soft_dev *sd = dev->dev_private;
+
+	fprintf(f, "  soft: mode %s, reorder %d, translation %s",
+		sd->mode == SOFT_MODE_INLINE ? "inline" : "worker", sd->reorder,
+		xl_name(sd->xl));
+	if (sd->ep != NULL)
+		fprintf(f, " (endpoint 0x%x)", keel_emu_endpoint_id(sd->ep));
+	if (sd->lcore >= 0)
+		fprintf(f, ", worker lcore %d", sd->lcore);
+	else if (sd->have_thread)
+		fprintf(f, ", worker thread");
+	fprintf(f, "\n");
+	for (uint16_t i = 0; i < sd->nb_vchans; i++) {
+		const struct soft_vchan *v = sd->vchans[i];
+
+		if (v == NULL)
+			continue;
+		fprintf(f, "  vchan %u: nb_desc %u enq %" PRIu64 " sub %" PRIu64
+			" done %" PRIu64 " cpl %" PRIu64 "\n", i, v->nb_desc,
+			v->enq, v->sub, v->done, v->cpl);
+	}
+	return 0;
+}
+
+static const struct keel_dma_dev_ops soft_ops = {
+	.info_get = soft_info_get,
+	.configure = soft_configure,
+	.vchan_setup = soft_vchan_setup,
+	.start = soft_start,
+	.stop = soft_stop,
+	.close = soft_close,
+	.stats_get = soft_stats_get,
+	.stats_reset = soft_stats_reset,
+	.vchan_status = soft_vchan_status,
+	.dump = soft_dump,
+};
+
+/* --------------------------------------------------------------- vdev glue */
+
+static const char *const soft_keys[] = { "mode", "lcore", "reorder", NULL };
+static const char *const soft_modes[] = { "worker", "inline", NULL };
+
+/* Choose the translation for the default container; 0 or -errno. */
+static int
+soft_xl_setup(struct soft_dev *sd, const char *name)
+{
+	static uint32_t next_ep_id = SOFT_EP_ID_BASE;
+	struct keel_iommu_container *c = keel_iommu_container_default();
+	struct keel_emu_domain *dom;
+	int ret;
+
+	if (c == NULL) {
+		if (keel_eal_iova_mode() != KEEL_IOVA_VA) {
+			KEEL_LOG(ERR, soft_logtype,
+				 "%s: no IOMMU container and IOVA mode %s: cannot translate IOVAs",
+				 name, keel_iova_mode_name(keel_eal_iova_mode()));
+			return -ENOTSUP;
+		}
+		sd->xl = XL_IDENTITY;
+		return 0;
+	}
+	if (keel_iommu_container_kind(c) != KEEL_IOMMU_EMULATED) {
+		sd->xl = XL_TABLE;
+		sd->cont = c;
+		return 0;
+	}
+	dom = keel_emu_backend_domain(keel_iommu_container_backend_priv(c));
+	if (dom == NULL) {
+		KEEL_LOG(ERR, soft_logtype,
+			 "%s: emulated container without a domain", name);
+		return -ENODEV;
+	}
+	sd->ep = keel_emu_endpoint_create(
+		__atomic_fetch_add(&next_ep_id, 1, __ATOMIC_RELAXED), name);
+	if (sd->ep == NULL)
+		return -ENOMEM;
+	ret = keel_emu_endpoint_attach(sd->ep, dom);
+	if (ret < 0) {
+		keel_emu_endpoint_destroy(sd->ep);
+		sd->ep = NULL;
+		return ret;
+	}
+	sd->xl = XL_EMU;
+	return 0;
+}
+
+static int
+soft_probe(const char *name, const char *args)
+{
+	struct keel_kvargs *kv = keel_kvargs_parse(args, soft_keys);
+	struct keel_dma_dev *dev;
+	struct soft_dev *sd;
+	uint64_t lcore = UINT64_MAX, reorder = 0;
+	int mode = SOFT_MODE_WORKER, ret, any_lcore = 0;
+	const char *lv;
+
+	if (kv == NULL)
+		return -errno;
+	ret = keel_kvargs_get_choice(kv, "mode", soft_modes);
+	if (ret >= 0)
+		mode = ret;
+	else if (ret != -ENOENT)
+		goto out;
+	lv = keel_kvargs_get(kv, "lcore");
+	if (lv != NULL && strcmp(lv, "any") == 0) {
+		any_lcore = 1;
+	} else {
+		ret = keel_kvargs_get_u64(kv, "lcore", 0, KEEL_MAX_LCORE - 1,
+					  &lcore);
+		if (ret < 0 && ret != -ENOENT)
+			goto out;
+	}
+	if (lcore != UINT64_MAX &&
+	    (!keel_lcore_is_enabled((unsigned int)lcore) ||
+	     lcore == keel_get_main_lcore())) {
+		KEEL_LOG(ERR, soft_logtype, "%s: lcore=%" PRIu64
+			 " is not an enabled worker lcore", name, lcore);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = keel_kvargs_get_u64(kv, "reorder", 0, 1, &reorder);
+	if (ret < 0 && ret != -ENOENT)
+		goto out;
+	dev = keel_dma_pmd_allocate(name, keel_socket_id(), sizeof(*sd));
+	if (dev == NULL) {
+		ret = -errno;
+		goto out;
+	}
+	sd = dev->dev_private;
+	sd->dev = dev;
+	sd->mode = (enum soft_mode)mode;
+	sd->want_lcore = lcore == UINT64_MAX ? -1 : (int)lcore;
+	sd->any_lcore = any_lcore;
+	sd->reorder = (int)reorder;
+	sd->lcore = -1;
+	ret = soft_xl_setup(sd, name);
+	if (ret < 0) {
+		keel_dma_pmd_release(dev);
+		goto out;
+	}
+	dev->driver = SOFT_DRIVER;
+	dev->fp.copy = soft_copy;
+	dev->fp.copy_sg = soft_copy_sg;
+	dev->fp.fill = soft_fill;
+	dev->fp.submit = soft_submit;
+	dev->fp.completed = soft_completed;
+	dev->fp.completed_status = soft_completed_status;
+	dev->fp.burst_capacity = soft_burst_capacity;
+	__atomic_store_n(&dev->ops, &soft_ops, __ATOMIC_RELEASE);
+	KEEL_LOG(INFO, soft_logtype, "%s: dmadev %d, %s mode, %s", name,
+		 dev->dev_id, mode == SOFT_MODE_INLINE ? "inline" : "worker",
+		 xl_name(sd->xl));
+	ret = 0;
+out:
+	keel_kvargs_free(kv);
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+static int
+soft_remove(const char *name)
+{
+	struct keel_dma_dev *dev = keel_dma_pmd_get_dev_by_name(name);
+
+	if (dev == NULL)
+		return 0;   /* closed through keel_dma_close() already */
+	return keel_dma_close(dev->dev_id);
+}
+
+static struct keel_vdev_driver soft_driver = {
+	.probe = soft_probe,
+	.remove = soft_remove,
+};
+
+KEEL_VDEV_DRIVER_REGISTER(dma_soft, soft_driver,
+	"mode=<worker|inline> lcore=<worker lcore id|any> reorder=<0|1>")
