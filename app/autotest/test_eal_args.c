@@ -140,13 +140,13 @@ test_eal_args_good(void)
 	}
 
 	/* iommu kind, vdev, allow/block, no-pci */
-	TEST_ASSERT(test_eal_init_str("--no-huge --iommu none --vdev dma_soft0,vchans=2 "
+	TEST_ASSERT(test_eal_init_str("--no-huge --iommu none --vdev dma_soft0,mode=inline "
 				      "--vdev dma_soft1 -a 0000:00:04.0 -a 00:05.0") >= 0,
 		    "devargs");
 	TEST_ASSERT_EQUAL(keel_eal_iommu_kind(), KEEL_IOMMU_NONE, "--iommu none");
 	TEST_ASSERT_EQUAL(keel_eal_vdev_count(), 2, "two vdevs");
 	TEST_ASSERT(strcmp(keel_eal_vdev_get(0)->name, "dma_soft0") == 0, "name");
-	TEST_ASSERT(strcmp(keel_eal_vdev_get(0)->args, "vchans=2") == 0, "args");
+	TEST_ASSERT(strcmp(keel_eal_vdev_get(0)->args, "mode=inline") == 0, "args");
 	TEST_ASSERT(strcmp(keel_eal_vdev_get(1)->args, "") == 0, "no args");
 	TEST_ASSERT(keel_eal_vdev_get(2) == NULL, "out of range");
 	TEST_ASSERT(keel_eal_pci_allowed("0000:00:04.0"), "allowed");
@@ -233,7 +233,7 @@ test_eal_args_random(void)
 		"0", "1", "0-1", "1-0", "0,1", "0@(0,1)", "(", ")", "@", "-",
 		"4", "8M", "64k", "1G", "18446744073709551615", "-1", "",
 		"va", "pa", "auto", "alloc", "none", "emulated", "vfio",
-		"0000:00:01.0", "ff:1f.7", "dma_soft0,vchans=2", ",", "=",
+		"0000:00:01.0", "ff:1f.7", "dma_soft0,mode=inline", ",", "=",
 		"eal:debug", "*:err", ":", "%s%n", "a/b", "x",
 	};
 	int fds = test_count_fds(), threads = test_count_threads();

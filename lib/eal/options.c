@@ -77,7 +77,7 @@ keel_eal_usage(FILE *f)
 "  --iommu KIND           auto | vfio | emulated | none\n"
 "  -a, --allow PCI[,ARGS] use only these PCI devices\n"
 "  -b, --block PCI        never use this PCI device\n"
-"  --vdev NAME[,ARGS]     create a virtual device, e.g. 'dma_soft0,vchans=2'\n"
+"  --vdev NAME[,ARGS]     create a virtual device, e.g. 'dma_soft0,mode=inline'\n"
 "  --no-pci               do not probe PCI devices\n"
 "  --log-level [COMP:]LVL set a level, COMP may be a glob ('pmd.*:debug')\n"
 "  --syslog               log to syslog instead of stderr\n"
