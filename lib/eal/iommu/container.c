@@ -290,7 +290,8 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 			goto out;
 		}
 	}
-	/* largest page size that divides va and fits in len */
+	/* prefer the largest page size that divides va and fits in len (big
+	 * IOMMU pages); fall back to smaller alignments down to min_pg */
 	align = min_pg;
 	for (int b = 63; b >= 0; b--) {
 		uint64_t p = UINT64_C(1) << b;
@@ -301,13 +302,24 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 		}
 	}
 	for (tries = 0; tries < 8; tries++) {
-		ret = iova_alloc_find(c->t, &caps, len, align, mask_last, &pick);
+		uint64_t a = align;
+
+		ret = -ENOSPC;
+		while (a >= min_pg) {
+			ret = iova_alloc_find(c->t, &caps, len, a, mask_last,
+					      &pick);
+			if (ret == 0)
+				break;
+			/* next smaller supported page size */
+			a >>= 1;
+			while (a > min_pg && !(caps.pgsize_bitmap & a))
+				a >>= 1;
+		}
 		if (ret < 0) {
 			KEEL_LOG(ERR, keel_logtype_iommu,
 				 "dma_register va 0x%" PRIx64 " len 0x%" PRIx64
-				 ": no free IOVA range of that size (align 0x%"
-				 PRIx64 ") at or below 0x%" PRIx64
-				 " (DMA mask %u bits)", va, len, align,
+				 ": no free IOVA range of that size at or below"
+				 " 0x%" PRIx64 " (DMA mask %u bits)", va, len,
 				 mask_last, dma_mask_bits);
 			break;
 		}

@@ -30,6 +30,7 @@
 static struct keel_iommu_container *def;
 static enum keel_iommu_kind def_kind = KEEL_IOMMU_NONE;
 static bool registered;
+static bool early_wired;        /* the EAL calls eal_iommu_early_init() */
 
 enum keel_iommu_kind
 eal_iommu_kind(void)
@@ -187,8 +188,8 @@ create_default(void)
  * eal_iommu_init() so that, with --iova-mode=alloc, the EAL can call it
  * before memory init: the IOVA hook must exist before the first page.
  */
-int
-eal_iommu_early_init(void)
+static int
+early_init(void)
 {
 	struct eal_iova_hook hook;
 	int ret;
@@ -208,11 +209,24 @@ eal_iommu_early_init(void)
 }
 
 int
+eal_iommu_early_init(void)
+{
+	early_wired = true;
+	return early_init();
+}
+
+bool
+eal_iommu_early_wired(void)
+{
+	return early_wired;
+}
+
+int
 eal_iommu_init(void)
 {
 	int ret;
 
-	ret = eal_iommu_early_init();
+	ret = early_init();
 	if (ret < 0)
 		return ret;
 	if (def == NULL)

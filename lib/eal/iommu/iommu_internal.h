@@ -7,6 +7,9 @@
  * eal_iommu_init() after memory init, keel_eal_cleanup() calls
  * eal_iommu_cleanup() before memory cleanup. Both run single-threaded.
  */
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "keel_eal.h"
 #include "keel_iommu.h"
 
@@ -30,6 +33,9 @@ enum keel_iommu_kind eal_iommu_kind(void);
  * With --iova-mode=alloc call it before memory init, so the IOVA hook
  * exists when the first pages are allocated. eal_iommu_init() calls it. */
 int eal_iommu_early_init(void);
+
+/* true once the EAL has called eal_iommu_early_init() (tests) */
+bool eal_iommu_early_wired(void);
 
 /* container.c, for iommu_eal.c only */
 void iommu_set_default(struct keel_iommu_container *c);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * iova_map_perf: ns per map, unmap, lookup by IOVA and lookup by VA at
+ * 256 .. 1,048,576 entries, and bytes of memory per entry. The backend is
+ * memback without records; its own cost per call is measured apart and
+ * subtracted. Prints figures only; asserts nothing about speed.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keel_cycles.h"
+#include "test.h"
+#include "iommu_test_util.h"
+
+#define IOB 0x100000000ULL
+#define VAB 0x7e0000000000ULL
+
+static uint64_t
+perm(uint64_t i, uint64_t n)
+{
+	return (i * 0x9e3779b1ULL) & (n - 1);   /* n is a power of two */
+}
+
+static double
+backend_ns(void)
+{
+	struct keel_memback_cfg c = { .pgsize_bitmap = PG, .addr_width = 48,
+		.no_track = true };
+	void *mb = keel_memback_create(&c);
+	const uint64_t n = 1000000;
+	uint64_t i, t0, u;
+
+	if (mb == NULL)
+		return 0;
+	t0 = keel_time_ns();
+	for (i = 0; i < n; i++) {
+		keel_memback_ops.map(mb, VAB + i * PG, IOB + i * PG, PG, 3);
+		keel_memback_ops.unmap(mb, IOB + i * PG, PG, &u);
+	}
+	t0 = keel_time_ns() - t0;
+	keel_memback_ops.destroy(mb);
+	return (double)t0 / (double)(2 * n);
+}
+
+static int
+perf_at(uint64_t n, double be, double *bytes_per_entry)
+{
+	struct keel_memback_cfg c = { .pgsize_bitmap = PG, .addr_width = 48,
+		.no_track = true };
+	uint64_t m = n / 4 < 16384 ? n / 4 : 16384;
+	uint64_t rounds = 262144 / m, r, i, t_map = 0, t_unmap = 0, t0;
+	uint64_t s = keel_test_seed(), lookups = 1000000, *pick;
+	struct keel_iommu_mapping e;
+	struct keel_iommu_stats st;
+	double ns_io, ns_va;
+	struct tb tb;
+	size_t heap0;
+
+	if (rounds == 0)
+		rounds = 1;
+	heap0 = mallinfo2().uordblks;
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	pick = malloc(m * sizeof(*pick));
+	TEST_ASSERT(pick != NULL, "no memory");
+	for (i = 0; i < n; i++) {
+		uint64_t k = perm(i, n);
+
+		TEST_ASSERT_SUCCESS(iova_table_map(tb.t, VAB + perm(k, n) * 2 * PG,
+						   IOB + k * 2 * PG, PG), "fill");
+	}
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, n, "entries");
+	*bytes_per_entry = (double)(mallinfo2().uordblks - heap0) / (double)n;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < m; i++)   /* m distinct entries */
+			pick[i] = (test_rand(&s) % (n / m)) * m + i;
+		t0 = keel_time_ns();
+		for (i = 0; i < m; i++) {
+			uint64_t k = pick[i];
+
+			iova_table_unmap(tb.t, VAB + perm(k, n) * 2 * PG,
+					 IOB + k * 2 * PG, PG);
+		}
+		t_unmap += keel_time_ns() - t0;
+		t0 = keel_time_ns();
+		for (i = 0; i < m; i++) {
+			uint64_t k = pick[i];
+
+			iova_table_map(tb.t, VAB + perm(k, n) * 2 * PG,
+				       IOB + k * 2 * PG, PG);
+		}
+		t_map += keel_time_ns() - t0;
+	}
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, n, "entries after the rounds");
+
+	t0 = keel_time_ns();
+	for (i = 0; i < lookups; i++) {
+		uint64_t k = test_rand(&s) & (n - 1);
+
+		if (iova_table_lookup_iova(tb.t, IOB + k * 2 * PG + 64, &e) != 0)
+			return TEST_FAILED;
+	}
+	ns_io = (double)(keel_time_ns() - t0) / (double)lookups;
+	t0 = keel_time_ns();
+	for (i = 0; i < lookups; i++) {
+		uint64_t k = test_rand(&s) & (n - 1);
+
+		if (iova_table_lookup_va(tb.t, VAB + k * 2 * PG + 64, &e) != 0)
+			return TEST_FAILED;
+	}
+	ns_va = (double)(keel_time_ns() - t0) / (double)lookups;
+
+	printf("  %8" PRIu64 " | %7.1f | %7.1f | %8.1f | %8.1f | %6.1f\n", n,
+	       (double)t_map / (double)(rounds * m) - be,
+	       (double)t_unmap / (double)(rounds * m) - be, ns_io, ns_va,
+	       (double)st.node_bytes / (double)n);
+	free(pick);
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iova_map_perf(void)
+{
+	static const uint64_t sizes[] = { 256, 4096, 65536, 1048576 };
+	double be = backend_ns(), bpe = 0;
+	unsigned int i;
+
+	printf("  backend (memback, no records): %.1f ns per call, subtracted\n",
+	       be);
+	printf("  entries  | map ns  | unmap ns| IOVA ns  | VA ns    | B/entry (table)\n");
+	for (i = 0; i < 4; i++)
+		TEST_ASSERT_SUCCESS(perf_at(sizes[i], be, &bpe), "size %" PRIu64,
+				    sizes[i]);
+	printf("  heap bytes per entry at 1,048,576 entries (mallinfo2): %.1f\n",
+	       bpe);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_map_perf, "perf", TEST_NO_EAL, test_iova_map_perf)
