@@ -369,16 +369,19 @@ build_info_caps(struct fcontainer *c, uint8_t *buf, size_t *len)
 		order[2] = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
 	}
 	for (k = 0; k < 3; k++) {
-		struct vfio_info_cap_header *h = (void *)(buf + off);
+		/* built aligned, then copied: in the reply a capability may
+		 * sit at a 4-byte offset (after the 12-byte DMA_AVAIL) */
+		uint64_t tmp[64];
+		struct vfio_info_cap_header *h = (void *)tmp;
 		size_t sz;
 
+		memset(tmp, 0, sizeof(tmp));
 		if (order[k] == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			struct vfio_iommu_type1_info_cap_iova_range *r = (void *)h;
 
 			if (F.cfg.no_iova_range_cap)
 				continue;
 			sz = sizeof(*r) + F.cfg.n_ranges * sizeof(r->iova_ranges[0]);
-			memset(h, 0, sz);
 			r->nr_iovas = F.cfg.n_ranges;
 			for (i = 0; i < F.cfg.n_ranges; i++) {
 				r->iova_ranges[i].start = F.cfg.ranges[i].start;
@@ -390,7 +393,6 @@ build_info_caps(struct fcontainer *c, uint8_t *buf, size_t *len)
 			if (F.cfg.no_migration_cap)
 				continue;
 			sz = sizeof(*m);
-			memset(h, 0, sz);
 			m->pgsize_bitmap = minpg();
 			m->max_dirty_bitmap_size = 0x10000000;
 		} else {
@@ -399,14 +401,17 @@ build_info_caps(struct fcontainer *c, uint8_t *buf, size_t *len)
 			if (F.cfg.no_dma_avail_cap)
 				continue;
 			sz = sizeof(*d);
-			memset(h, 0, sz);
 			d->avail = c->dma_avail;
 		}
 		h->id = (uint16_t)order[k];
 		h->version = 1;
-		if (prev != 0)
-			((struct vfio_info_cap_header *)(buf + prev))->next =
-				(uint32_t)off;
+		memcpy(buf + off, tmp, sz);
+		if (prev != 0) {
+			uint32_t next = (uint32_t)off;
+
+			memcpy(buf + prev + offsetof(struct vfio_info_cap_header, next),
+			       &next, sizeof(next));
+		}
 		prev = off;
 		off += sz;
 	}
@@ -416,7 +421,7 @@ build_info_caps(struct fcontainer *c, uint8_t *buf, size_t *len)
 static int
 do_get_info(struct fcontainer *c, struct vfio_iommu_type1_info *info)
 {
-	uint8_t full[1024];
+	uint8_t full[1024] __attribute__((aligned(8)));
 	struct vfio_iommu_type1_info *hdr = (void *)full;
 	size_t len = sizeof(*hdr);
 	uint32_t argsz;

@@ -130,6 +130,19 @@ body_bind(void)
 	TEST_ASSERT_EQUAL(keel_vfio_group_bind(c, 9), -ENOENT, "no group 9");
 	TEST_ASSERT_EQUAL(keel_vfio_group_bind(c, -1), -EINVAL, "group -1");
 	TEST_ASSERT_EQUAL(keel_vfio_group_unbind(c, 9), -ENOENT, "unbind 9");
+	{
+		struct keel_vfio_container *c2;
+		int ret;
+
+		/* a group is in one container at a time: the second open of
+		 * /dev/vfio/7 is EBUSY, as in the kernel */
+		TEST_ASSERT_SUCCESS(keel_vfio_container_open(&c2), "second");
+		EXPECT_LOG(ret = keel_vfio_group_bind(c2, 7), "another process or container");
+		TEST_ASSERT_EQUAL(ret, -EBUSY, "group in use");
+		TEST_ASSERT_EQUAL(keel_vfio_container_n_groups(c2), 0, "not listed");
+		TEST_ASSERT_SUCCESS(keel_vfio_container_close(c2), "close second");
+		TEST_ASSERT(fake_vfio_group_attached(7), "first keeps it");
+	}
 	TEST_ASSERT_SUCCESS(keel_vfio_iommu_info(c, &info), "info");
 	TEST_ASSERT(info.pgsize_bitmap == 0x40201000, "pgsizes");
 	TEST_ASSERT(info.has_iova_ranges && info.n_ranges == 2 &&

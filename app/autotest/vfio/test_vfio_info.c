@@ -6,6 +6,7 @@
  * mutated replies (run it under ASan).
  */
 #include <linux/vfio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,11 @@
 
 #define INFO_HDR sizeof(struct vfio_iommu_type1_info)
 
+_Static_assert(offsetof(struct vfio_iommu_type1_info_cap_iova_range, nr_iovas) == 8,
+	       "nr_iovas follows the 8-byte capability header");
+
 struct ibuf {
-	uint8_t b[512];
+	uint8_t b[512] __attribute__((aligned(8)));
 	size_t len;
 	size_t last_cap;   /* offset of the last capability header, 0 none */
 };
@@ -33,49 +37,57 @@ ib_init(struct ibuf *ib, uint64_t pgsizes)
 	ib->len = INFO_HDR;
 }
 
-/* Append a capability of @p size bytes (header included); returns it. */
-static void *
+/* Append a capability of @p size bytes (header included, rest zero);
+ * returns its offset. Fields are written with memcpy: a capability may
+ * sit at a 4-byte offset, as the kernel lays them out. */
+static size_t
 ib_cap(struct ibuf *ib, uint16_t id, uint16_t version, size_t size)
 {
 	struct vfio_iommu_type1_info *h = (void *)ib->b;
-	struct vfio_info_cap_header *c = (void *)(ib->b + ib->len);
+	struct vfio_info_cap_header c = { .id = id, .version = version };
+	size_t off = ib->len;
+	uint32_t o32 = (uint32_t)off;
 
-	c->id = id;
-	c->version = version;
-	c->next = 0;
+	memset(ib->b + off, 0, size);
+	memcpy(ib->b + off, &c, sizeof(c));
 	if (ib->last_cap == 0)
-		h->cap_offset = (uint32_t)ib->len;
+		h->cap_offset = o32;
 	else
-		((struct vfio_info_cap_header *)(ib->b + ib->last_cap))->next =
-			(uint32_t)ib->len;
-	ib->last_cap = ib->len;
+		memcpy(ib->b + ib->last_cap +
+		       offsetof(struct vfio_info_cap_header, next), &o32,
+		       sizeof(o32));
+	ib->last_cap = off;
 	ib->len += size;
 	h->argsz = (uint32_t)ib->len;
-	return c;
+	return off;
+}
+
+static void
+ib_put32(struct ibuf *ib, size_t off, uint32_t v)
+{
+	memcpy(ib->b + off, &v, sizeof(v));
 }
 
 static void
 ib_iova(struct ibuf *ib, unsigned int n, const uint64_t *se)
 {
-	struct vfio_iommu_type1_info_cap_iova_range *r;
-	unsigned int i;
+	const size_t hdr = sizeof(struct vfio_iommu_type1_info_cap_iova_range);
+	size_t off = ib_cap(ib, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1,
+			    hdr + n * sizeof(struct vfio_iova_range));
 
-	r = ib_cap(ib, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1,
-		   sizeof(*r) + n * sizeof(r->iova_ranges[0]));
-	r->nr_iovas = n;
-	for (i = 0; i < n; i++) {
-		r->iova_ranges[i].start = se[2 * i];
-		r->iova_ranges[i].end = se[2 * i + 1];
-	}
+	ib_put32(ib, off + offsetof(struct vfio_iommu_type1_info_cap_iova_range,
+				    nr_iovas), n);
+	memcpy(ib->b + off + hdr, se, n * 2 * sizeof(uint64_t));
 }
 
 static void
 ib_avail(struct ibuf *ib, uint32_t avail)
 {
-	struct vfio_iommu_type1_info_dma_avail *d;
+	size_t off = ib_cap(ib, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1,
+			    sizeof(struct vfio_iommu_type1_info_dma_avail));
 
-	d = ib_cap(ib, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1, sizeof(*d));
-	d->avail = avail;
+	ib_put32(ib, off + offsetof(struct vfio_iommu_type1_info_dma_avail, avail),
+		 avail);
 }
 
 static void
@@ -217,10 +229,10 @@ make_bad(struct ibuf *ib, enum bad_kind k)
 		h->cap_offset = INFO_HDR + 2;
 		break;
 	case BAD_NR_TOO_BIG:
-		((struct vfio_iommu_type1_info_cap_iova_range *)(ib->b + INFO_HDR))->nr_iovas = 3;
+		ib_put32(ib, INFO_HDR + 8, 3);
 		break;
 	case BAD_NR_HUGE:
-		((struct vfio_iommu_type1_info_cap_iova_range *)(ib->b + INFO_HDR))->nr_iovas = 0xffffffffu;
+		ib_put32(ib, INFO_HDR + 8, 0xffffffffu);
 		break;
 	case BAD_RANGE_INVERTED:
 		se[0] = 0x2000; se[1] = 0x1000; se[2] = 0x10000; se[3] = 0x20000;
@@ -265,8 +277,7 @@ make_bad(struct ibuf *ib, enum bad_kind k)
 		ib_init(ib, 0x1000);
 		/* does not fit ib->b: write only the header, claim the count */
 		ib_iova(ib, 1, many);
-		((struct vfio_iommu_type1_info_cap_iova_range *)(ib->b + INFO_HDR))->nr_iovas =
-			KEEL_VFIO_MAX_KERNEL_RANGES + 1;
+		ib_put32(ib, INFO_HDR + 8, KEEL_VFIO_MAX_KERNEL_RANGES + 1);
 		return 0;   /* handled by the caller with a big buffer */
 	}
 	default:

@@ -77,7 +77,7 @@ int keel_vfio_container_close(struct keel_vfio_container *c);
 /** @return the container fd (for diagnostics). */
 int keel_vfio_container_fd(const struct keel_vfio_container *c);
 
-/** @return number of groups bound to the container. */
+/** @return number of groups bound to the container (0 for NULL). */
 unsigned int keel_vfio_container_n_groups(struct keel_vfio_container *c);
 
 /**
@@ -202,7 +202,7 @@ int keel_vfio_device_open(struct keel_vfio_container *c, const char *bdf,
  */
 void keel_vfio_device_close(struct keel_vfio_device *d);
 
-/** @return the device fd. */
+/** @return the device fd, or -EINVAL for NULL. */
 int keel_vfio_device_fd(const struct keel_vfio_device *d);
 /** @return VFIO_DEVICE_FLAGS_* of the device. */
 uint32_t keel_vfio_device_flags(const struct keel_vfio_device *d);

@@ -110,6 +110,8 @@ keel_vfio_container_n_groups(struct keel_vfio_container *c)
 {
 	unsigned int n;
 
+	if (c == NULL)
+		return 0;
 	pthread_mutex_lock(&c->lock);
 	n = c->n_groups;
 	pthread_mutex_unlock(&c->lock);
@@ -195,6 +197,8 @@ keel_vfio_dma_limit(struct keel_vfio_container *c)
 {
 	uint64_t v;
 
+	if (c == NULL)
+		return 0;
 	pthread_mutex_lock(&c->lock);
 	v = c->dma_limit;
 	pthread_mutex_unlock(&c->lock);

@@ -199,25 +199,25 @@ keel_vfio_device_close(struct keel_vfio_device *d)
 int
 keel_vfio_device_fd(const struct keel_vfio_device *d)
 {
-	return d->fd;
+	return d == NULL ? vfio_err(EINVAL) : d->fd;
 }
 
 uint32_t
 keel_vfio_device_flags(const struct keel_vfio_device *d)
 {
-	return d->flags;
+	return d == NULL ? 0 : d->flags;
 }
 
 uint32_t
 keel_vfio_device_num_regions(const struct keel_vfio_device *d)
 {
-	return d->num_regions;
+	return d == NULL ? 0 : d->num_regions;
 }
 
 uint32_t
 keel_vfio_device_num_irqs(const struct keel_vfio_device *d)
 {
-	return d->num_irqs;
+	return d == NULL ? 0 : d->num_irqs;
 }
 
 static const struct keel_vfio_region *
