@@ -23,10 +23,20 @@
 _Atomic uint64_t emu_pt_pages;
 _Atomic uint64_t emu_pt_fail_nth;
 
+/*
+ * A small cache of free table pages, so map/unmap churn does not hit
+ * malloc and page faults; pages in it are not counted as alive.
+ * Protected by emu_pt_cache_lock.
+ */
+#define EMU_PT_CACHE_MAX 64
+static pthread_mutex_t emu_pt_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t *emu_pt_cache[EMU_PT_CACHE_MAX];
+static unsigned int emu_pt_cache_n;
+
 static uint64_t *
 emu_table_alloc(struct emu_pt *pt)
 {
-	uint64_t *t;
+	uint64_t *t = NULL;
 	uint64_t n = atomic_load(&emu_pt_fail_nth);
 
 	if (n != 0) {
@@ -34,9 +44,15 @@ emu_table_alloc(struct emu_pt *pt)
 		if (n == 1)
 			return NULL;
 	}
-	t = aligned_alloc(4096, 4096);
-	if (t == NULL)
-		return NULL;
+	pthread_mutex_lock(&emu_pt_cache_lock);
+	if (emu_pt_cache_n > 0)
+		t = emu_pt_cache[--emu_pt_cache_n];
+	pthread_mutex_unlock(&emu_pt_cache_lock);
+	if (t == NULL) {
+		t = aligned_alloc(4096, 4096);
+		if (t == NULL)
+			return NULL;
+	}
 	memset(t, 0, 4096);
 	pt->n_tables++;
 	atomic_fetch_add(&emu_pt_pages, 1);
@@ -46,9 +62,15 @@ emu_table_alloc(struct emu_pt *pt)
 static void
 emu_table_free(struct emu_pt *pt, uint64_t *t)
 {
-	free(t);
 	pt->n_tables--;
 	atomic_fetch_sub(&emu_pt_pages, 1);
+	pthread_mutex_lock(&emu_pt_cache_lock);
+	if (emu_pt_cache_n < EMU_PT_CACHE_MAX) {
+		emu_pt_cache[emu_pt_cache_n++] = t;
+		t = NULL;
+	}
+	pthread_mutex_unlock(&emu_pt_cache_lock);
+	free(t);
 }
 
 /* ------------------------------------------------------------- iterator */
@@ -123,6 +145,8 @@ emu_pt_iter_next(struct emu_pt_iter *it)
 			emu_pt_iter_done(it, it->level);
 			it->level++;
 			it->iova &= ~(emu_lvl_size(it->level) - 1);
+			it->ptep = &it->pt_path[it->level - 1][
+				emu_lvl_index(it->iova, it->level)];
 			continue;
 		}
 		it->iova += size;
