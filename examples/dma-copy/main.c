@@ -161,6 +161,7 @@ main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
+	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		uint64_t v;
 
