@@ -205,9 +205,47 @@ balance(struct iova_table *t, int tr, uint32_t i)
 	return i;
 }
 
+/* what a parent depends on in a child subtree */
+struct sub {
+	uint32_t i;
+	uint8_t h;
+	uint64_t aug;
+};
+
+static inline struct sub
+sub_of(const struct iova_table *t, int tr, uint32_t i)
+{
+	struct sub x = { i, 0, 0 };
+
+	if (i) {
+		x.h = N(t, i)->height[tr];
+		x.aug = N(t, i)->va_max_last;
+	}
+	return x;
+}
+
+/*
+ * Put @p child under @p root on side @p dir and rebalance @p root, unless
+ * the child subtree is the same node with the same height and VA
+ * augmentation as before (@p old): then @p root and every node above it
+ * are unchanged, and the recursion unwinds without touching more nodes.
+ */
+static inline uint32_t
+relink(struct iova_table *t, int tr, uint32_t root, int dir, struct sub old,
+       uint32_t child)
+{
+	if (child == old.i && child != 0 &&
+	    N(t, child)->height[tr] == old.h &&
+	    (tr != TR_VA || N(t, child)->va_max_last == old.aug))
+		return root;
+	N(t, root)->link[tr][dir] = child;
+	return balance(t, tr, root);
+}
+
 static uint32_t
 avl_insert(struct iova_table *t, int tr, uint32_t root, uint32_t i)
 {
+	struct sub old;
 	int dir;
 
 	if (root == 0) {
@@ -218,28 +256,29 @@ avl_insert(struct iova_table *t, int tr, uint32_t root, uint32_t i)
 		return i;
 	}
 	dir = key_less(t, tr, root, i) ? 1 : 0;
-	N(t, root)->link[tr][dir] =
-		avl_insert(t, tr, N(t, root)->link[tr][dir], i);
-	return balance(t, tr, root);
+	old = sub_of(t, tr, N(t, root)->link[tr][dir]);
+	return relink(t, tr, root, dir, old, avl_insert(t, tr, old.i, i));
 }
 
 static uint32_t
 avl_remove_min(struct iova_table *t, int tr, uint32_t root, uint32_t *min)
 {
 	struct tnode *n = N(t, root);
+	struct sub old;
 
 	if (n->link[tr][0] == 0) {
 		*min = root;
 		return n->link[tr][1];
 	}
-	n->link[tr][0] = avl_remove_min(t, tr, n->link[tr][0], min);
-	return balance(t, tr, root);
+	old = sub_of(t, tr, n->link[tr][0]);
+	return relink(t, tr, root, 0, old, avl_remove_min(t, tr, old.i, min));
 }
 
 static uint32_t
 avl_remove(struct iova_table *t, int tr, uint32_t root, uint32_t i)
 {
 	struct tnode *n;
+	struct sub old;
 	int dir;
 
 	if (root == 0)
@@ -258,8 +297,8 @@ avl_remove(struct iova_table *t, int tr, uint32_t root, uint32_t i)
 		return balance(t, tr, m);
 	}
 	dir = key_less(t, tr, root, i) ? 1 : 0;
-	n->link[tr][dir] = avl_remove(t, tr, n->link[tr][dir], i);
-	return balance(t, tr, root);
+	old = sub_of(t, tr, n->link[tr][dir]);
+	return relink(t, tr, root, dir, old, avl_remove(t, tr, old.i, i));
 }
 
 static void
@@ -284,13 +323,11 @@ floor_iova(const struct iova_table *t, uint64_t x)
 
 	while (i) {
 		const struct tnode *n = N(t, i);
+		int go = n->iova <= x;
 
-		if (n->iova <= x) {
-			best = i;
-			i = n->link[TR_IOVA][1];
-		} else {
-			i = n->link[TR_IOVA][0];
-		}
+		/* branch-free: a random descent mispredicts half the time */
+		best = go ? i : best;
+		i = n->link[TR_IOVA][go];
 	}
 	return best;
 }
