@@ -5,9 +5,17 @@
  *
  * Invariant: every used slot of vdevs[] names a device that its driver's
  * probe accepted and whose remove has not been called; names are unique.
- * Lock: bus_lock (recursive-safe only for reads: drivers must not call
- * back into the bus) protects drivers, vdevs[] and n_vdevs.
+ * Lock: bus_lock protects drivers, vdevs[] and n_vdevs. It is recursive
+ * only so that a driver autoloaded with dlopen() can register from its
+ * constructor; drivers' probe and remove must not call back into the bus.
+ *
+ * Autoload: when no registered driver matches a name, the bus dlopen()s
+ * libkeel_<name without trailing digits>.so.<ABI> (e.g. dma_soft0 ->
+ * libkeel_dma_soft.so.0) from the library search path and looks again, so
+ * programs linked with --as-needed (which drops drivers nobody calls) still
+ * find the drivers that come with Keel.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,7 +38,8 @@ struct vdev {
 	struct keel_vdev_driver *drv;
 };
 
-static pthread_mutex_t bus_lock = PTHREAD_MUTEX_INITIALIZER;
+/* recursive: a driver loaded by autoload registers from its constructor */
+static pthread_mutex_t bus_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static struct keel_vdev_driver *drivers;
 static struct vdev vdevs[VDEV_MAX];
 static int n_vdevs;
@@ -74,6 +83,40 @@ find_dev(const char *name)
 	return -1;
 }
 
+#ifndef KEEL_SO_VERSION
+#define KEEL_SO_VERSION "0"
+#endif
+
+/* dlopen the library that should hold the driver of @p name; 0 if loaded */
+static int
+autoload(const char *name)
+{
+	char lib[VDEV_NAME_MAX + 32];
+	size_t n = strlen(name);
+	void *h;
+
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return -1;
+	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
+		n--;
+	if (n == 0)
+		return -1;
+	snprintf(lib, sizeof(lib), "libkeel_%.*s.so.%s", (int)n, name,
+		 KEEL_SO_VERSION);
+	h = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
+	if (h == NULL) {
+		KEEL_LOG(DEBUG, keel_logtype_vdev, "vdev autoload %s: %s", lib,
+			 dlerror());
+		return -1;
+	}
+	/* stays loaded: its driver is registered for the process' life */
+	KEEL_LOG(INFO, keel_logtype_vdev, "vdev %s: loaded driver %s", name,
+		 lib);
+	return 0;
+}
+
 static int
 create_locked(const char *name, const char *args)
 {
@@ -109,6 +152,8 @@ create_locked(const char *name, const char *args)
 		return -ENOSPC;
 	}
 	drv = find_driver(name);
+	if (drv == NULL && autoload(name) == 0)
+		drv = find_driver(name);
 	if (drv == NULL) {
 		KEEL_LOG(ERR, keel_logtype_vdev,
 			 "vdev create %s: no driver for this name", name);
