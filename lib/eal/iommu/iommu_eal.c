@@ -115,7 +115,7 @@ create_kind(enum keel_iommu_kind kind)
 }
 
 static int
-create_default(void)
+create_default(bool skip_vfio)
 {
 	enum keel_iommu_kind want = eal_cfg.iommu;
 	struct keel_iommu_container *c = NULL;
@@ -125,7 +125,8 @@ create_default(void)
 	case KEEL_IOMMU_NONE:
 		break;
 	case KEEL_IOMMU_AUTO:
-		if (keel_iommu_backend_find(KEEL_IOMMU_VFIO, NULL, NULL) &&
+		if (!skip_vfio &&
+		    keel_iommu_backend_find(KEEL_IOMMU_VFIO, NULL, NULL) &&
 		    vfio_usable()) {
 			c = create_kind(KEEL_IOMMU_VFIO);
 			got = KEEL_IOMMU_VFIO;
@@ -189,14 +190,14 @@ create_default(void)
  * before memory init: the IOVA hook must exist before the first page.
  */
 static int
-early_init(void)
+early_init(bool skip_vfio)
 {
 	struct eal_iova_hook hook;
 	int ret;
 
 	if (def != NULL || registered)
 		return 0;
-	ret = create_default();
+	ret = create_default(skip_vfio);
 	if (ret < 0)
 		return ret;
 	if (def != NULL) {
@@ -212,7 +213,7 @@ int
 eal_iommu_early_init(void)
 {
 	early_wired = true;
-	return early_init();
+	return early_init(false);
 }
 
 bool
@@ -226,12 +227,28 @@ eal_iommu_init(void)
 {
 	int ret;
 
-	ret = early_init();
+	ret = early_init(false);
 	if (ret < 0)
 		return ret;
 	if (def == NULL)
 		return 0;
 	ret = keel_mem_event_callback_register_walk(MEM_CB_NAME, mem_cb, def);
+	if (ret < 0 && eal_cfg.iommu == KEEL_IOMMU_AUTO &&
+	    def_kind == KEEL_IOMMU_VFIO &&
+	    keel_eal_iova_mode() != KEEL_IOVA_ALLOC) {
+		/* auto: VFIO is there but cannot map (no group yet?) */
+		KEEL_LOG(WARNING, keel_logtype_iommu,
+			 "--iommu auto: mapping EAL memory through vfio failed"
+			 " (%s); falling back to emulated", strerror(-ret));
+		eal_iommu_cleanup();
+		ret = early_init(true);
+		if (ret < 0)
+			return ret;
+		if (def == NULL)
+			return 0;
+		ret = keel_mem_event_callback_register_walk(MEM_CB_NAME,
+							    mem_cb, def);
+	}
 	if (ret < 0) {
 		KEEL_LOG(ERR, keel_logtype_iommu,
 			 "mapping EAL memory into the %s container failed: %s",
