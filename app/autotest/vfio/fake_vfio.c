@@ -208,6 +208,24 @@ build_sysfs(void)
 		if (symlink(target, path) < 0)
 			return -errno;
 	}
+	/* the vfio-pci driver directory: one link per device, plus the
+	 * driver's own files */
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", F.dir);
+	ret = mkdirs(path);
+	if (ret < 0)
+		return ret;
+	strcat(path, "/bind");
+	ret = write_file(path, "");
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < F.n_devices; i++) {
+		snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci/%s",
+			 F.dir, F.devices[i].cfg.name);
+		snprintf(target, sizeof(target), "../../../../bus/pci/devices/%s",
+			 F.devices[i].cfg.name);
+		if (symlink(target, path) < 0)
+			return -errno;
+	}
 	if (!F.cfg.no_module_param) {
 		char val[32];
 

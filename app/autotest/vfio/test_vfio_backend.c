@@ -122,12 +122,40 @@ body_backend_args(void)
 			  1, "once");
 	ops->destroy(priv);
 
+	/* no args: the groups of the devices bound to vfio-pci */
+	TEST_ASSERT_SUCCESS(keel_vfio_backend_create(NULL, &ops, &priv), "auto");
+	TEST_ASSERT(fake_vfio_group_attached(7), "auto bound group 7");
+	TEST_ASSERT_SUCCESS(ops->get_caps(priv, &caps), "caps");
+	ops->destroy(priv);
+
 	/* no group: caps fail until one is bound through the public API */
-	TEST_ASSERT_SUCCESS(keel_vfio_backend_create(NULL, &ops, &priv), "empty");
+	TEST_ASSERT_SUCCESS(keel_vfio_backend_create("nogroups", &ops, &priv), "none");
 	TEST_ASSERT_EQUAL(ops->get_caps(priv, &caps), -ENODEV, "no group yet");
 	TEST_ASSERT_SUCCESS(keel_vfio_group_bind(keel_vfio_backend_container(priv), 7),
 			    "bind later");
 	TEST_ASSERT_SUCCESS(ops->get_caps(priv, &caps), "caps now");
+	ops->destroy(priv);
+	return TEST_SUCCESS;
+}
+
+/* auto-binding skips a group that is not viable */
+static int
+body_backend_auto_skip(void)
+{
+	const struct keel_iommu_backend_ops *ops;
+	void *priv;
+	char *log;
+
+	test_log_capture_start();
+	TEST_ASSERT_SUCCESS(keel_vfio_backend_create("", &ops, &priv), "auto");
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "skipping 0000:00:04.0") != NULL,
+		    "warning names the device: '%s'", log);
+	free(log);
+	TEST_ASSERT(fake_vfio_group_attached(5) && !fake_vfio_group_attached(6),
+		    "viable group bound, the other skipped");
+	TEST_ASSERT_EQUAL(keel_vfio_container_n_groups(keel_vfio_backend_container(priv)),
+			  1, "one group");
 	ops->destroy(priv);
 	return TEST_SUCCESS;
 }
@@ -145,6 +173,17 @@ test_vfio_backend_ops(void)
 		"0x0000001000000000 0x0000001000000fff reserved\n";
 	WITH_FAKE(&cfg, body_backend());
 	WITH_FAKE(NULL, body_backend_args());
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_groups = 2;
+	cfg.groups[0].num = 5;
+	cfg.groups[1].num = 6;
+	cfg.groups[1].not_viable = true;
+	cfg.n_devices = 2;
+	cfg.devices[0].name = "0000:00:1f.2";
+	cfg.devices[0].group = 5;
+	cfg.devices[1].name = "0000:00:04.0";
+	cfg.devices[1].group = 6;
+	WITH_FAKE(&cfg, body_backend_auto_skip());
 	return TEST_SUCCESS;
 }
 KEEL_TEST(vfio_backend_ops, "fast", TEST_NO_EAL, test_vfio_backend_ops)

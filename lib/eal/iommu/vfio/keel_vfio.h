@@ -291,9 +291,12 @@ const struct keel_iommu_backend_ops *keel_vfio_backend_ops(void);
  * Create a "vfio" backend (what the registered create() does): open a
  * container and bind the groups named in @p args.
  *
- * @param args  NULL, "", or a comma-separated list of "group=N" and
- *              "dev=BDF" items; each group (or the group of each device) is
- *              bound. With no group, get_caps() fails with -ENODEV until one
+ * @param args  a comma-separated list of "group=N" and "dev=BDF" items:
+ *              each group (or the group of each device) is bound;
+ *              NULL or "": the groups of all devices bound to vfio-pci
+ *              (<sysfs>/bus/pci/drivers/vfio-pci/BDF; groups that cannot
+ *              be bound are skipped with a warning); "nogroups": none.
+ *              With no group bound, get_caps() fails with -ENODEV until one
  *              is bound with keel_vfio_group_bind() on
  *              keel_vfio_backend_container(priv).
  * @return 0; -EINVAL for a bad item (named in the log); errors of

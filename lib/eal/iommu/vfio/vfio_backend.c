@@ -8,9 +8,12 @@
  * false and the IOVA table keeps chunk bookkeeping. All locking is the
  * container's (see vfio_container.c).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "keel_log.h"
@@ -138,6 +141,48 @@ backend_bind_item(struct keel_vfio_container *c, const char *item)
 	return ret == -EEXIST ? 0 : ret;
 }
 
+/*
+ * No groups named: bind the group of every device bound to vfio-pci (what
+ * a default container at EAL init wants). A group that cannot be bound
+ * (not viable, held by another process) is skipped with a warning.
+ */
+static void
+backend_bind_auto(struct keel_vfio_container *c)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	unsigned int bound = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci",
+		 keel_vfio_get_sysfs_root());
+	d = opendir(path);
+	if (d == NULL) {
+		KEEL_LOG(INFO, keel_logtype_vfio,
+			 "vfio: %s: %s: no device to bind", path,
+			 strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int num, ret;
+
+		if (strchr(e->d_name, ':') == NULL)   /* bind, new_id, ... */
+			continue;
+		ret = keel_vfio_pci_group_num(e->d_name, &num);
+		if (ret == 0)
+			ret = keel_vfio_group_bind(c, num);
+		if (ret == 0)
+			bound++;
+		else if (ret != -EEXIST)
+			KEEL_LOG(WARNING, keel_logtype_vfio,
+				 "vfio: skipping %s: %s", e->d_name,
+				 strerror(-ret));
+	}
+	closedir(d);
+	KEEL_LOG(INFO, keel_logtype_vfio,
+		 "vfio: bound %u groups of devices bound to vfio-pci", bound);
+}
+
 int
 keel_vfio_backend_create(const char *args,
 			 const struct keel_iommu_backend_ops **ops,
@@ -152,7 +197,9 @@ keel_vfio_backend_create(const char *args,
 	ret = keel_vfio_container_open(&c);
 	if (ret < 0)
 		return ret;
-	if (args != NULL && args[0] != '\0') {
+	if (args == NULL || args[0] == '\0') {
+		backend_bind_auto(c);
+	} else if (strcmp(args, "nogroups") != 0) {
 		copy = strdup(args);
 		if (copy == NULL) {
 			keel_vfio_container_close(c);
