@@ -218,7 +218,8 @@ static uint64_t
 run_lanes(struct lane *l, unsigned int n, uint64_t size, uint16_t burst)
 {
 	enum keel_dma_status_code st[256];
-	uint64_t t0 = now_ns(), last_progress = t0;
+	uint64_t t0 = now_ns(), stall_tsc = 10 * keel_get_tsc_hz();
+	uint64_t last_progress = keel_get_tsc_cycles();
 	unsigned int left = n;
 	uint16_t idx;
 
@@ -261,9 +262,9 @@ run_lanes(struct lane *l, unsigned int n, uint64_t size, uint16_t burst)
 			}
 			x->done += got;
 			if (got > 0)
-				last_progress = now_ns();
+				last_progress = keel_get_tsc_cycles();
 		}
-		if (now_ns() - last_progress > 10000000000ull)
+		if (keel_get_tsc_cycles() - last_progress > stall_tsc)
 			return 0;
 	}
 	return now_ns() - t0;

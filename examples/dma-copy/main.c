@@ -94,7 +94,8 @@ dma_copy_all(int16_t id, uint8_t *src, uint8_t *dst, uint64_t size,
 {
 	enum keel_dma_status_code st[BURST];
 	uint64_t n_ops = (size + chunk - 1) / chunk, enq = 0, done = 0;
-	uint64_t idle_since = now_ns();
+	uint64_t idle_since = keel_get_tsc_cycles();
+	uint64_t stall = 10 * keel_get_tsc_hz();
 	int64_t failed = 0;
 	uint16_t last;
 
@@ -122,8 +123,8 @@ dma_copy_all(int16_t id, uint8_t *src, uint8_t *dst, uint64_t size,
 			}
 		done += n;
 		if (n > 0)
-			idle_since = now_ns();
-		else if (now_ns() - idle_since > 10000000000ull)
+			idle_since = keel_get_tsc_cycles();
+		else if (keel_get_tsc_cycles() - idle_since > stall)
 			return -1;
 	}
 	return failed;

@@ -74,17 +74,20 @@ struct soft_stats {
 	uint64_t errors;
 };
 
+/* one cache line per writer, so the engine never reads a line the driving
+ * thread keeps writing (and the other way round) except where they talk */
 struct soft_vchan {
-	/* driving thread only */
-	uint64_t enq;
-	uint64_t cpl;
-	struct soft_stats st;
+	/* fixed while started */
 	struct soft_desc *ring;
 	struct keel_dma_sge *sg;   /* 2 * SOFT_MAX_SGES per slot */
 	uint64_t mask;
 	uint16_t nb_desc;
 	/* control thread only: stats at the last reset */
 	struct soft_stats base;
+	/* driving thread only */
+	uint64_t enq __attribute__((aligned(64)));
+	uint64_t cpl;
+	struct soft_stats st;
 	/* published by the driving thread */
 	uint64_t sub __attribute__((aligned(64)));
 	/* engine side */
@@ -386,9 +389,10 @@ soft_worker(void *arg)
 		}
 		if (!run)
 			break;  /* everything submitted before stop is done */
-		if (++idle < 4096)
-			__builtin_ia32_pause();
-		else if (idle < 65536)
+		/* spin, then give the CPU away: it may be shared */
+		if (++idle < (1u << 16))
+			keel_pause();
+		else if (idle < (1u << 20))
 			sched_yield();
 		else
 			usleep(20);
