@@ -6,12 +6,15 @@
  * Invariants: fds[] maps each live fake fd (FAKE_FD_BASE + i) to an
  * object; a container's mappings[] are sorted by IOVA and never overlap;
  * dma_avail + n_maps == the limit sampled at SET_IOMMU; iommu_set iff a
- * group is attached. Global state, used by one test thread at a time.
+ * group is attached. Global state: ioctls are serialised by fake_lock (so
+ * several threads may map/unmap at once); everything else is used by one
+ * test thread at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -832,8 +835,11 @@ fake_close(int fd)
 	return 0;
 }
 
+/* Serialises ioctls, as the kernel's container lock does for MAP/UNMAP. */
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int
-fake_ioctl(int fd, unsigned long req, void *arg)
+fake_ioctl_locked(int fd, unsigned long req, void *arg)
 {
 	struct fobject *o = fd_get(fd);
 
@@ -854,6 +860,19 @@ fake_ioctl(int fd, unsigned long req, void *arg)
 	default:
 		return fail(EBADF);
 	}
+}
+
+static int
+fake_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret, err;
+
+	pthread_mutex_lock(&fake_lock);
+	ret = fake_ioctl_locked(fd, req, arg);
+	err = errno;
+	pthread_mutex_unlock(&fake_lock);
+	errno = err;
+	return ret;
 }
 
 static void *

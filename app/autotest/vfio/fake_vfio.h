@@ -8,7 +8,8 @@
  * containers, /dev/vfio/N groups, vfio-pci devices, plus a sysfs tree in
  * a temp dir. Installed with keel_vfio_set_sys_ops()/_set_sysfs_root().
  *
- * One fake at a time (global state, tests run serially); not thread-safe.
+ * One fake at a time (global state, tests run serially). ioctls may be
+ * issued from several threads at once; everything else is single-threaded.
  */
 
 #include <stdbool.h>

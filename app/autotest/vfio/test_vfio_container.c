@@ -5,6 +5,7 @@
  * every MAP/UNMAP rule of type1 v2 with its errno, dma_entry_limit, short
  * unmap, and failure injection on every ioctl of a bind.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -690,3 +691,76 @@ test_vfio_sys_ops(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(vfio_sys_ops, "fast", TEST_NO_EAL, test_vfio_sys_ops)
+
+/* Several threads map and unmap disjoint IOVA windows at once: the
+ * container's byte accounting stays exact (unbind of the last group is
+ * allowed only at zero) and the kernel ends empty. */
+#define MT_THREADS 4
+#define MT_OPS 400
+
+struct mt_arg {
+	struct keel_vfio_container *c;
+	uint64_t va;
+	uint64_t base;
+	int failures;
+};
+
+static void *
+mt_worker(void *p)
+{
+	struct mt_arg *a = p;
+	unsigned int i;
+
+	for (i = 0; i < MT_OPS; i++) {
+		uint64_t iova = a->base + (uint64_t)(i % 8) * 0x10000, un;
+
+		if (keel_vfio_dma_map(a->c, a->va, iova, 0x10000, RW) != 0 ||
+		    keel_vfio_dma_unmap(a->c, iova, 0x10000, &un) != 0 ||
+		    un != 0x10000)
+			a->failures++;
+	}
+	return NULL;
+}
+
+static int
+body_concurrent(void)
+{
+	struct keel_vfio_container *c;
+	struct mt_arg args[MT_THREADS];
+	pthread_t th[MT_THREADS];
+	uint8_t *buf;
+	unsigned int i;
+
+	buf = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(buf != MAP_FAILED, "mmap");
+	TEST_ASSERT_SUCCESS(keel_vfio_container_open(&c), "open");
+	TEST_ASSERT_SUCCESS(keel_vfio_group_bind(c, 7), "bind");
+	for (i = 0; i < MT_THREADS; i++) {
+		args[i].c = c;
+		args[i].va = (uint64_t)(uintptr_t)buf;
+		args[i].base = 0x10000000ULL * (i + 1);
+		args[i].failures = 0;
+		TEST_ASSERT_SUCCESS(pthread_create(&th[i], NULL, mt_worker, &args[i]),
+				    "thread %u", i);
+	}
+	for (i = 0; i < MT_THREADS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < MT_THREADS; i++)
+		TEST_ASSERT_EQUAL(args[i].failures, 0, "thread %u", i);
+	TEST_ASSERT_EQUAL(fake_vfio_n_mappings(), 0, "kernel empty");
+	TEST_ASSERT_EQUAL(fake_vfio_ioctl_count(VFIO_IOMMU_MAP_DMA),
+			  MT_THREADS * MT_OPS, "every map reached the kernel");
+	TEST_ASSERT_SUCCESS(keel_vfio_group_unbind(c, 7), "accounting is back at 0");
+	TEST_ASSERT_SUCCESS(keel_vfio_container_close(c), "close");
+	munmap(buf, 0x10000);
+	return TEST_SUCCESS;
+}
+
+static int
+test_vfio_dma_concurrent(void)
+{
+	WITH_FAKE(NULL, body_concurrent());
+	return TEST_SUCCESS;
+}
+KEEL_TEST(vfio_dma_concurrent, "fast", TEST_NO_EAL, test_vfio_dma_concurrent)
