@@ -685,7 +685,7 @@ test_iova_table_1m(void)
 	printf("  %" PRIu64 " entries, %.1f bytes/entry\n", st.entries,
 	       (double)st.node_bytes / (double)st.entries);
 	TEST_ASSERT_SUCCESS(iova_table_check(tb.t), "check");
-	for (i = 0; i < 100000; i++) {
+	for (i = 0; i < 20000; i++) {
 		uint64_t j = test_rand(&s) & (n - 1);
 		uint64_t k = (j * 0x9e3779b1ULL) & (n - 1);
 
