@@ -716,3 +716,47 @@ test_iova_table_1m(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(iova_table_1m, "fast", TEST_NO_EAL, test_iova_table_1m)
+
+/* the edges of the 64-bit space: last byte UINT64_MAX, VA wrap, IOVA 0 */
+static int
+test_iova_table_edges(void)
+{
+	struct keel_memback_cfg c = { .can_split = false, .pgsize_bitmap = PG,
+		.addr_width = 64 };
+	const uint64_t top = UINT64_MAX - PG + 1;     /* last page */
+	struct keel_iommu_stats st;
+	struct keel_iommu_mapping m;
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	TRY(&tb, iova_table_map(tb.t, 0x100000, top - 3 * PG, 2 * PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, 0x102000, top - PG, 2 * PG), 0, 1,
+	    NULL, NULL);
+	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, UINT64_MAX, &m), "top");
+	TEST_ASSERT(m.iova == top - 3 * PG && m.len == 4 * PG, "merged at top");
+	TRY(&tb, iova_table_map(tb.t, 0x200000, top, PG), -EEXIST, 0,
+	    "0xfffffffffffff000", NULL);
+	TRY(&tb, iova_table_unmap(tb.t, 0x102000, top - PG, 2 * PG), 0, 1,
+	    NULL, NULL);
+	TRY(&tb, iova_table_unmap(tb.t, 0x100000, top - 3 * PG, 2 * PG), 0, 1,
+	    NULL, NULL);
+	/* VA up to the last byte, then VA 0 right after in IOVA: no merge
+	 * across the wrap */
+	TRY(&tb, iova_table_map(tb.t, top - PG, 0, 2 * PG), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, 0, 2 * PG, 2 * PG), 0, 1, NULL, NULL);
+	iova_table_stats(tb.t, &st);
+	TEST_ASSERT_EQUAL(st.entries, 2, "no merge across the VA wrap");
+	TEST_ASSERT_SUCCESS(iova_table_lookup_va(tb.t, UINT64_MAX, &m), "va");
+	TEST_ASSERT_EQUAL(m.iova, 0, "IOVA 0 entry");
+	TRY(&tb, iova_table_unmap(tb.t, top - PG, 0, 4 * PG), -EOVERFLOW, 0,
+	    "va + len overflows", NULL);
+	TRY(&tb, iova_table_unmap(tb.t, top - 3 * PG, 0, 4 * PG), -EFAULT, 0,
+	    "mapped to va 0xffffffffffffe000, not 0xffffffffffffc000", NULL);
+	TRY(&tb, iova_table_unmap(tb.t, top - PG, 0, 2 * PG), 0, 1, NULL,
+	    NULL);
+	TRY(&tb, iova_table_unmap(tb.t, 0, 2 * PG, 2 * PG), 0, 1, NULL, NULL);
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_table_edges, "fast", TEST_NO_EAL, test_iova_table_edges)

@@ -1239,7 +1239,7 @@ chk_seq_one(const struct keel_iommu_mapping *m, void *arg)
 		if (p->iova + p->len - 1 >= m->iova)
 			return s->why = "overlapping IOVA ranges", 1;
 		if (p->iova + p->len == m->iova && p->va + p->len == m->va &&
-		    p->chunk == m->chunk)
+		    p->va + p->len - 1 != UINT64_MAX && p->chunk == m->chunk)
 			return s->why = "unmerged neighbours", 1;
 	}
 	s->bytes += m->len;
