@@ -734,7 +734,7 @@ err_env_setup(struct err_env *e)
 {
 	struct keel_iommu_container *c = keel_iommu_container_default();
 	struct keel_emu_endpoint *ep;
-	uint64_t base = 0x3e0000000000ull;
+	uint64_t base = 0x7e00000000ull;  /* below 2^39: any address width */
 	int ok = 0;
 
 	memset(e, 0, sizeof(*e));

@@ -44,6 +44,8 @@ test_vdev_bus(void)
 	    expect_refused("dma_soft_v", "lcore=999", -EINVAL, "lcore=999") ||
 	    expect_refused("dma_soft_v", "reorder=2", -EINVAL, "reorder=2") ||
 	    expect_refused("dma_soft_v", "mode=inline,", -EINVAL, "kvargs") ||
+	    expect_refused("dma_nosuch0", "", -ENOENT, "dma_nosuch0") ||
+	    expect_refused("../../tmp/x0", "", -ENOENT, "no driver") ||
 	    expect_refused(NULL, "", -EINVAL, "bad name") ||
 	    expect_refused("", "", -EINVAL, "bad name"))
 		return TEST_FAILED;
