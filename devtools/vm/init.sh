@@ -24,6 +24,7 @@
 #   keel.results=/abs/path              host path of the run directory
 #   keel.build=/abs/path                host path of the build directory
 #   keel.mode=run|shell
+#   keel.dma_entry_limit=N              vfio_iommu_type1's mapping limit
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -34,7 +35,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 
-bind_ids="" hugepages=0 results="" build="" mode=run
+bind_ids="" hugepages=0 results="" build="" mode=run dma_limit=""
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	keel.bind=*) bind_ids=$(echo "${arg#keel.bind=}" | tr ',' ' ') ;;
@@ -42,6 +43,7 @@ for arg in $(cat /proc/cmdline); do
 	keel.results=*) results=${arg#keel.results=} ;;
 	keel.build=*) build=${arg#keel.build=} ;;
 	keel.mode=*) mode=${arg#keel.mode=} ;;
+	keel.dma_entry_limit=*) dma_limit=${arg#keel.dma_entry_limit=} ;;
 	esac
 done
 
@@ -65,6 +67,11 @@ while read -r mod; do
 	[ -n "$mod" ] || continue
 	insmod "/lib/modules/$mod.ko" || fail "insmod $mod"
 done </modules.load
+
+if [ -n "$dma_limit" ]; then
+	echo "$dma_limit" >/sys/module/vfio_iommu_type1/parameters/dma_entry_limit ||
+		fail "dma_entry_limit=$dma_limit"
+fi
 
 # shares: host root read-only, run directory read-write
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro host /host ||
@@ -125,7 +132,7 @@ if [ "$mode" = shell ]; then
 	stop
 fi
 
-echo "KEEL-VM: running $(cat "/host$results/cmd.sh" | grep -v '^#')"
+echo "KEEL-VM: running $(grep -v "^#" "/host$results/cmd.sh")"
 echo "KEEL-VM-BEGIN"
 {
 	chroot /host /bin/sh -c "cd '$build' && export PATH='$build/app/autotest':\$PATH HOME=/tmp KEEL_VM=1 && . '$results/cmd.sh'"

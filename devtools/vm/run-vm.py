@@ -32,6 +32,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import mkinitramfs  # noqa: E402
 
@@ -39,6 +40,7 @@ SKIP = 77
 DEFAULT_CMD = 'keel-autotest --no-huge -m 64 -- --suite vfio'
 EDU_ID = '1234:11e8'
 E1000_ID = '8086:100e'
+PASS_ENV = ('KEEL_', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS')
 
 
 def skip(why):
@@ -73,6 +75,9 @@ def parse_args():
     ap.add_argument('--smp', type=int, default=2, help='guest cpus (2)')
     ap.add_argument('--hugepages', type=int, default=64, metavar='N',
                     help='2 MiB hugepages to reserve in the guest (64)')
+    ap.add_argument('--dma-entry-limit', type=int, default=None,
+                    metavar='N', help='vfio_iommu_type1 dma_entry_limit '
+                    'in the guest (kernel default 65535)')
     ap.add_argument('--timeout', type=float, default=600,
                     help='seconds before the guest is killed (600)')
     ap.add_argument('--kernel-release', default=None,
@@ -163,6 +168,8 @@ def qemu_cmdline(a, qemu, release, initrd, build, rundir):
               'keel.mode=' + ('shell' if a.shell else 'run')]
     if bind:
         append.append('keel.bind=' + ','.join(bind))
+    if a.dma_entry_limit is not None:
+        append.append('keel.dma_entry_limit=%d' % a.dma_entry_limit)
     cmd += ['-append', ' '.join(append)] + a.qemu_arg
     return cmd
 
@@ -213,6 +220,33 @@ def run_guest(a, cmd, rundir):
     return proc.returncode, timed_out, marks
 
 
+def tail_console(path, quiet):
+    """After a failure: the guest's error lines, and the console's tail
+    when it was not echoed."""
+    try:
+        with open(path, errors='replace') as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    if quiet:
+        print('vm: last console lines:')
+        for line in lines[-25:]:
+            print('  | ' + line)
+    for line in lines:
+        if 'KEEL-VM-ERROR' in line:
+            print('vm: ' + line[line.index('KEEL-VM-ERROR'):])
+
+
+def prune_runs(runs, keep=10):
+    """Keep the newest KEEP run directories (failed runs are kept)."""
+    try:
+        old = sorted(os.listdir(runs))[:-keep]
+    except OSError:
+        return
+    for d in old:
+        shutil.rmtree(os.path.join(runs, d), ignore_errors=True)
+
+
 def main():
     a = parse_args()
     qemu, release = check_host(a)
@@ -220,17 +254,26 @@ def main():
         print('vm: ready: %s, kernel %s' % (qemu, release))
         return 0
     build = find_build(a)
+    if any(c.isspace() for c in build):
+        sys.exit('vm: the build directory path %r has blanks: the guest '
+                 'gets it on the kernel command line' % build)
     vmdir = os.path.join(build, 'vm')
     initrd = os.path.join(vmdir, 'initramfs.cpio.gz')
     t0 = time.monotonic()
     release, rebuilt = mkinitramfs.build(initrd, release, a.module)
     t_initrd = time.monotonic() - t0
+    prune_runs(os.path.join(vmdir, 'runs'))
     rundir = os.path.join(vmdir, 'runs', '%s-%d' % (
         time.strftime('%Y%m%d-%H%M%S'), os.getpid()))
     os.makedirs(rundir)
     command = guest_command(a)
+    # the host's KEEL_* and sanitizer settings reach the command
+    env = ''.join('export %s=%s\n' % (k, shlex.quote(v))
+                  for k, v in sorted(os.environ.items())
+                  if k.startswith(PASS_ENV))
     with open(os.path.join(rundir, 'cmd.sh'), 'w') as f:
-        f.write('# run by devtools/vm/init.sh in %s\n%s\n' % (build, command))
+        f.write('# run by devtools/vm/init.sh in %s\n%s%s\n' % (
+            build, env, command))
     cmd = qemu_cmdline(a, qemu, release, initrd, build, rundir)
     print('vm: kernel %s, initramfs %s (%s, %.1f s)' % (
         release, initrd, 'rebuilt' if rebuilt else 'cached', t_initrd))
@@ -269,6 +312,8 @@ def main():
         '%.1f s' % init if init is not None else '?',
         '%.1f s' % (boot - init) if None not in (boot, init) else '?',
         '%.1f s' % run if run is not None else '?', marks['total']))
+    if status not in (0, SKIP):
+        tail_console(console, a.quiet)
     if timed_out:
         print('vm: FAILED: guest killed after the %d s timeout; console log: '
               '%s' % (a.timeout, console))
