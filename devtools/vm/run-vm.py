@@ -18,7 +18,7 @@ kernel is missing; 1 when the guest hangs past --timeout (then it is
 killed), crashes or never reports; its console log is kept in the run
 directory BUILD/vm/runs/<time>-<pid>/ (also copied to
 BUILD/vm/last-console.log). The run directory is deleted after a
-successful run unless --keep. Single-threaded apart from one reader thread
+successful (or skipped) run unless --keep. Single-threaded apart from one reader thread
 that owns the console log file.
 """
 
@@ -328,9 +328,10 @@ def main():
         return 1
     if summary:
         print('vm: guest: ' + summary)
+    ok = status in (0, SKIP)
     print('vm: guest command exit status %d%s' % (
-        status, '' if status == 0 else '; run directory kept: ' + rundir))
-    if status == 0 and not a.keep:
+        status, '' if ok and not a.keep else '; run directory kept: ' + rundir))
+    if ok and not a.keep:
         shutil.rmtree(rundir, ignore_errors=True)
     return status
 
