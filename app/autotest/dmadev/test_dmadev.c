@@ -251,6 +251,17 @@ api_dev(int16_t id, const struct keel_dma_info *info)
 			  "NULL stats");
 	TEST_ASSERT_SUCCESS(keel_dma_vchan_status(id, 0, &vs), "status");
 	TEST_ASSERT_EQUAL(vs, KEEL_DMA_VCHAN_IDLE, "idle");
+	/* dump names the device and its vchan */
+	char *dump = NULL;
+	size_t dump_len = 0;
+	FILE *f = open_memstream(&dump, &dump_len);
+
+	TEST_ASSERT(f != NULL, "memstream");
+	TEST_ASSERT_SUCCESS(keel_dma_dump(id, f), "dump");
+	fclose(f);
+	TEST_ASSERT(strstr(dump, info->dev_name) != NULL &&
+		    strstr(dump, "vchan 0") != NULL, "dump: %s", dump);
+	free(dump);
 	TEST_ASSERT_SUCCESS(keel_dma_stop(id), "stop");
 	TEST_ASSERT_EQUAL(keel_dma_copy(id, 0, 4096, 8192, 64, 0), -EINVAL,
 			  "copy after stop");
