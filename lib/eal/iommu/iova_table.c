@@ -351,6 +351,25 @@ ceil_iova(const struct iova_table *t, uint64_t x)
 	return best;
 }
 
+/* in one descent: largest entry with iova <= x, smallest with iova > x */
+static void
+bracket_iova(const struct iova_table *t, uint64_t x, uint32_t *le,
+	     uint32_t *gt)
+{
+	uint32_t i = t->root[TR_IOVA], lo = 0, hi = 0;
+
+	while (i) {
+		const struct tnode *n = N(t, i);
+		int go = n->iova <= x;
+
+		lo = go ? i : lo;
+		hi = go ? hi : i;
+		i = n->link[TR_IOVA][go];
+	}
+	*le = lo;
+	*gt = hi;
+}
+
 /* an entry whose VA range holds x (interval-tree stabbing query) */
 static uint32_t
 stab_va(const struct iova_table *t, uint64_t x)
@@ -361,12 +380,12 @@ stab_va(const struct iova_table *t, uint64_t x)
 		const struct tnode *n = N(t, i);
 		uint32_t l = n->link[TR_VA][0];
 
-		if (x >= n->va && x - n->va < n->len)
+		int right;
+
+		if (x - n->va < n->len)         /* x >= va (unsigned wrap) */
 			return i;
-		if (l && N(t, l)->va_max_last >= x)
-			i = l;
-		else
-			i = n->link[TR_VA][1];
+		right = !(l && N(t, l)->va_max_last >= x);
+		i = n->link[TR_VA][right];
 	}
 	return 0;
 }
@@ -601,7 +620,7 @@ static int
 do_map(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 {
 	uint64_t last, chunk;
-	uint32_t p, i;
+	uint32_t p, q, i;
 	struct tnode *n;
 	int ret;
 
@@ -611,7 +630,8 @@ do_map(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 		return ret;
 	}
 	last = iova + len - 1;
-	p = floor_iova(t, last);
+	/* p: the entry before (or overlapping) the range, q: the one after */
+	bracket_iova(t, last, &p, &q);
 	if (p && n_last(N(t, p)) >= iova) {
 		n = N(t, p);
 		KEEL_LOG(ERR, keel_logtype_iommu,
@@ -663,9 +683,9 @@ do_map(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 	if (!t->caps.can_split)
 		t->n_chunks++;
 
-	/* merge with the left neighbour */
+	/* merge with the left neighbour (no entry starts inside the range,
+	 * so p is also the last entry before iova) */
 	if (iova != 0 && va != 0) {
-		p = floor_iova(t, iova - 1);
 		if (p) {
 			struct tnode *l = N(t, p);
 
@@ -683,15 +703,14 @@ do_map(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 	}
 	/* merge with the right neighbour */
 	if (last != UINT64_MAX && va + len - 1 != UINT64_MAX) {
-		p = ceil_iova(t, last + 1);
-		if (p) {
-			struct tnode *r = N(t, p);
+		if (q) {
+			struct tnode *r = N(t, q);
 
 			if (r->iova == last + 1 && r->va == va + len &&
 			    r->chunk == chunk) {
-				entry_remove(t, p);
+				entry_remove(t, q);
 				n->len += r->len;
-				node_free(t, p);
+				node_free(t, q);
 				t->n_entries--;
 				t->merges++;
 			}
@@ -862,7 +881,7 @@ do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 	}
 	x = f->iova;
 	for (;;) {
-		uint32_t i = ceil_iova(t, x);
+		uint32_t i = x == f->iova ? first : ceil_iova(t, x);
 		struct tnode *n = N(t, i);
 		uint64_t s = n->iova > iova ? n->iova : iova;
 		uint64_t e = n_last(n) < last ? n_last(n) : last;
