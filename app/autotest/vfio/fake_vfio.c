@@ -203,6 +203,11 @@ build_sysfs(void)
 		ret = mkdirs(path);
 		if (ret < 0)
 			return ret;
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vendor",
+			 F.dir, F.devices[i].cfg.name);
+		ret = write_file(path, "0x8086\n");
+		if (ret < 0)
+			return ret;
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group",
 			 F.dir, F.devices[i].cfg.name);
 		snprintf(target, sizeof(target),
