@@ -18,8 +18,8 @@ kernel is missing; 1 when the guest hangs past --timeout (then it is
 killed), crashes or never reports; its console log is kept in the run
 directory BUILD/vm/runs/<time>-<pid>/ (also copied to
 BUILD/vm/last-console.log). The run directory is deleted after a
-successful (or skipped) run unless --keep. Single-threaded apart from one reader thread
-that owns the console log file.
+successful (or skipped) run unless --keep. Single-threaded apart from one
+reader thread that owns the console log file.
 """
 
 import argparse
@@ -53,8 +53,8 @@ def parse_args():
         usage='%(prog)s [options] [-- COMMAND...]',
         description=__doc__.split('\n\n')[0])
     ap.add_argument('--build', default=None,
-                    help='build directory (default: ./build-e if it exists,'
-                    ' else ./build)')
+                    help='build directory (default: build/ at the top of '
+                    'the source tree)')
     ap.add_argument('--test', action='append', default=[], metavar='NAME',
                     help='run keel-autotest test NAME (repeatable) instead '
                     'of the vfio suite')
@@ -109,10 +109,10 @@ def find_build(a):
     if a.build:
         return os.path.abspath(a.build)
     top = os.path.dirname(os.path.dirname(HERE))
-    for d in ('build-e', 'build'):
-        if os.path.exists(os.path.join(top, d, 'build.ninja')):
-            return os.path.join(top, d)
-    sys.exit('vm: no build directory found; give --build DIR')
+    build = os.path.join(top, 'build')
+    if not os.path.exists(os.path.join(build, 'build.ninja')):
+        sys.exit('vm: %s is not a build directory; give --build DIR' % build)
+    return build
 
 
 def check_host(a):
@@ -201,7 +201,8 @@ def run_guest(a, cmd, rundir):
                     if m in text and m not in marks:
                         marks[m] = time.monotonic() - t0
                 if 'KEEL-VM-STATUS:' in text:
-                    marks['status'] = text.split('KEEL-VM-STATUS:', 1)[1].strip()
+                    marks['status'] = text.split('KEEL-VM-STATUS:',
+                                                 1)[1].strip()
                 if not a.quiet:
                     sys.stdout.write(text)
                     sys.stdout.flush()
@@ -330,7 +331,8 @@ def main():
         print('vm: guest: ' + summary)
     ok = status in (0, SKIP)
     print('vm: guest command exit status %d%s' % (
-        status, '' if ok and not a.keep else '; run directory kept: ' + rundir))
+        status,
+        '' if ok and not a.keep else '; run directory kept: ' + rundir))
     if ok and not a.keep:
         shutil.rmtree(rundir, ignore_errors=True)
     return status
