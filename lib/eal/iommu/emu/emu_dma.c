@@ -25,7 +25,7 @@
 
 #define EMU_IOTLB_SIZE   128             /* entries, direct-mapped */
 #define EMU_IOTLB_SHIFT  21              /* indexed by 2 MiB region */
-#define EMU_RUN_MAX      32              /* leaves one IOTLB entry may join */
+#define EMU_RUN_MAX      64              /* leaves one IOTLB entry may join */
 #define EMU_HOLD_COPY    KEEL_EMU_MAX_HOLDS  /* slot used by dma_read etc. */
 #define EMU_COPY_CHUNKS  16
 
@@ -59,7 +59,9 @@ static pthread_mutex_t emu_tb_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct emu_tblock *emu_tb_head;
 static pthread_key_t emu_tb_key;
 static pthread_once_t emu_tb_once = PTHREAD_ONCE_INIT;
-static __thread struct emu_tblock *emu_tb;
+/* initial-exec: no __tls_get_addr call on the fast path */
+static __thread struct emu_tblock *emu_tb
+	__attribute__((tls_model("initial-exec")));
 static int emu_membarrier_ok;
 
 /* ---------------------------------------------------------------- fences */
@@ -334,7 +336,7 @@ emu_xlate(struct keel_emu_domain *d, struct emu_tblock *tb, uint64_t iova,
 	return 0;
 }
 
-static int
+static inline int
 emu_dma_args(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	     uint64_t len, enum keel_emu_dma_dir dir)
 {
@@ -421,7 +423,7 @@ emu_copy_chunk(enum emu_copy_op op, uintptr_t va, uint8_t *buf, uint64_t n)
 	}
 }
 
-static int
+static inline __attribute__((always_inline)) int
 emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	     uint8_t *buf, uint64_t len, enum emu_copy_op op)
 {

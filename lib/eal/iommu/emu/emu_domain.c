@@ -329,7 +329,7 @@ keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 			goto out_unlock;
 		}
 	}
-	if (ebusy_mode) {
+	if (ebusy_mode && atomic_load(&d->n_attached) != 0) {
 		if (emu_busy_check(d, iova, last)) {
 			atomic_fetch_add(&d->seq, 1); /* even again */
 			atomic_fetch_add(&d->n_busy, 1);
@@ -347,7 +347,7 @@ keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 			KEEL_LOG(ERR, emu_logtype, "emu unmap: 0x%" PRIx64 "-0x%"
 				 PRIx64 ": no memory to split a huge page",
 				 iova, last);
-			if (ebusy_mode)
+			if (atomic_load(&d->seq) & 1)
 				atomic_fetch_add(&d->seq, 1);
 			goto out_unlock;
 		}
@@ -360,13 +360,16 @@ keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 	d->n_mappings = split ? n_new : d->n_mappings - starts;
 	d->n_unmap_calls++;
 	/* invalidate every IOTLB entry of the domain (stays even) */
-	atomic_fetch_add_explicit(&d->seq, ebusy_mode ? 1 : 2,
+	atomic_fetch_add_explicit(&d->seq, (atomic_load_explicit(&d->seq,
+				  memory_order_relaxed) & 1) ? 1 : 2,
 				  memory_order_release);
 	pthread_rwlock_unlock(&d->lock);
 	done_any = bytes != 0;
 	if (unmapped != NULL)
 		*unmapped = bytes;
-	if (!ebusy_mode && done_any) {
+	/* holds exist only through attached endpoints (detach refuses
+	 * while an endpoint holds): with none, nobody can be in flight */
+	if (!ebusy_mode && done_any && atomic_load(&d->n_attached) != 0) {
 		emu_fence_heavy();
 		if (emu_holds_overlap(d, NULL, iova, last)) {
 			atomic_fetch_add(&d->n_busy, 1);
