@@ -247,6 +247,7 @@ test_iommu_eal_default(void)
 	struct keel_iommu_container *c = keel_iommu_container_default();
 	struct run_chk r = { c, 0, 0, 0 };
 	struct keel_iommu_stats st;
+	void *p;
 
 	if (c == NULL) {
 		TEST_ASSERT_EQUAL(eal_iommu_kind(), KEEL_IOMMU_NONE, "kind");
@@ -254,9 +255,15 @@ test_iommu_eal_default(void)
 	}
 	TEST_ASSERT_EQUAL(keel_iommu_container_kind(c), eal_iommu_kind(), "k");
 	TEST_ASSERT_EQUAL(keel_iommu_container_destroy(c), -EBUSY, "default");
+	/* make sure some EAL memory exists, then check all of it is mapped */
+	p = keel_malloc("iommu-test", 1 << 20, 0);
+	TEST_ASSERT(p != NULL, "keel_malloc");
+	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, (uintptr_t)p),
+			  keel_mem_virt2iova(p), "malloc'd memory mapped");
 	TEST_ASSERT_SUCCESS(keel_memseg_contig_walk(run_mapped, &r), "walk");
-	TEST_ASSERT(!r.bad && r.runs > 0, "runs");
 	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &st), "stats");
+	keel_free(p);
+	TEST_ASSERT(!r.bad && r.runs > 0, "runs");
 	TEST_ASSERT(st.bytes >= r.bytes, "table maps 0x%" PRIx64 " of 0x%"
 		    PRIx64, st.bytes, r.bytes);
 	return TEST_SUCCESS;

@@ -306,8 +306,8 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 
 		ret = -ENOSPC;
 		while (a >= min_pg) {
-			ret = iova_alloc_find(c->t, &caps, len, a, mask_last,
-					      &pick);
+			ret = iova_alloc_find(c->t, &caps, len, a, 0,
+					      mask_last, &pick);
 			if (ret == 0)
 				break;
 			/* next smaller supported page size */
@@ -438,7 +438,7 @@ keel_iommu_dump(FILE *f, struct keel_iommu_container *c)
 
 int
 iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
-			   uint64_t align, uint64_t *iova)
+			   uint64_t align, uint64_t min_iova, uint64_t *iova)
 {
 	struct keel_iommu_caps caps;
 	int ret;
@@ -448,7 +448,8 @@ iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
 	if (align == 0 || (align & (align - 1)) != 0)
 		align = 1;
 	pthread_mutex_lock(&c->alloc_lock);
-	ret = iova_alloc_find(c->t, &caps, len, align, UINT64_MAX, iova);
+	ret = iova_alloc_find(c->t, &caps, len, align, min_iova, UINT64_MAX,
+			      iova);
 	pthread_mutex_unlock(&c->alloc_lock);
 	if (ret < 0)
 		KEEL_LOG(ERR, keel_logtype_iommu,

@@ -31,6 +31,7 @@ static struct keel_iommu_container *def;
 static enum keel_iommu_kind def_kind = KEEL_IOMMU_NONE;
 static bool registered;
 static bool early_wired;        /* the EAL calls eal_iommu_early_init() */
+static uint64_t pending_end;    /* IOVAs handed out before registration */
 
 enum keel_iommu_kind
 eal_iommu_kind(void)
@@ -86,11 +87,23 @@ mem_cb(enum keel_mem_event ev, void *vap, uint64_t iova, uint64_t len,
 	return ret;
 }
 
-/* --iova-mode=alloc: the memory code asks for IOVA ranges here */
+/*
+ * --iova-mode=alloc: the memory code asks for IOVA ranges here. Once the
+ * callback is registered, each range is mapped (and so in the table)
+ * before the next request. Before that (memory preallocated at init,
+ * mapped later by the register walk), ranges are handed out upwards from
+ * pending_end so they cannot collide.
+ */
 static int
 hook_alloc(uint64_t len, uint64_t align, uint64_t *iova, void *arg)
 {
-	return iommu_container_iova_alloc(arg, len, align, iova);
+	int ret;
+
+	ret = iommu_container_iova_alloc(arg, len, align,
+					 registered ? 0 : pending_end, iova);
+	if (ret == 0 && !registered)
+		pending_end = *iova + len;
+	return ret;
 }
 
 static void
@@ -257,6 +270,7 @@ eal_iommu_init(void)
 		return ret;
 	}
 	registered = true;
+	pending_end = 0;
 	return 0;
 }
 
@@ -276,4 +290,5 @@ eal_iommu_cleanup(void)
 		iommu_container_destroy_default(c);
 	}
 	def_kind = KEEL_IOMMU_NONE;
+	pending_end = 0;
 }

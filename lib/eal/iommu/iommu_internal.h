@@ -40,8 +40,10 @@ bool eal_iommu_early_wired(void);
 /* container.c, for iommu_eal.c only */
 void iommu_set_default(struct keel_iommu_container *c);
 void iommu_container_destroy_default(struct keel_iommu_container *c);
-/* lowest free IOVA range of @p len bytes aligned to @p align */
+/* lowest free IOVA range of @p len bytes aligned to @p align, at or
+ * above @p min_iova */
 int iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
-			       uint64_t align, uint64_t *iova);
+			       uint64_t align, uint64_t min_iova,
+			       uint64_t *iova);
 
 #endif /* KEEL_IOMMU_INTERNAL_H */

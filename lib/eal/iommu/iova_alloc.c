@@ -25,7 +25,8 @@ align_up(uint64_t x, uint64_t a, uint64_t *out)
 
 int
 iova_alloc_find(struct iova_table *t, const struct keel_iommu_caps *caps,
-		uint64_t len, uint64_t align, uint64_t max_last, uint64_t *iova)
+		uint64_t len, uint64_t align, uint64_t min_iova, uint64_t max_last,
+		uint64_t *iova)
 {
 	uint64_t min_pg = caps->pgsize_bitmap & (~caps->pgsize_bitmap + 1);
 	uint64_t top = caps->addr_width >= 64 ? UINT64_MAX :
@@ -45,6 +46,8 @@ iova_alloc_find(struct iova_table *t, const struct keel_iommu_caps *caps,
 
 		if (lo < min_pg)
 			lo = min_pg;    /* never hand out IOVA 0 */
+		if (lo < min_iova)
+			lo = min_iova;
 		if (hi > max_last)
 			hi = max_last;
 		if (lo > hi || align_up(lo, align, &cur) < 0)
