@@ -389,3 +389,93 @@ test_iommu_eal_kinds(void)
 	return ret;
 }
 KEEL_TEST(iommu_eal_kinds, "fast", TEST_NO_EAL, test_iommu_eal_kinds)
+
+/* an IOMMU failure while new EAL memory is mapped refuses the memory and
+ * leaves the table equal to the backend */
+struct rec_sum {
+	struct keel_iommu_container *c;
+	uint64_t bytes;
+	int bad;
+};
+
+static int
+rec_in_table(const struct keel_memback_rec *rec, void *arg)
+{
+	struct rec_sum *s = arg;
+	struct keel_iommu_mapping m;
+
+	if (keel_iommu_lookup_iova(s->c, rec->iova, &m) != 0 ||
+	    m.va + (rec->iova - m.iova) != rec->va ||
+	    rec->iova + rec->len > m.iova + m.len) {
+		s->bad = 1;
+		return 1;
+	}
+	s->bytes += rec->len;
+	return 0;
+}
+
+static int
+table_equals_memback(struct keel_iommu_container *c)
+{
+	struct rec_sum s = { c, 0, 0 };
+	struct keel_iommu_stats st;
+
+	keel_memback_walk(eal_mb, rec_in_table, &s);
+	keel_iommu_stats_get(c, &st);
+	TEST_ASSERT(!s.bad, "a backend mapping is not in the table");
+	TEST_ASSERT_EQUAL(s.bytes, st.bytes, "table bytes == backend bytes");
+	TEST_ASSERT_EQUAL(keel_memback_count(eal_mb), st.backend_mappings,
+			  "mappings");
+	return TEST_SUCCESS;
+}
+
+static int
+eal_refused_case(void)
+{
+	struct keel_iommu_container *c;
+	struct keel_mem_stats ms0, ms;
+	uint64_t n;
+	void *p;
+	int ret;
+
+	ret = eal_run("va", "emulated");
+	TEST_ASSERT(ret >= 0, "init: %s", strerror(-ret));
+	c = keel_iommu_container_default();
+	TEST_ASSERT(c != NULL && keel_iommu_container_backend_priv(c) == eal_mb,
+		    "our backend");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&ms0), "stats");
+	for (n = 1; n <= 3; n++) {
+		keel_memback_fail_nth(eal_mb, n, EIO);
+		test_log_capture_start();
+		p = keel_malloc("iommu-refused", 32 << 20, 0);
+		free(test_log_capture_stop());
+		keel_memback_fail_nth(eal_mb, 0, 0);
+		TEST_ASSERT(p == NULL, "allocation with call %" PRIu64
+			    " failing must be refused", n);
+		TEST_ASSERT_SUCCESS(keel_mem_stats_get(&ms), "stats");
+		TEST_ASSERT_EQUAL(ms.allocated, ms0.allocated, "rolled back");
+		TEST_ASSERT_SUCCESS(table_equals_memback(c), "fail %" PRIu64, n);
+	}
+	p = keel_malloc("iommu-refused", 32 << 20, 0);
+	TEST_ASSERT(p != NULL, "the same allocation without a failure");
+	TEST_ASSERT_SUCCESS(table_equals_memback(c), "after success");
+	keel_free(p);
+	TEST_ASSERT_SUCCESS(table_equals_memback(c), "after free");
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iommu_eal_refused(void)
+{
+	int ret;
+
+	TEST_ASSERT_SUCCESS(keel_iommu_backend_register(KEEL_IOMMU_EMULATED,
+			    "test-emu", test_emu_create), "register");
+	ret = eal_refused_case();
+	if (keel_eal_is_initialized())
+		keel_eal_cleanup();
+	keel_iommu_backend_unregister("test-emu");
+	return ret;
+}
+KEEL_TEST(iommu_eal_refused, "fast", TEST_NO_EAL, test_iommu_eal_refused)

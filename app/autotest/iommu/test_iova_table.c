@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iova_alloc.h"
 #include "test.h"
 #include "iommu_test_util.h"
 
@@ -760,3 +761,56 @@ test_iova_table_edges(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(iova_table_edges, "fast", TEST_NO_EAL, test_iova_table_edges)
+
+/* the IOVA allocator alone: first fit, alignment, bounds, never IOVA 0 */
+static int
+test_iova_alloc(void)
+{
+	struct keel_memback_cfg c = { .can_split = true, .pgsize_bitmap = PG,
+		.addr_width = 32, .n_resv = 1,
+		.resv = { { 0x100000, 0x1fffff } } };
+	struct keel_iommu_caps caps;
+	uint64_t io;
+	struct tb tb;
+
+	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+	iova_table_caps(tb.t, &caps);
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, PG, PG, 0, UINT64_MAX,
+					    &io), "empty");
+	TEST_ASSERT_EQUAL(io, PG, "never IOVA 0");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x10000000, PG, 4 * PG), "m");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x20000000, 8 * PG, PG), "m");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 2 * PG, PG, 0,
+					    UINT64_MAX, &io), "gap");
+	TEST_ASSERT_EQUAL(io, 5 * PG, "fits between the entries");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 4 * PG, PG, 0,
+					    UINT64_MAX, &io), "after");
+	TEST_ASSERT_EQUAL(io, 9 * PG, "too big for the gap: after entry 2");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, PG, 0x10000, 0,
+					    UINT64_MAX, &io), "aligned");
+	TEST_ASSERT_EQUAL(io, 0x10000, "64K aligned");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, PG, PG, 0x30000,
+					    UINT64_MAX, &io), "min");
+	TEST_ASSERT_EQUAL(io, 0x30000, "at min_iova");
+	/* the reserved range [1M, 2M) is skipped */
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 0x100000, 0x100000, 0,
+					    UINT64_MAX, &io), "1M");
+	TEST_ASSERT_EQUAL(io, 0x200000, "after the reserved range");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 0x80000, PG, 0xf0000,
+					    UINT64_MAX, &io), "straddle");
+	TEST_ASSERT_EQUAL(io, 0x200000, "not straddling the reserved range");
+	TEST_ASSERT_EQUAL(iova_alloc_find(tb.t, &caps, 0x100000, PG, 0,
+					  0xfffff, &io), -ENOSPC, "max_last");
+	TEST_ASSERT_EQUAL(iova_alloc_find(tb.t, &caps, 1ULL << 32, PG, 0,
+					  UINT64_MAX, &io), -ENOSPC, "> width");
+	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 0xffe00000ULL, PG, 0,
+					    UINT64_MAX, &io), "the rest");
+	TEST_ASSERT_EQUAL(io, 0x200000, "all of the second range");
+	TEST_ASSERT_EQUAL(iova_alloc_find(tb.t, &caps, PG, 3 * PG, 0,
+					  UINT64_MAX, &io), -EINVAL, "align");
+	TEST_ASSERT_EQUAL(iova_alloc_find(tb.t, &caps, 0, PG, 0, UINT64_MAX,
+					  &io), -EINVAL, "len 0");
+	tb_close(&tb);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iova_alloc, "fast", TEST_NO_EAL, test_iova_alloc)
