@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The "vfio" backend under the IOMMU container and its IOVA table
+ * (keel_iommu.h): chunk rules on a backend that cannot split, the table's
+ * refusals before the kernel is asked, IOVA placement under a DMA mask,
+ * the kernel's mapping limit, and destroy. Runs on the fake kernel in the
+ * fast suite and on the real kernel in the "vfio" suite.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "fake_vfio.h"
+#include "keel_iommu.h"
+#include "keel_vfio.h"
+#include "test.h"
+
+#define CH 0x10000ULL   /* one chunk: 64 KiB */
+
+static int
+container_body(const char *bdf)
+{
+	struct keel_iommu_container *c;
+	struct keel_iommu_caps caps;
+	struct keel_vfio_container *vc;
+	struct keel_iova_range r[16];
+	uint64_t va, iova, A = 0;
+	unsigned int n, i;
+	char args[128];
+	uint8_t *buf;
+	int ret;
+
+	snprintf(args, sizeof(args), "dev=%s", bdf);
+	c = keel_iommu_container_create(KEEL_IOMMU_VFIO, args);
+	if (c == NULL && (errno == EPERM || errno == EBUSY))
+		return keel_test_skip("%s: %s", bdf, strerror(errno));
+	TEST_ASSERT(c != NULL, "create vfio container: %s", strerror(errno));
+	TEST_ASSERT_EQUAL(keel_iommu_container_kind(c), KEEL_IOMMU_VFIO, "kind");
+	TEST_ASSERT_SUCCESS(keel_iommu_caps_get(c, &caps), "caps");
+	TEST_ASSERT(!caps.can_split, "type1 v2 cannot split");
+	vc = keel_vfio_backend_container(keel_iommu_container_backend_priv(c));
+	TEST_ASSERT_SUCCESS(keel_vfio_usable_ranges(vc, r, 16, &n, NULL), "ranges");
+	for (i = 0; i < n && A == 0; i++)
+		if (r[i].last - r[i].start > 0x1000000)
+			A = ((r[i].start + 0xfffff) & ~0xfffffULL) + 0x100000;
+	TEST_ASSERT(A != 0, "a usable range of 16 MiB");
+
+	buf = mmap(NULL, 8 * CH, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(buf != MAP_FAILED, "mmap");
+	va = (uint64_t)(uintptr_t)buf;
+
+	/* the seed's case: map A, map B adjacent, unmap A */
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "map A");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH), "map B");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, CH), "unmap A");
+	/* half of B would bisect the kernel's mapping: refused by the table */
+	TEST_ASSERT_EQUAL(keel_iommu_dma_unmap(c, va + CH, A + CH, CH / 2), -ENOTSUP,
+			  "half of B");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + CH, A + CH, CH), "unmap B");
+	/* a 4-chunk map unmapped chunk by chunk must fail (one kernel entry)
+	 * while 4 chunk maps can go in any grouping */
+	for (i = 0; i < 4; i++)
+		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + i * CH, A + i * CH, CH),
+				    "chunk %u", i);
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + CH, A + CH, 2 * CH), "middle two");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, CH), "first");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + 3 * CH, A + 3 * CH, CH), "last");
+	/* the MSI window and 2^aw are refused before the kernel is asked */
+	TEST_ASSERT(keel_iommu_dma_map(c, va, 0xfee00000, CH) < 0, "MSI window");
+	if (caps.addr_width < 64)
+		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, 1ULL << caps.addr_width, CH),
+				  -ERANGE, "beyond the width");
+	/* placement under a 32-bit DMA mask */
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, va, 2 * CH, 32, &iova),
+			    "register under 4 GiB");
+	TEST_ASSERT(iova + 2 * CH - 1 <= 0xffffffffULL, "iova 0x%" PRIx64, iova);
+	TEST_ASSERT(iova + 2 * CH <= 0xfee00000 || iova > 0xfeefffff,
+		    "not in the MSI window: 0x%" PRIx64, iova);
+	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, va + 0x123), iova + 0x123, "va2iova");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, iova, 2 * CH), "unregister");
+
+	if (caps.max_mappings > 0 && caps.max_mappings <= 64) {
+		/* a small dma_entry_limit (fake, or the VM's --dma-entry-limit) */
+		uint64_t lim = caps.max_mappings;
+
+		for (i = 0; i < lim; i++)
+			TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A + 2 * i * CH, CH),
+					    "map %u", i);
+		ret = keel_iommu_dma_map(c, va, A + 2 * i * CH, CH);
+		TEST_ASSERT_EQUAL(ret, -ENOSPC, "one over the limit");
+	} else {
+		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "left mapped");
+	}
+	/* destroy unmaps what is left and closes the container */
+	TEST_ASSERT_SUCCESS(keel_iommu_container_destroy(c), "destroy");
+	munmap(buf, 8 * CH);
+	return TEST_SUCCESS;
+}
+
+static int
+test_vfio_iommu_container_fake(void)
+{
+	struct fake_vfio_cfg cfg;
+	int ret, leaks;
+
+	TEST_ASSERT_SUCCESS(fake_vfio_install(NULL), "fake");
+	ret = container_body("0000:00:03.0");
+	leaks = fake_vfio_uninstall();
+	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "body");
+	TEST_ASSERT_EQUAL(leaks, 0, "leaks");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dma_entry_limit = 4;
+	TEST_ASSERT_SUCCESS(fake_vfio_install(&cfg), "fake, limit 4");
+	ret = container_body("0000:00:03.0");
+	leaks = fake_vfio_uninstall();
+	TEST_ASSERT_EQUAL(ret, TEST_SUCCESS, "body with limit 4");
+	TEST_ASSERT_EQUAL(leaks, 0, "leaks");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(vfio_iommu_container_fake, "fast", TEST_NO_EAL, test_vfio_iommu_container_fake)
+
+static int
+test_vfio_iommu_container_real(void)
+{
+	const char *env = getenv("KEEL_TEST_VFIO_DEV");
+	char bdf[300] = "";
+	struct dirent *e;
+	DIR *d;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(bdf, sizeof(bdf), "%s", env);
+	} else if ((d = opendir("/sys/bus/pci/drivers/vfio-pci")) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strchr(e->d_name, ':') != NULL) {
+				snprintf(bdf, sizeof(bdf), "%s", e->d_name);
+				break;
+			}
+		closedir(d);
+	}
+	if (bdf[0] == '\0')
+		return keel_test_skip("no device bound to vfio-pci");
+	return container_body(bdf);
+}
+KEEL_TEST(vfio_iommu_container_real, "vfio", TEST_NEED_VFIO | TEST_NEED_ROOT | TEST_NO_EAL,
+	  test_vfio_iommu_container_real)
