@@ -45,7 +45,9 @@ struct keel_vfio_sys_ops {
 };
 
 /**
- * Install a system-call table (tests: a fake kernel).
+ * Install a system-call table (tests: a fake kernel). Call it while no
+ * other thread uses VFIO: it refuses while objects are open, but does not
+ * wait for a concurrent open to finish.
  *
  * @param ops  the table (copied), or NULL for the real system calls
  * @return 0; -EBUSY while any VFIO container or device is open (their fds
