@@ -391,20 +391,33 @@ test_model_tiny(void)
 }
 KEEL_TEST(iova_table_model_tiny, "fast", TEST_NO_EAL, test_model_tiny)
 
-/* 10^6 operations on each backend shape */
+/* 10^6 operations on each backend shape, one test per shape so that
+ * meson runs them in parallel */
 static int
 test_model_long(void)
 {
-	struct model_cfg mc[3] = {
-		{ true, 0, 1000000, 1024, true },
-		{ false, 0, 1000000, 1024, true },
-		{ false, 16, 1000000, 1024, true },
-	};
-	unsigned int i;
+	struct model_cfg mc = { false, 0, 1000000, 1024, true };
 
-	for (i = 0; i < 3; i++)
-		TEST_ASSERT_SUCCESS(run_model(&mc[i], keel_test_seed() + i),
-				    "shape %u", i);
-	return TEST_SUCCESS;
+	return run_model(&mc, keel_test_seed());
 }
 KEEL_TEST(iova_table_model_long, "fast", TEST_NO_EAL, test_model_long)
+
+static int
+test_model_long_split(void)
+{
+	struct model_cfg mc = { true, 0, 1000000, 1024, true };
+
+	return run_model(&mc, keel_test_seed());
+}
+KEEL_TEST(iova_table_model_long_split, "fast", TEST_NO_EAL,
+	  test_model_long_split)
+
+static int
+test_model_long_tiny(void)
+{
+	struct model_cfg mc = { false, 16, 1000000, 1024, true };
+
+	return run_model(&mc, keel_test_seed());
+}
+KEEL_TEST(iova_table_model_long_tiny, "fast", TEST_NO_EAL,
+	  test_model_long_tiny)

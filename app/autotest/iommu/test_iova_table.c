@@ -702,8 +702,8 @@ test_iova_table_1m(void)
 				  0x10000000ULL + j * 2 * PG + PG, &m), -ENOENT,
 				  "gap");
 	}
-	/* unmap every other entry, then check again */
-	for (i = 0; i < n; i += 2) {
+	/* unmap every 16th entry, then check again */
+	for (i = 0; i < n; i += 16) {
 		uint64_t k = (i * 0x9e3779b1ULL) & (n - 1);
 
 		TEST_ASSERT_SUCCESS(iova_table_unmap(tb.t, 0x100000000ULL +
@@ -711,7 +711,7 @@ test_iova_table_1m(void)
 				    PG), "unmap %" PRIu64, i);
 	}
 	iova_table_stats(tb.t, &st);
-	TEST_ASSERT_EQUAL(st.entries, n / 2, "entries after unmap");
+	TEST_ASSERT_EQUAL(st.entries, n - n / 16, "entries after unmap");
 	TEST_ASSERT_SUCCESS(iova_table_check(tb.t), "check");
 	tb_close(&tb);
 	return TEST_SUCCESS;
