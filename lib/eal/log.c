@@ -190,7 +190,7 @@ keel_vlog(uint32_t level, int component, const char *fmt, va_list ap)
 	const char *name;
 	FILE *f;
 
-	if (!keel_log_can_log(component, level))
+	if (!keel_log_can_log(component, level) || fmt == NULL)
 		return;
 	name = (component >= 0 && component < n_components) ?
 		components[component].name : "?";

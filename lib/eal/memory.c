@@ -10,7 +10,8 @@
  * reservation (MAP_FIXED); releasing them maps PROT_NONE back and punches a
  * hole in the file so the kernel gets the memory back.
  *
- * Invariants: a page's memseg is valid iff used[i] is set; its iova is set
+ * Invariants: a page's memseg is valid iff used[i] is set; no page at or
+ * above the list's `hi` watermark is used (scans stop there); its iova is set
  * before any ALLOC event names it. Memory events for a run are delivered
  * to every callback, in registration order, before the pages are handed to
  * the caller; FREE events in reverse order before they go.
@@ -51,6 +52,7 @@ struct memseg_list {
 	struct keel_memseg *segs;
 	uint8_t *used;
 	uint64_t n_used;
+	uint64_t hi;                  /* pages at index >= hi are all free */
 };
 
 struct mem_callback {
@@ -420,9 +422,12 @@ unmap_pages(struct memseg_list *l, uint64_t first, uint64_t n)
 static int
 find_free_pages(struct memseg_list *l, uint64_t n, uint64_t *first)
 {
-	uint64_t i, run = 0;
+	uint64_t i, run = 0, end = l->hi + n;
 
-	for (i = 0; i < l->n_pages; i++) {
+	/* every page from hi up is free: a fit starts at hi at the latest */
+	if (end > l->n_pages || end < n)
+		end = l->n_pages;
+	for (i = 0; i < end; i++) {
 		run = l->used[i] ? 0 : run + 1;
 		if (run == n) {
 			*first = i + 1 - n;
@@ -586,6 +591,8 @@ alloc_pages_locked(int socket, uint64_t len)
 		goto undo;
 	memset(l->used + first, 1, n);
 	l->n_used += n;
+	if (first + n > l->hi)
+		l->hi = first + n;
 	stats.allocated += len;
 	return l->segs[first].addr;
 undo:
@@ -640,6 +647,8 @@ free_pages_locked(void *va, uint64_t len)
 	memset(l->used + first, 0, n);
 	memset(l->segs + first, 0, n * sizeof(*l->segs));
 	l->n_used -= n;
+	while (l->hi > 0 && !l->used[l->hi - 1])
+		l->hi--;
 	stats.allocated -= len;
 	return 0;
 }
@@ -723,7 +732,7 @@ keel_memseg_walk(int (*fn)(const struct keel_memseg *, void *), void *arg)
 		return -EINVAL;
 	pthread_rwlock_rdlock(&hotplug_lock);
 	for (i = 0; i < n_lists && ret == 0; i++)
-		for (p = 0; p < lists[i].n_pages && ret == 0; p++)
+		for (p = 0; p < lists[i].hi && ret == 0; p++)
 			if (lists[i].used[p])
 				ret = fn(&lists[i].segs[p], arg);
 	pthread_rwlock_unlock(&hotplug_lock);
@@ -741,13 +750,13 @@ contig_walk_locked(contig_fn fn, void *arg)
 	for (i = 0; i < n_lists && ret == 0; i++) {
 		struct memseg_list *l = &lists[i];
 
-		for (p = 0; p < l->n_pages && ret == 0; p++) {
+		for (p = 0; p < l->hi && ret == 0; p++) {
 			struct keel_memseg *ms = &l->segs[p];
 			uint64_t len = ms->len;
 
 			if (!l->used[p])
 				continue;
-			while (p + 1 < l->n_pages && l->used[p + 1] &&
+			while (p + 1 < l->hi && l->used[p + 1] &&
 			       l->segs[p + 1].iova == ms->iova + len) {
 				len += l->page_sz;
 				p++;
@@ -1040,10 +1049,10 @@ eal_memory_cleanup(void)
 		uint64_t p;
 
 		/* whatever is still allocated goes now, with FREE events */
-		for (p = 0; p < l->n_pages; p++) {
+		for (p = 0; p < l->hi; p++) {
 			uint64_t n = 0;
 
-			while (p + n < l->n_pages && l->used[p + n])
+			while (p + n < l->hi && l->used[p + n])
 				n++;
 			if (n > 0) {
 				free_pages_locked(l->segs[p].addr,
