@@ -619,3 +619,55 @@ test_emu_inflight_churn(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(emu_inflight_churn, "fast", TEST_NO_EAL, test_emu_inflight_churn)
+
+/* a thread that exits still holding a range: the hold survives it and
+ * another thread can release it */
+struct orphan {
+	struct keel_emu_endpoint *ep;
+	void *va;
+	uint64_t len;
+};
+
+static void *
+orphan_run(void *arg)
+{
+	struct orphan *o = arg;
+
+	o->len = KB4;
+	o->va = keel_emu_dma_map(o->ep, 0x300000, &o->len,
+				 KEEL_EMU_DMA_TO_DEVICE);
+	return NULL;
+}
+
+static int
+test_emu_inflight_orphan(void)
+{
+	struct cb_rec rec = { 0 };
+	struct keel_emu_domain_config cfg = {
+		.inflight_mode = KEEL_EMU_INFLIGHT_EBUSY,
+		.release_cb = release_cb, .release_cb_arg = &rec,
+	};
+	struct keel_emu_domain *d = keel_emu_domain_create(&cfg);
+	struct keel_emu_endpoint *ep = ep_on(d, 11);
+	uint8_t *mem = pages_alloc(1);
+	struct orphan o = { .ep = ep };
+	pthread_t th;
+
+	TEST_ASSERT(d && ep && mem, "setup");
+	TEST_ASSERT_SUCCESS(keel_emu_map(d, 0x300000, (uintptr_t)mem, KB4, 3),
+			    "map");
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, orphan_run, &o), "thread");
+	pthread_join(th, NULL);
+	TEST_ASSERT(o.va == mem && o.len == KB4, "dma_map on the thread");
+	TEST_ASSERT_EQUAL(keel_emu_unmap(d, 0x300000, KB4, NULL), -EBUSY,
+			  "the exited thread's hold still counts");
+	TEST_ASSERT_EQUAL(keel_emu_domain_destroy(d), -EBUSY, "destroy held");
+	TEST_ASSERT_SUCCESS(keel_emu_dma_unmap(ep, o.va, o.len), "release");
+	TEST_ASSERT_EQUAL(atomic_load(&rec.calls), 1, "callback");
+	TEST_ASSERT_SUCCESS(keel_emu_unmap(d, 0x300000, KB4, NULL), "unmap");
+	TEST_ASSERT_SUCCESS(keel_emu_endpoint_destroy(ep), "ep");
+	TEST_ASSERT_SUCCESS(keel_emu_domain_destroy(d), "destroy");
+	free(mem);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(emu_inflight_orphan, "fast", TEST_NO_EAL, test_emu_inflight_orphan)
