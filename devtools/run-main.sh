@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 [ "${KEEL_SKIP_DEPS:-0}" = 1 ] || devtools/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
-exec build/app/autotest/keel-autotest --no-huge -m 64 -- --suite fast "$@"
+exec build/examples/dma-copy/keel-dma-copy --no-huge -m 64 "$@"
