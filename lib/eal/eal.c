@@ -212,9 +212,10 @@ static const struct init_step init_steps[] = {
 	{ "lcores", eal_lcore_init, eal_lcore_cleanup },
 	{ "drivers", load_drivers, unload_drivers },
 	{ "memory", eal_memory_init, eal_memory_cleanup },
+	{ "iommu", eal_iommu_init, eal_iommu_cleanup },
+	{ "preallocation", eal_memory_prealloc, eal_memory_prealloc_undo },
 	{ "malloc", eal_malloc_init, eal_malloc_cleanup },
 	{ "memzone", eal_memzone_init, eal_memzone_cleanup },
-	{ "iommu", eal_iommu_init, eal_iommu_cleanup },
 	{ "buses", eal_bus_probe, eal_bus_cleanup },
 };
 #define N_STEPS ((int)(sizeof(init_steps) / sizeof(init_steps[0])))
@@ -287,6 +288,8 @@ keel_eal_cleanup(void)
 		errno = EALREADY;
 		return -EALREADY;
 	}
+	/* devices first: a driver may run its engine on a worker lcore */
+	eal_bus_cleanup();
 	if (eal_lcores_busy()) {
 		KEEL_LOG(ERR, keel_logtype_eal,
 			 "cleanup: a worker lcore is still running");
@@ -301,17 +304,3 @@ keel_eal_cleanup(void)
 	return 0;
 }
 
-/*
- * Until the IOMMU container is linked in, the EAL runs without one.
- * (Weak: lib/eal/iommu/iommu_eal.c provides the real ones.)
- */
-__attribute__((weak)) int
-eal_iommu_init(void)
-{
-	return 0;
-}
-
-__attribute__((weak)) void
-eal_iommu_cleanup(void)
-{
-}

@@ -65,6 +65,9 @@ int eal_cpu_socket_id(unsigned int cpu);
 /* memory.c */
 int eal_memory_init(void);
 void eal_memory_cleanup(void);
+/* -m / --socket-mem in alloc IOVA mode, once the IOMMU container exists */
+int eal_memory_prealloc(void);
+void eal_memory_prealloc_undo(void);
 /*
  * Allocate @p len bytes (a multiple of the page size) of VA-contiguous
  * pages on @p socket (-1: any), fire ALLOC events. Returns the VA or NULL

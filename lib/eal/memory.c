@@ -1038,6 +1038,36 @@ eal_mem_prealloc_get(int i, void **va, uint64_t *len)
 	return 0;
 }
 
+int
+eal_memory_prealloc(void)
+{
+	int ret = 0;
+
+	if (eal_iova_mode_cur != KEEL_IOVA_ALLOC)
+		return 0;
+	pthread_rwlock_wrlock(&hotplug_lock);
+	if (n_prealloc == 0)
+		ret = preallocate();
+	pthread_rwlock_unlock(&hotplug_lock);
+	return ret;
+}
+
+void
+eal_memory_prealloc_undo(void)
+{
+	/* alloc mode: the IOVAs go back before the container does */
+	if (eal_iova_mode_cur != KEEL_IOVA_ALLOC)
+		return;
+	pthread_rwlock_wrlock(&hotplug_lock);
+	while (n_prealloc > 0) {
+		n_prealloc--;
+		free_pages_locked(prealloc[n_prealloc].va,
+				  prealloc[n_prealloc].len);
+		stats.preallocated -= prealloc[n_prealloc].len;
+	}
+	pthread_rwlock_unlock(&hotplug_lock);
+}
+
 void
 eal_memory_cleanup(void)
 {
@@ -1100,7 +1130,9 @@ eal_memory_init(void)
 	}
 	stats.page_sz = page_size;
 	stats.limit = stats.reserved_va;
-	ret = preallocate();
+	/* in alloc mode pages need IOVAs from the IOMMU container, which
+	 * exists only after this step: eal_memory_prealloc() does it then */
+	ret = eal_iova_mode_cur == KEEL_IOVA_ALLOC ? 0 : preallocate();
 	pthread_rwlock_unlock(&hotplug_lock);
 	if (ret < 0)
 		goto fail;

@@ -54,6 +54,10 @@ int keel_eal_init(int argc, char **argv);
  * frees memory, closes fds. keel_eal_init() may be called again afterwards.
  * Worker lcores must be idle (keel_eal_mp_wait()).
  *
+ * Devices are closed first (a driver may run its engine on a worker lcore);
+ * if an application function still runs on a worker, -EBUSY is returned and
+ * the EAL stays initialised (without its devices) so cleanup can be retried.
+ *
  * @return 0, or -EALREADY when not initialised, -EBUSY when a worker is busy.
  */
 int keel_eal_cleanup(void);
