@@ -305,3 +305,30 @@ test_memory_no_hugepages(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_no_hugepages, "fast", TEST_NO_EAL, test_memory_no_hugepages)
+
+/* --iova-mode alloc with -m: pages preallocated once the IOMMU exists */
+static int
+test_memory_iova_alloc(void)
+{
+	struct keel_mem_stats st;
+	uint8_t *p;
+	uint64_t iova;
+	int ret;
+
+	ret = test_eal_init_str("--no-huge -m 8 --iova-mode alloc --iommu emulated");
+	TEST_ASSERT(ret >= 0, "init alloc: %d", ret);
+	TEST_ASSERT_EQUAL(keel_eal_iova_mode(), KEEL_IOVA_ALLOC, "alloc mode");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st), "stats");
+	TEST_ASSERT_EQUAL(st.preallocated, 8 << 20, "-m 8 honoured");
+	p = keel_malloc("alloc", 1 << 20, 4096);
+	TEST_ASSERT(p != NULL, "malloc");
+	iova = keel_mem_virt2iova(p);
+	TEST_ASSERT(iova != KEEL_BAD_IOVA && iova != (uintptr_t)p,
+		    "allocated iova 0x%" PRIx64 " for va %p", iova, (void *)p);
+	TEST_ASSERT_EQUAL(keel_mem_virt2iova(p + 4096 + 5), iova + 4096 + 5,
+			  "contiguous within the run");
+	keel_free(p);
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_iova_alloc, "fast", TEST_NO_EAL, test_memory_iova_alloc)
