@@ -30,7 +30,6 @@
 static struct keel_iommu_container *def;
 static enum keel_iommu_kind def_kind = KEEL_IOMMU_NONE;
 static bool registered;
-static bool early_wired;        /* the EAL calls eal_iommu_early_init() */
 static uint64_t pending_end;    /* IOVAs handed out before registration */
 
 enum keel_iommu_kind
@@ -197,11 +196,8 @@ create_default(bool skip_vfio)
 	return 0;
 }
 
-/*
- * Create the default container (idempotent). Separate from
- * eal_iommu_init() so that, with --iova-mode=alloc, the EAL can call it
- * before memory init: the IOVA hook must exist before the first page.
- */
+/* Create the default container and set the --iova-mode=alloc hook
+ * (idempotent). */
 static int
 early_init(bool skip_vfio)
 {
@@ -220,19 +216,6 @@ early_init(bool skip_vfio)
 		eal_mem_set_iova_hook(&hook);
 	}
 	return 0;
-}
-
-int
-eal_iommu_early_init(void)
-{
-	early_wired = true;
-	return early_init(false);
-}
-
-bool
-eal_iommu_early_wired(void)
-{
-	return early_wired;
 }
 
 int

@@ -29,14 +29,6 @@ void eal_iommu_cleanup(void);
  * KEEL_IOMMU_NONE when there is none. For keel_eal_iommu_kind(). */
 enum keel_iommu_kind eal_iommu_kind(void);
 
-/* Create the default container only (no memory mapped yet); idempotent.
- * With --iova-mode=alloc call it before memory init, so the IOVA hook
- * exists when the first pages are allocated. eal_iommu_init() calls it. */
-int eal_iommu_early_init(void);
-
-/* true once the EAL has called eal_iommu_early_init() (tests) */
-bool eal_iommu_early_wired(void);
-
 /* container.c, for iommu_eal.c only */
 void iommu_set_default(struct keel_iommu_container *c);
 void iommu_container_destroy_default(struct keel_iommu_container *c);
