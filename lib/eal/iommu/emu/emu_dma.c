@@ -210,9 +210,14 @@ static inline void
 emu_hold_publish(struct emu_hold *h, struct keel_emu_domain *d,
 		 struct keel_emu_endpoint *ep, uint64_t first, uint64_t last)
 {
-	atomic_store_explicit(&h->dom_uid, d->uid, memory_order_relaxed);
-	atomic_store_explicit(&h->dom, d, memory_order_relaxed);
-	atomic_store_explicit(&h->ep, ep, memory_order_relaxed);
+	/* the slot is free (state 0), so nobody reads these now; a slot is
+	 * usually reused for the same endpoint: skip unchanged stores */
+	if (atomic_load_explicit(&h->ep, memory_order_relaxed) != ep ||
+	    atomic_load_explicit(&h->dom_uid, memory_order_relaxed) != d->uid) {
+		atomic_store_explicit(&h->dom_uid, d->uid, memory_order_relaxed);
+		atomic_store_explicit(&h->dom, d, memory_order_relaxed);
+		atomic_store_explicit(&h->ep, ep, memory_order_relaxed);
+	}
 	atomic_store_explicit(&h->first, first, memory_order_relaxed);
 	atomic_store_explicit(&h->last, last, memory_order_relaxed);
 	atomic_store_explicit(&h->state, 1, memory_order_release);
