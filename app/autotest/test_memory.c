@@ -332,3 +332,45 @@ test_memory_iova_alloc(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_iova_alloc, "fast", TEST_NO_EAL, test_memory_iova_alloc)
+
+/*
+ * Runs never cross allocation units: adjacent units are replayed as
+ * separate runs, and each FREE names exactly one ALLOC's run, so an IOMMU
+ * that cannot split can map every run in one call.
+ */
+static int
+test_memory_event_units(void)
+{
+	struct ev_log a = { 0 }, c = { 0 };
+	void *p1, *p2;
+	int i, j;
+
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 8") >= 0, "init");
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_register_walk("a", record, &a),
+			    "register a");
+	p1 = keel_malloc("u1", 16 << 20, 0);
+	p2 = keel_malloc("u2", 16 << 20, 0);
+	TEST_ASSERT(p1 != NULL && p2 != NULL, "two grows");
+	TEST_ASSERT_EQUAL(a.n, 3, "prealloc replay + two ALLOCs");
+	TEST_ASSERT((uint8_t *)a.e[1].va + a.e[1].len == (uint8_t *)a.e[2].va,
+		    "the second unit follows the first (first fit)");
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_register_walk("c", record, &c),
+			    "register c");
+	TEST_ASSERT_EQUAL(c.n, 3, "replay: one run per unit, even when adjacent");
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 3; j++)
+			if (c.e[i].va == a.e[j].va && c.e[i].len == a.e[j].len)
+				break;
+		TEST_ASSERT(j < 3, "replayed run %d is one the ALLOCs named", i);
+	}
+	keel_free(p1);
+	TEST_ASSERT_EQUAL(a.e[3].ev, KEEL_MEM_EVENT_FREE, "free");
+	TEST_ASSERT(a.e[3].va == a.e[1].va && a.e[3].len == a.e[1].len,
+		    "FREE names the ALLOC's run");
+	keel_free(p2);
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_unregister("a", &a, 0), "a");
+	TEST_ASSERT_SUCCESS(keel_mem_event_callback_unregister("c", &c, 0), "c");
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_event_units, "fast", TEST_NO_EAL, test_memory_event_units)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "eal_internal.h"
+#include "iommu_internal.h"
 
 struct eal_config eal_cfg;
 
@@ -52,7 +53,7 @@ keel_iommu_kind_name(enum keel_iommu_kind kind)
 enum keel_iommu_kind
 keel_eal_iommu_kind(void)
 {
-	return eal_cfg.iommu;
+	return eal_iommu_kind();
 }
 
 int

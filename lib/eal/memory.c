@@ -42,6 +42,17 @@
 #define PAGE_4K 4096ULL
 #define HUGETLBFS_MAGIC 0x958458f6
 
+/*
+ * used[] states. Pages are allocated and freed in units (one
+ * eal_mem_alloc_pages() call); a unit's first page is PAGE_START, the rest
+ * PAGE_CONT. Runs reported to callbacks never cross a unit boundary, so a
+ * FREE always names exactly what an ALLOC named (an IOMMU that cannot split
+ * mappings can map each run in one call).
+ */
+#define PAGE_FREE 0
+#define PAGE_START 1
+#define PAGE_CONT 2
+
 struct memseg_list {
 	void *base;
 	uint64_t page_sz;
@@ -50,7 +61,7 @@ struct memseg_list {
 	int fd;
 	char path[PATH_MAX];          /* hugetlbfs file, "" for memfd */
 	struct keel_memseg *segs;
-	uint8_t *used;
+	uint8_t *used;                /* PAGE_FREE / PAGE_START / PAGE_CONT */
 	uint64_t n_used;
 	uint64_t hi;                  /* pages at index >= hi are all free */
 };
@@ -589,7 +600,8 @@ alloc_pages_locked(int socket, uint64_t len)
 	free(runs);
 	if (ret < 0)
 		goto undo;
-	memset(l->used + first, 1, n);
+	memset(l->used + first, PAGE_CONT, n);
+	l->used[first] = PAGE_START;
 	l->n_used += n;
 	if (first + n > l->hi)
 		l->hi = first + n;
@@ -630,8 +642,12 @@ free_pages_locked(void *va, uint64_t len)
 	n = len / l->page_sz;
 	if (first + n > l->n_pages)
 		return -EINVAL;
-	for (i = first; i < first + n; i++)
-		if (!l->used[i])
+	/* whole units only */
+	if (l->used[first] != PAGE_START ||
+	    (first + n < l->n_pages && l->used[first + n] == PAGE_CONT))
+		return -EINVAL;
+	for (i = first + 1; i < first + n; i++)
+		if (l->used[i] == PAGE_FREE)
 			return -EINVAL;
 	nr = make_runs(l, first, n, &runs);
 	if (nr < 0)
@@ -756,7 +772,7 @@ contig_walk_locked(contig_fn fn, void *arg)
 
 			if (!l->used[p])
 				continue;
-			while (p + 1 < l->hi && l->used[p + 1] &&
+			while (p + 1 < l->hi && l->used[p + 1] == PAGE_CONT &&
 			       l->segs[p + 1].iova == ms->iova + len) {
 				len += l->page_sz;
 				p++;
@@ -1080,9 +1096,11 @@ eal_memory_cleanup(void)
 
 		/* whatever is still allocated goes now, with FREE events */
 		for (p = 0; p < l->hi; p++) {
-			uint64_t n = 0;
+			uint64_t n = 1;
 
-			while (p + n < l->hi && l->used[p + n])
+			if (l->used[p] != PAGE_START)
+				continue;
+			while (p + n < l->hi && l->used[p + n] == PAGE_CONT)
 				n++;
 			if (n > 0) {
 				free_pages_locked(l->segs[p].addr,

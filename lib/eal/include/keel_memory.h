@@ -11,7 +11,8 @@
  * allocated and released at run time ("dynamic memory"). Each time pages
  * appear or go, registered memory event callbacks hear about it, in
  * IOVA-contiguous runs: ALLOC after the pages exist and before anyone can
- * use them, FREE before they are released. An ALLOC callback may refuse
+ * use them, FREE before they are released. A FREE names exactly a run an
+ * ALLOC (or the registration replay) named. An ALLOC callback may refuse
  * (return < 0); the allocation is then undone, and callbacks that had
  * accepted it get a FREE for the same run.
  */
@@ -86,7 +87,8 @@ int keel_memseg_walk(int (*fn)(const struct keel_memseg *ms, void *arg),
 		     void *arg);
 
 /**
- * Call fn for every VA- and IOVA-contiguous run of allocated pages.
+ * Call fn for every VA- and IOVA-contiguous run of allocated pages. Runs do
+ * not cross allocation units: they are exactly the runs ALLOC events named.
  * Same locking and return value as keel_memseg_walk().
  */
 int keel_memseg_contig_walk(int (*fn)(void *va, uint64_t iova, uint64_t len,
