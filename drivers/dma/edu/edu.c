@@ -93,6 +93,8 @@ struct edu_dev {
 	struct keel_dma_dev *dev;
 	char bdf[KEEL_PCI_ADDR_LEN];
 	struct keel_vfio_device *vdev;
+	struct keel_iommu_container *cont;     /* the device's IOMMU */
+	struct keel_iommu_container *own_cont; /* created here, or NULL */
 	volatile uint8_t *bar;
 	uint64_t bar_len;
 	uint16_t saved_cmd;        /* PCI command word at open */
@@ -531,6 +533,10 @@ edu_close(struct keel_dma_dev *dev)
 	keel_vfio_device_close(ed->vdev);
 	ed->vdev = NULL;
 	ed->bar = NULL;
+	if (ed->own_cont != NULL)
+		keel_iommu_container_destroy(ed->own_cont);
+	ed->own_cont = NULL;
+	ed->cont = NULL;
 	free(ed->ring);
 	ed->ring = NULL;
 	return 0;
@@ -639,6 +645,16 @@ keel_dma_edu_dma_mask_bits(int16_t dev_id)
 	if (dev == NULL)
 		return -EINVAL;
 	return (int)((struct edu_dev *)dev->dev_private)->mask_bits;
+}
+
+struct keel_iommu_container *
+keel_dma_edu_container(int16_t dev_id)
+{
+	struct keel_dma_dev *dev = edu_dev_get(dev_id, "edu container");
+
+	if (dev == NULL)
+		return NULL;
+	return ((struct edu_dev *)dev->dev_private)->cont;
 }
 
 static void
@@ -751,11 +767,47 @@ edu_hw_init(struct edu_dev *ed, struct keel_vfio_container *vc)
 	return 0;
 }
 
+/* The VFIO IOMMU container for @p bdf: the default one when its backend is
+ * VFIO, else (--iommu none or emulated, e.g. auto fell back because EAL
+ * memory is beyond the IOMMU's width) one created for the device. */
 static int
-edu_probe(const char *bdf, const struct keel_pci_id *id)
+edu_container(struct edu_dev *ed)
 {
 	struct keel_iommu_container *c = keel_iommu_container_default();
 	const struct keel_iommu_backend_ops *bops;
+	char args[64];
+
+	bops = c != NULL ? keel_iommu_container_backend_ops(c) : NULL;
+	if (bops != NULL && bops->name != NULL &&
+	    strcmp(bops->name, "vfio") == 0) {
+		ed->cont = c;
+		return 0;
+	}
+	snprintf(args, sizeof(args), "dev=%s", ed->bdf);
+	c = keel_iommu_container_create_by_name("vfio", args);
+	if (c == NULL) {
+		int err = errno != 0 ? errno : ENODEV;
+
+		KEEL_LOG(ERR, edu_logtype,
+			 "%s: the default IOMMU container is %s and a VFIO "
+			 "container for the device cannot be made: %s",
+			 ed->bdf, bops != NULL && bops->name != NULL ?
+			 bops->name : "none", strerror(err));
+		return -err;
+	}
+	KEEL_LOG(INFO, edu_logtype,
+		 "%s: default IOMMU container is %s: the device gets its own "
+		 "VFIO container (map its buffers with "
+		 "keel_dma_edu_container())", ed->bdf,
+		 bops != NULL && bops->name != NULL ? bops->name : "none");
+	ed->cont = c;
+	ed->own_cont = c;
+	return 0;
+}
+
+static int
+edu_probe(const char *bdf, const struct keel_pci_id *id)
+{
 	struct keel_vfio_container *vc;
 	char name[KEEL_DMADEV_NAME_MAX];
 	struct keel_dma_dev *dev;
@@ -763,19 +815,6 @@ edu_probe(const char *bdf, const struct keel_pci_id *id)
 	int ret;
 
 	(void)id;
-	bops = c != NULL ? keel_iommu_container_backend_ops(c) : NULL;
-	if (bops == NULL || bops->name == NULL ||
-	    strcmp(bops->name, "vfio") != 0) {
-		KEEL_LOG(ERR, edu_logtype,
-			 "%s: needs the VFIO IOMMU backend (--iommu vfio or "
-			 "auto), the default container is %s", bdf,
-			 bops != NULL && bops->name != NULL ? bops->name :
-			 "none");
-		return -ENODEV;
-	}
-	vc = keel_vfio_backend_container(keel_iommu_container_backend_priv(c));
-	if (vc == NULL)
-		return -ENODEV;
 	snprintf(name, sizeof(name), KEEL_DMA_EDU_PREFIX "%s", bdf);
 	dev = keel_dma_pmd_allocate(name, -1, sizeof(*ed));
 	if (dev == NULL)
@@ -784,9 +823,16 @@ edu_probe(const char *bdf, const struct keel_pci_id *id)
 	ed->dev = dev;
 	snprintf(ed->bdf, sizeof(ed->bdf), "%s", bdf);
 	set_mask(ed, KEEL_DMA_EDU_DEFAULT_MASK_BITS);
-	ret = edu_hw_init(ed, vc);
+	ret = edu_container(ed);
+	if (ret == 0) {
+		vc = keel_vfio_backend_container(
+			keel_iommu_container_backend_priv(ed->cont));
+		ret = vc != NULL ? edu_hw_init(ed, vc) : -ENODEV;
+	}
 	if (ret < 0) {
 		keel_vfio_device_close(ed->vdev);
+		if (ed->own_cont != NULL)
+			keel_iommu_container_destroy(ed->own_cont);
 		keel_dma_pmd_release(dev);
 		return ret;
 	}

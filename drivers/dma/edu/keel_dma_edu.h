@@ -8,7 +8,9 @@
  *
  * The PCI bus hands it every edu device bound to vfio-pci (and allowed by
  * -a / -b); it opens the device through the VFIO backend of the default
- * IOMMU container (--iommu vfio or auto) and creates the DMA device
+ * IOMMU container when that is VFIO, else (--iommu none or emulated, or
+ * auto fell back to emulated) through a VFIO container of its own, and
+ * creates the DMA device
  * "edu_<bdf>" ("edu_0000:00:03.0"): one vchan, memory to memory copies
  * only, each done through the 4 KiB on-device buffer in steps of at most
  * 4095 bytes (RAM to device, then device to RAM; about 100 ms of QEMU
@@ -19,7 +21,8 @@
  * bits: 256 MiB) and silently masks higher ones, so the driver completes
  * an op whose source or destination range reaches the mask with
  * KEEL_DMA_STATUS_INVALID_SRC_ADDR / _DST_ADDR without touching the device.
- * Map buffers with keel_iommu_dma_register(c, va, len, 28, &iova).
+ * Map buffers in the device's container with
+ * keel_iommu_dma_register(keel_dma_edu_container(id), va, len, 28, &iova).
  * The device reports no other error: an IOMMU fault reads zeros or drops
  * the write, and the op still completes successfully; verify the data.
  */
@@ -36,6 +39,17 @@ extern "C" {
 #define KEEL_DMA_EDU_DEFAULT_MASK_BITS 28
 /** Largest single device transfer (QEMU 7.2 aborts on 4096). */
 #define KEEL_DMA_EDU_MAX_XFER 4095u
+
+struct keel_iommu_container;
+
+/**
+ * The IOMMU container the device sits behind: the default container when
+ * its backend is VFIO, else the driver's own. Buffers the device uses must
+ * be mapped there.
+ * @return the container, or NULL (errno EINVAL) when @p dev_id is not an
+ *         edu device.
+ */
+struct keel_iommu_container *keel_dma_edu_container(int16_t dev_id);
 
 /**
  * @return the DMA mask width the driver checks IOVAs against for edu
