@@ -311,6 +311,15 @@ scan_body(struct fake_sysfs *fs)
 	TEST_ASSERT_SUCCESS(write_file(p, "x", 1), "a file, not a directory");
 	TEST_ASSERT_SUCCESS(fake_dev_raw(fs, "0000:00:0e.0", "0xabcd", -1,
 					 "0x1", "vfio-pci"), "tree");
+	/* another driver's device: its attributes are not even read */
+	TEST_ASSERT_SUCCESS(fake_dev_raw(fs, "0000:00:0f.0", "zz", -1, NULL,
+					 "e1000"), "tree");
+	/* a driver link whose target ends in '/' names no driver */
+	TEST_ASSERT_SUCCESS(fake_dev_raw(fs, "0000:00:10.0", "0xabcd\n", -1,
+					 "0x0001\n", NULL), "tree");
+	snprintf(p, sizeof(p), "%s/0000:00:10.0/driver", fs->devices);
+	TEST_ASSERT_SUCCESS(symlink("../drivers/", p) == 0 ? 0 : -errno,
+			    "odd driver link");
 
 	TEST_ASSERT_SUCCESS(keel_pci_set_sysfs_root(fs->root), "root");
 	TEST_ASSERT_SUCCESS(keel_pci_driver_register(&tdrv), "register");
@@ -321,8 +330,8 @@ scan_body(struct fake_sysfs *fs)
 	printf("  seen %u malformed %u not_vfio %u filtered %u no_driver %u "
 	       "failed %u attached %u\n", st.seen, st.malformed, st.not_vfio,
 	       st.filtered, st.no_driver, st.failed, st.attached);
-	ret = ret == 3 && st.seen == 16 && st.malformed == 9 &&
-	      st.not_vfio == 2 && st.filtered == 0 && st.no_driver == 1 &&
+	ret = ret == 3 && st.seen == 18 && st.malformed == 10 &&
+	      st.not_vfio == 3 && st.filtered == 0 && st.no_driver == 1 &&
 	      st.failed == 1 && st.attached == 3 ? 0 : -1;
 	/* every malformed value is named in the log */
 	if (strstr(log, "'garbage'") == NULL ||
@@ -334,6 +343,8 @@ scan_body(struct fake_sysfs *fs)
 	    strstr(log, "0000:00:0b.0: malformed vendor ''") == NULL ||
 	    strstr(log, "0000:00:0c.0/driver is not a driver link") == NULL ||
 	    strstr(log, "0000:00:0d.0 is not a device directory") == NULL ||
+	    strstr(log, "driver link '../drivers/' names no driver") == NULL ||
+	    strstr(log, "0000:00:0f.0") != NULL ||
 	    strstr(log, "0000:00:06.0 (abcd:0001): driver pci_test_drv probe "
 		   "failed") == NULL) {
 		printf("  log:\n%s\n", log);

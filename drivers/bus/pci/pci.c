@@ -337,11 +337,8 @@ scan_entry(const char *devices, const char *name,
 	}
 	if (dev_find_locked(bdf) != NULL)
 		return;  /* attached by an earlier scan */
-	if (read_id_attr(dir, bdf, "vendor", &vendor) < 0 ||
-	    read_id_attr(dir, bdf, "device", &device) < 0) {
-		st->malformed++;
-		return;
-	}
+	/* the binding first: devices of other drivers are none of our
+	 * business, their attributes are not even read */
 	ret = bound_to_vfio(dir, bdf);
 	if (ret < 0) {
 		st->malformed++;
@@ -349,6 +346,11 @@ scan_entry(const char *devices, const char *name,
 	}
 	if (ret == 0) {
 		st->not_vfio++;
+		return;
+	}
+	if (read_id_attr(dir, bdf, "vendor", &vendor) < 0 ||
+	    read_id_attr(dir, bdf, "device", &device) < 0) {
+		st->malformed++;
 		return;
 	}
 	if (!keel_eal_pci_allowed(bdf)) {
