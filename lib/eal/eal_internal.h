@@ -67,6 +67,14 @@ int eal_memory_init(void);
 void eal_memory_cleanup(void);
 /* -m / --socket-mem in alloc IOVA mode, once the IOMMU container exists */
 int eal_memory_prealloc(void);
+/* highest VA any segment list may use */
+uint64_t eal_mem_va_last(void);
+/*
+ * --iova-mode auto, when the IOMMU cannot reach the VAs: give every page
+ * allocated so far an IOVA from the hook and continue in alloc mode. Only
+ * before any memory callback is registered (nobody has seen an IOVA yet).
+ */
+int eal_mem_switch_to_alloc(void);
 void eal_memory_prealloc_undo(void);
 /*
  * Allocate @p len bytes (a multiple of the page size) of VA-contiguous

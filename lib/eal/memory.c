@@ -1054,6 +1054,87 @@ eal_mem_prealloc_get(int i, void **va, uint64_t *len)
 	return 0;
 }
 
+uint64_t
+eal_mem_va_last(void)
+{
+	uint64_t last = 0;
+	int i;
+
+	for (i = 0; i < n_lists; i++) {
+		uint64_t l = (uint64_t)(uintptr_t)lists[i].base +
+			     lists[i].n_pages * lists[i].page_sz - 1;
+
+		if (l > last)
+			last = l;
+	}
+	return last;
+}
+
+int
+eal_mem_switch_to_alloc(void)
+{
+	struct { uint64_t iova, len; } *got;
+	uint64_t n_units = 0, k = 0, p;
+	int i, ret = 0;
+
+	pthread_rwlock_wrlock(&hotplug_lock);
+	if (n_callbacks != 0 || iova_hook.alloc == NULL ||
+	    eal_iova_mode_cur != KEEL_IOVA_VA) {
+		pthread_rwlock_unlock(&hotplug_lock);
+		return -EBUSY;
+	}
+	for (i = 0; i < n_lists; i++)
+		for (p = 0; p < lists[i].hi; p++)
+			n_units += lists[i].used[p] == PAGE_START;
+	got = calloc(n_units ? n_units : 1, sizeof(*got));
+	if (got == NULL) {
+		pthread_rwlock_unlock(&hotplug_lock);
+		return -ENOMEM;
+	}
+	/* first get an IOVA for every unit; give them back if one fails */
+	for (i = 0; i < n_lists && ret == 0; i++) {
+		struct memseg_list *l = &lists[i];
+
+		for (p = 0; p < l->hi && ret == 0; p++) {
+			uint64_t n = 1;
+
+			if (l->used[p] != PAGE_START)
+				continue;
+			while (p + n < l->hi && l->used[p + n] == PAGE_CONT)
+				n++;
+			got[k].len = n * l->page_sz;
+			ret = iova_hook.alloc(got[k].len, l->page_sz,
+					      &got[k].iova, iova_hook.arg);
+			if (ret == 0)
+				k++;
+		}
+	}
+	if (ret < 0) {
+		while (k > 0) {
+			k--;
+			iova_hook.free(got[k].iova, got[k].len, iova_hook.arg);
+		}
+		goto out;
+	}
+	k = 0;
+	for (i = 0; i < n_lists; i++) {
+		struct memseg_list *l = &lists[i];
+		uint64_t base = 0;
+
+		for (p = 0; p < l->hi; p++) {
+			if (l->used[p] == PAGE_START)
+				base = got[k++].iova - p * l->page_sz;
+			if (l->used[p] != PAGE_FREE)
+				l->segs[p].iova = base + p * l->page_sz;
+		}
+	}
+	eal_iova_mode_cur = KEEL_IOVA_ALLOC;
+out:
+	pthread_rwlock_unlock(&hotplug_lock);
+	free(got);
+	return ret;
+}
+
 int
 eal_memory_prealloc(void)
 {

@@ -497,3 +497,73 @@ test_iommu_eal_refused(void)
 	return ret;
 }
 KEEL_TEST(iommu_eal_refused, "fast", TEST_NO_EAL, test_iommu_eal_refused)
+
+/*
+ * --iova-mode auto picks IOVA = VA when the IOMMU reaches every EAL VA, and
+ * allocated IOVAs when it does not (a 39-bit VT-d under 47-bit VAs).
+ */
+static unsigned int auto_width;
+
+static int
+test_emu_create_width(const char *args, const struct keel_iommu_backend_ops **ops,
+		      void **priv)
+{
+	struct keel_memback_cfg c = { .can_split = false,
+		.pgsize_bitmap = PG, .addr_width = auto_width };
+
+	(void)args;
+	eal_mb = keel_memback_create(&c);
+	if (eal_mb == NULL)
+		return -errno;
+	*ops = &keel_memback_ops;
+	*priv = eal_mb;
+	return 0;
+}
+
+static int
+auto_case(unsigned int width, enum keel_iova_mode expect)
+{
+	struct keel_iommu_container *c;
+	struct keel_iommu_stats st;
+	struct keel_mem_stats ms;
+	uint8_t *p;
+	uint64_t iova;
+	int ret;
+
+	auto_width = width;
+	ret = eal_run("auto", "emulated");
+	TEST_ASSERT(ret >= 0, "init (width %u): %s", width, strerror(-ret));
+	TEST_ASSERT_EQUAL(keel_eal_iova_mode(), expect, "mode for width %u", width);
+	c = keel_iommu_container_default();
+	p = keel_malloc("auto", 1 << 20, 0);
+	TEST_ASSERT(p != NULL, "malloc");
+	iova = keel_mem_virt2iova(p);
+	TEST_ASSERT(iova + (1 << 20) - 1 <= (1ULL << width) - 1,
+		    "iova 0x%" PRIx64 " within %u bits", iova, width);
+	TEST_ASSERT(expect != KEEL_IOVA_VA || iova == (uintptr_t)p, "iova == va");
+	TEST_ASSERT(keel_iommu_va2iova(c, (uint64_t)(uintptr_t)p) == iova, "the container maps it");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&ms), "mem stats");
+	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &st), "stats");
+	TEST_ASSERT_EQUAL(st.bytes, ms.allocated, "all memory mapped");
+	keel_free(p);
+	TEST_ASSERT_SUCCESS(table_equals_memback(c), "table == backend");
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iommu_eal_auto_iova(void)
+{
+	int ret;
+
+	TEST_ASSERT_SUCCESS(keel_iommu_backend_register(KEEL_IOMMU_EMULATED,
+			    "test-emu-width", test_emu_create_width), "register");
+	ret = auto_case(39, KEEL_IOVA_ALLOC);
+	if (ret == TEST_SUCCESS)
+		ret = auto_case(48, KEEL_IOVA_VA);
+	if (keel_eal_is_initialized())
+		keel_eal_cleanup();
+	keel_iommu_backend_unregister("test-emu-width");
+	return ret;
+}
+KEEL_TEST(iommu_eal_auto_iova, "fast", TEST_NO_EAL, test_iommu_eal_auto_iova)

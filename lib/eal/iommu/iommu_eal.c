@@ -201,6 +201,39 @@ early_init(bool skip_vfio)
 	return 0;
 }
 
+/*
+ * --iova-mode auto: IOVA = VA when the IOMMU's usable ranges reach every VA
+ * the EAL may use, else allocated IOVAs (e.g. a 39-bit VT-d and 47-bit VAs).
+ */
+static int
+resolve_auto_iova_mode(void)
+{
+	struct keel_iommu_caps caps;
+	uint64_t top, va_last = eal_mem_va_last();
+	int ret;
+
+	if (eal_cfg.iova_mode != KEEL_IOVA_DC ||
+	    keel_eal_iova_mode() != KEEL_IOVA_VA)
+		return 0;
+	ret = keel_iommu_caps_get(def, &caps);
+	if (ret < 0)
+		return ret;
+	top = caps.n_ranges ? caps.ranges[caps.n_ranges - 1].last : UINT64_MAX;
+	if (caps.addr_width < 64 && top > (1ULL << caps.addr_width) - 1)
+		top = (1ULL << caps.addr_width) - 1;
+	if (va_last <= top)
+		return 0;
+	KEEL_LOG(INFO, keel_logtype_iommu,
+		 "--iova-mode auto: EAL VAs reach 0x%" PRIx64 ", the IOMMU only "
+		 "0x%" PRIx64 ": using allocated IOVAs", va_last, top);
+	ret = eal_mem_switch_to_alloc();
+	if (ret < 0)
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "cannot switch EAL memory to allocated IOVAs: %s",
+			 strerror(-ret));
+	return ret;
+}
+
 int
 eal_iommu_init(void)
 {
@@ -211,6 +244,11 @@ eal_iommu_init(void)
 		return ret;
 	if (def == NULL)
 		return 0;
+	ret = resolve_auto_iova_mode();
+	if (ret < 0) {
+		eal_iommu_cleanup();
+		return ret;
+	}
 	ret = keel_mem_event_callback_register_walk(MEM_CB_NAME, mem_cb, def);
 	if (ret < 0 && eal_cfg.iommu == KEEL_IOMMU_AUTO &&
 	    def_kind == KEEL_IOMMU_VFIO &&
