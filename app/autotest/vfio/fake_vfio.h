@@ -97,4 +97,18 @@ uint8_t fake_vfio_config_byte(const char *name, unsigned int off);
 /* The sysfs temp dir of the installed fake. */
 const char *fake_vfio_sysfs_dir(void);
 
+/*
+ * Install the fake, run a test body, uninstall it and fail if the body
+ * left fds or mappings behind. Used inside a test function (returns).
+ */
+#define WITH_FAKE(cfg, body) do { \
+	int r__, l__; \
+	TEST_ASSERT_SUCCESS(fake_vfio_install(cfg), "fake install"); \
+	r__ = (body); \
+	l__ = fake_vfio_uninstall(); \
+	if (r__ != TEST_SUCCESS) \
+		return r__; \
+	TEST_ASSERT_EQUAL(l__, 0, "fake fds or mmaps leaked"); \
+} while (0)
+
 #endif /* KEEL_FAKE_VFIO_H */

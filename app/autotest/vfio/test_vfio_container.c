@@ -20,16 +20,6 @@
 #define KB 1024ULL
 #define RW (KEEL_IOMMU_PROT_READ | KEEL_IOMMU_PROT_WRITE)
 
-/* Install the fake; a test body; uninstall and check for leaks. */
-#define WITH_FAKE(cfg, body) do { \
-	int r__, l__; \
-	TEST_ASSERT_SUCCESS(fake_vfio_install(cfg), "fake install"); \
-	r__ = (body); \
-	l__ = fake_vfio_uninstall(); \
-	if (r__ != TEST_SUCCESS) \
-		return r__; \
-	TEST_ASSERT_EQUAL(l__, 0, "fake fds or mmaps leaked"); \
-} while (0)
 
 static bool
 log_has(const char *log, const char *what)
