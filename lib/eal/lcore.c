@@ -34,12 +34,31 @@ struct worker {
 static struct worker workers[KEEL_MAX_LCORE];
 static __thread unsigned int this_lcore = KEEL_LCORE_ID_ANY;
 
+/* numa_available() is a system call: ask once (0 = not asked yet) */
+static int numa_state; /* 1: NUMA available, -1: not */
+static unsigned int n_sockets;
+
+static bool
+numa_ok(void)
+{
+	int st = __atomic_load_n(&numa_state, __ATOMIC_ACQUIRE);
+
+	if (st == 0) {
+		st = numa_available() < 0 ? -1 : 1;
+		__atomic_store_n(&n_sockets, st > 0 ?
+				 (unsigned int)numa_max_node() + 1 : 1,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&numa_state, st, __ATOMIC_RELEASE);
+	}
+	return st > 0;
+}
+
 int
 eal_cpu_socket_id(unsigned int cpu)
 {
 	int s;
 
-	if (numa_available() < 0)
+	if (!numa_ok())
 		return 0;
 	s = numa_node_of_cpu((int)cpu);
 	return s < 0 ? 0 : s;
@@ -105,9 +124,8 @@ keel_socket_id(void)
 unsigned int
 keel_socket_count(void)
 {
-	if (numa_available() < 0)
-		return 1;
-	return (unsigned int)numa_max_node() + 1;
+	numa_ok();
+	return __atomic_load_n(&n_sockets, __ATOMIC_RELAXED);
 }
 
 unsigned int
