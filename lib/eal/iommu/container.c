@@ -9,7 +9,11 @@
  *
  * Locks: the table's rwlock (inside iova_table.c) for maps and lookups;
  * c->alloc_lock serialises IOVA allocation + map in dma_register so two
- * registrations do not pick the same free range.
+ * registrations do not pick the same free range. It also protects
+ * [pend_iova, pend_iova + pend_len): an IOVA handed to EAL memory (alloc
+ * IOVA mode) that its ALLOC event has not mapped yet; dma_register never
+ * picks it. EAL allocations are serialised by the memory hotplug lock, so
+ * one pending range is enough.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,7 +33,18 @@ struct keel_iommu_container {
 	void *priv;
 	enum keel_iommu_kind kind;
 	pthread_mutex_t alloc_lock;
+	uint64_t pend_iova;
+	uint64_t pend_len;  /* 0: nothing pending */
 };
+
+/* 1 if [iova, iova + len) meets the pending range; alloc_lock held */
+static int
+overlaps_pending(const struct keel_iommu_container *c, uint64_t iova,
+		 uint64_t len)
+{
+	return c->pend_len != 0 && iova <= c->pend_iova + c->pend_len - 1 &&
+	       c->pend_iova <= iova + len - 1;
+}
 
 static struct keel_iommu_container *def_container;
 
@@ -308,6 +323,10 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 		while (a >= min_pg) {
 			ret = iova_alloc_find(c->t, &caps, len, a, 0,
 					      mask_last, &pick);
+			if (ret == 0 && overlaps_pending(c, pick, len))
+				ret = iova_alloc_find(c->t, &caps, len, a,
+						      c->pend_iova + c->pend_len,
+						      mask_last, &pick);
 			if (ret == 0)
 				break;
 			/* next smaller supported page size */
@@ -436,6 +455,14 @@ keel_iommu_dump(FILE *f, struct keel_iommu_container *c)
 	iova_table_dump(c->t, f);
 }
 
+void
+iommu_container_iova_settle(struct keel_iommu_container *c)
+{
+	pthread_mutex_lock(&c->alloc_lock);
+	c->pend_len = 0;
+	pthread_mutex_unlock(&c->alloc_lock);
+}
+
 int
 iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
 			   uint64_t align, uint64_t min_iova, uint64_t *iova)
@@ -450,6 +477,10 @@ iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
 	pthread_mutex_lock(&c->alloc_lock);
 	ret = iova_alloc_find(c->t, &caps, len, align, min_iova, UINT64_MAX,
 			      iova);
+	if (ret == 0) {
+		c->pend_iova = *iova;
+		c->pend_len = len;
+	}
 	pthread_mutex_unlock(&c->alloc_lock);
 	if (ret < 0)
 		KEEL_LOG(ERR, keel_logtype_iommu,

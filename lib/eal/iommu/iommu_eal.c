@@ -66,6 +66,8 @@ mem_cb(enum keel_mem_event ev, void *vap, uint64_t iova, uint64_t len,
 	 * keel_memory.h), so even a backend that cannot split maps each run
 	 * in one call: -m 64 of 4 KiB pages is one VFIO mapping, not 16384 */
 	ret = keel_iommu_dma_map(c, va, iova, len);
+	if (keel_eal_iova_mode() == KEEL_IOVA_ALLOC)
+		iommu_container_iova_settle(c);
 	return ret;
 }
 
@@ -91,10 +93,11 @@ hook_alloc(uint64_t len, uint64_t align, uint64_t *iova, void *arg)
 static void
 hook_free(uint64_t iova, uint64_t len, void *arg)
 {
-	/* the table is the record of used IOVAs: the FREE event unmapped it */
+	/* the table is the record of used IOVAs: the FREE event unmapped it;
+	 * an IOVA whose ALLOC never mapped it is no longer pending either */
 	(void)iova;
 	(void)len;
-	(void)arg;
+	iommu_container_iova_settle(arg);
 }
 
 static bool

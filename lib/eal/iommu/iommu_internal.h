@@ -32,8 +32,14 @@ enum keel_iommu_kind eal_iommu_kind(void);
 /* container.c, for iommu_eal.c only */
 void iommu_set_default(struct keel_iommu_container *c);
 void iommu_container_destroy_default(struct keel_iommu_container *c);
+/*
+ * The range iommu_container_iova_alloc() last handed out is now in the table
+ * (or given up): dma_register may pick it again when it is free.
+ */
+void iommu_container_iova_settle(struct keel_iommu_container *c);
 /* lowest free IOVA range of @p len bytes aligned to @p align, at or
- * above @p min_iova */
+ * above @p min_iova; it stays pending (dma_register avoids it) until
+ * iommu_container_iova_settle() */
 int iommu_container_iova_alloc(struct keel_iommu_container *c, uint64_t len,
 			       uint64_t align, uint64_t min_iova,
 			       uint64_t *iova);
