@@ -38,6 +38,8 @@ static const struct bad_case bad_cases[] = {
 	{ "--no-huge -m -5", EINVAL, "'-5'" },
 	{ "--no-huge -m 99999999999999999999", EINVAL, "99999999999999999999" },
 	{ "--socket-mem 64,", EINVAL, "'64,'" },
+	{ "--socket-mem ,8", EINVAL, "',8'" },
+	{ "--socket-mem 8,,8", EINVAL, "'8,,8'" },
 	{ "--socket-mem 0,0,0,0,0,0,0,0,0", E2BIG, "'0,0,0,0,0,0,0,0,0'" },
 	{ "--socket-mem 0,64", ENODEV, "'0,64'" },
 	{ "-m 64 --socket-mem 64", EINVAL, "--socket-mem" },
@@ -166,6 +168,12 @@ test_eal_args_good(void)
 				      "--file-prefix t1 --in-memory -v") >= 0, "misc");
 	TEST_ASSERT_EQUAL(keel_log_get_level(keel_logtype_eal), KEEL_LOG_DEBUG,
 			  "--log-level eal:debug");
+	keel_eal_cleanup();
+	/* getopt takes unique prefixes: the level must be applied then too */
+	TEST_ASSERT(test_eal_init_str("--no-huge --log-l=eal:debug") >= 0,
+		    "--log-l=");
+	TEST_ASSERT_EQUAL(keel_log_get_level(keel_logtype_eal), KEEL_LOG_DEBUG,
+			  "abbreviated --log-level applied");
 	keel_eal_cleanup();
 	TEST_ASSERT(test_eal_init_str("--no-huge --log-level=eal:info") >= 0,
 		    "--log-level=");

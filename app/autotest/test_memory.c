@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "eal_internal.h"
 #include "keel_eal.h"
 #include "keel_malloc.h"
 #include "keel_memory.h"
@@ -374,3 +375,31 @@ test_memory_event_units(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_event_units, "fast", TEST_NO_EAL, test_memory_event_units)
+
+/* pages are freed in the units they were allocated in, never two at once */
+static int
+test_memory_free_units(void)
+{
+	uint64_t pg = eal_mem_page_size();
+	uint8_t *a, *b;
+	char *log;
+
+	a = eal_mem_alloc_pages(0, 2 * pg);
+	b = eal_mem_alloc_pages(0, 2 * pg);
+	TEST_ASSERT(a != NULL && b != NULL, "two units");
+	TEST_ASSERT(b == a + 2 * pg, "adjacent (first fit)");
+	test_log_capture_start();
+	TEST_ASSERT_EQUAL(eal_mem_free_pages(a, 4 * pg), -EINVAL,
+			  "one free over two units");
+	TEST_ASSERT_EQUAL(eal_mem_free_pages(a + pg, pg), -EINVAL,
+			  "half a unit");
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "not an allocated run") != NULL, "log: %s", log);
+	free(log);
+	TEST_ASSERT(keel_mem_virt2iova(b) != KEEL_BAD_IOVA &&
+		    keel_mem_virt2iova(a) != KEEL_BAD_IOVA, "both still there");
+	TEST_ASSERT_SUCCESS(eal_mem_free_pages(a, 2 * pg), "a");
+	TEST_ASSERT_SUCCESS(eal_mem_free_pages(b, 2 * pg), "b");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_free_units, "fast", 0, test_memory_free_units)

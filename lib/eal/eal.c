@@ -109,24 +109,16 @@ keel_eal_pci_allowed(const char *addr)
 	return 0;
 }
 
-static int
-apply_log_args(int argc, char **argv)
+/* --log-level values, validated by the parser, in command-line order */
+static void
+apply_log_levels(const struct eal_config *cfg)
 {
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL, *colon;
+	for (i = 0; i < cfg->n_log_levels; i++) {
+		const char *v = cfg->log_levels[i], *colon = strrchr(v, ':');
 		char comp[KEEL_LOG_NAME_MAX];
 
-		if (strcmp(a, "--") == 0)
-			break;
-		if (strncmp(a, "--log-level=", 12) == 0)
-			v = a + 12;
-		else if (strcmp(a, "--log-level") == 0 && i + 1 < argc)
-			v = argv[++i];
-		if (v == NULL)
-			continue;
-		colon = strrchr(v, ':');
 		if (colon == NULL) {
 			keel_log_set_level("*", (uint32_t)keel_log_level_parse(v));
 			continue;
@@ -135,7 +127,6 @@ apply_log_args(int argc, char **argv)
 		comp[colon - v] = '\0';
 		keel_log_set_level(comp, (uint32_t)keel_log_level_parse(colon + 1));
 	}
-	return 0;
 }
 
 static int
@@ -257,7 +248,7 @@ keel_eal_init(int argc, char **argv)
 	}
 	eal_cfg = *cfg;
 	free(cfg);
-	apply_log_args(consumed + 1, argv);
+	apply_log_levels(&eal_cfg);
 	if (eal_cfg.syslog)
 		keel_log_set_syslog(1, "keel");
 

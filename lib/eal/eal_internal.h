@@ -47,6 +47,9 @@ struct eal_config {
 	int n_vdev;
 	char *driver_paths[16];
 	int n_driver_paths;
+#define EAL_MAX_LOG_ARGS 16
+	const char *log_levels[EAL_MAX_LOG_ARGS]; /* --log-level values */
+	int n_log_levels;
 };
 
 extern struct eal_config eal_cfg;

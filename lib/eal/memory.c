@@ -647,8 +647,8 @@ free_pages_locked(void *va, uint64_t len)
 	    (first + n < l->n_pages && l->used[first + n] == PAGE_CONT))
 		return -EINVAL;
 	for (i = first + 1; i < first + n; i++)
-		if (l->used[i] == PAGE_FREE)
-			return -EINVAL;
+		if (l->used[i] != PAGE_CONT)
+			return -EINVAL; /* free, or the start of another unit */
 	nr = make_runs(l, first, n, &runs);
 	if (nr < 0)
 		return nr;
@@ -1200,6 +1200,7 @@ eal_memory_cleanup(void)
 		close(pagemap_fd);
 	pagemap_fd = -1;
 	page_size = 0;
+	eal_iova_mode_cur = KEEL_IOVA_DC;
 	pthread_rwlock_unlock(&hotplug_lock);
 }
 

@@ -281,16 +281,16 @@ parse_lcores(const char *arg, struct eal_config *cfg)
 static int
 parse_socket_mem(const char *arg, struct eal_config *cfg)
 {
-	char buf[256], *tok, *save = NULL;
+	char buf[256], *tok, *rest;
 	int n = 0, max_node = numa_available() < 0 ? 0 : numa_max_node();
 
-	if (strlen(arg) >= sizeof(buf) || arg[0] == '\0' ||
-	    arg[strlen(arg) - 1] == ',')
+	if (strlen(arg) >= sizeof(buf) || arg[0] == '\0')
 		return -EINVAL;
 	strcpy(buf, arg);
 	memset(cfg->socket_mem, 0, sizeof(cfg->socket_mem));
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save)) {
+	/* strsep, not strtok: an empty field ("8,,8") is an error, not a
+	 * shift of the later values to lower sockets */
+	for (rest = buf; (tok = strsep(&rest, ",")) != NULL;) {
 		uint64_t v;
 
 		if (n >= EAL_MAX_NUMA)
@@ -513,6 +513,12 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg)
 				LOG_BAD("--log-level", optarg,
 					"expected [COMPONENT:]LEVEL, LEVEL one of emerg..debug or 1..8");
 				ret = -EINVAL;
+			} else if (cfg->n_log_levels == EAL_MAX_LOG_ARGS) {
+				LOG_BAD("--log-level", optarg, "given too often");
+				ret = -E2BIG;
+			} else {
+				/* applied by keel_eal_init() once all parsed */
+				cfg->log_levels[cfg->n_log_levels++] = optarg;
 			}
 			break;
 		case OPT_SYSLOG:
