@@ -22,7 +22,11 @@
  * enq, cpl and the stats are written only by the thread driving the vchan;
  * sub is published by it with a release store; the engine reads sub with
  * an acquire load, runs the ops, writes their status and publishes done
- * with a release store. So the fast path takes no lock (SPSC). With
+ * with a release store. So the fast path takes no lock (SPSC). Cache lines
+ * have one writer each: descriptors (32 bytes, two a line) are written by
+ * the driving thread only, statuses (a separate array, 32 a line) by the
+ * engine only; the engine publishes done once per SOFT_PUBLISH ops and at
+ * the end of what it found submitted, not per op. With
  * reorder=1 the engine runs each run of ops between fences backwards, so
  * tests can tell whether a fence is honoured; completions are always
  * reported in ring order.
@@ -52,6 +56,7 @@ KEEL_LOG_REGISTER(soft_logtype, "pmd.dma.soft", INFO)
 #define SOFT_MAX_DESC   8192
 #define SOFT_MAX_SGES   16
 #define SOFT_EP_ID_BASE 0x5f000u
+#define SOFT_PUBLISH    16      /* ops the engine runs between publishes */
 
 enum soft_op { SOFT_OP_COPY = 0, SOFT_OP_COPY_SG, SOFT_OP_FILL };
 enum soft_mode { SOFT_MODE_WORKER = 0, SOFT_MODE_INLINE };
@@ -65,8 +70,7 @@ struct soft_desc {
 	uint8_t fence;
 	uint8_t nb_src;
 	uint8_t nb_dst;
-	uint16_t status;
-};
+} __attribute__((aligned(32)));
 
 struct soft_stats {
 	uint64_t submitted;
@@ -79,6 +83,7 @@ struct soft_stats {
 struct soft_vchan {
 	/* fixed while started */
 	struct soft_desc *ring;
+	uint16_t *status;          /* engine-written, one per slot */
 	struct keel_dma_sge *sg;   /* 2 * SOFT_MAX_SGES per slot */
 	uint64_t mask;
 	uint16_t nb_desc;
@@ -314,9 +319,10 @@ run_fill(struct soft_dev *sd, uint64_t pattern, uint64_t dst, uint64_t len)
 static void
 run_op(struct soft_dev *sd, struct soft_vchan *v, uint64_t i)
 {
-	struct soft_desc *d = &v->ring[i & v->mask];
+	const struct soft_desc *d = &v->ring[i & v->mask];
 	struct keel_dma_sge s, t;
 	const struct keel_dma_sge *sg;
+	uint16_t st;
 
 	switch (d->op) {
 	case SOFT_OP_COPY:
@@ -324,19 +330,20 @@ run_op(struct soft_dev *sd, struct soft_vchan *v, uint64_t i)
 		s.length = d->len;
 		t.addr = d->dst;
 		t.length = d->len;
-		d->status = run_copy(sd, &s, 1, &t, 1, d->len);
+		st = run_copy(sd, &s, 1, &t, 1, d->len);
 		break;
 	case SOFT_OP_COPY_SG:
 		sg = &v->sg[(i & v->mask) * 2 * SOFT_MAX_SGES];
-		d->status = run_copy(sd, sg, d->nb_src, sg + SOFT_MAX_SGES,
-				     d->nb_dst, d->len);
+		st = run_copy(sd, sg, d->nb_src, sg + SOFT_MAX_SGES, d->nb_dst,
+			      d->len);
 		break;
 	case SOFT_OP_FILL:
-		d->status = run_fill(sd, d->src, d->dst, d->len);
+		st = run_fill(sd, d->src, d->dst, d->len);
 		break;
 	default:
-		d->status = KEEL_DMA_STATUS_INVALID_OPCODE;
+		st = KEEL_DMA_STATUS_INVALID_OPCODE;
 	}
+	v->status[i & v->mask] = st;
 }
 
 /* Run every submitted op of a vchan; @return how many ran. */
@@ -353,9 +360,9 @@ engine_poll(struct soft_dev *sd, struct soft_vchan *v)
 		if (!sd->reorder) {
 			run_op(sd, v, hw);
 			hw = end;
-			/* publish every 8 ops and at the end: fewer cache-line
-			 * trips to the polling thread for small ops */
-			if ((hw & 7) == 0 || hw == sub)
+			/* publish every SOFT_PUBLISH ops and at the end:
+			 * fewer cache-line trips to the polling thread */
+			if ((hw & (SOFT_PUBLISH - 1)) == 0 || hw == sub)
 				__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
 			continue;
 		}
@@ -547,7 +554,7 @@ soft_completed(void *priv, uint16_t vchan, uint16_t nb_cpls,
 	if (n > nb_cpls)
 		n = nb_cpls;
 	for (i = 0; i < n; i++) {
-		if (v->ring[(v->cpl + i) & v->mask].status !=
+		if (v->status[(v->cpl + i) & v->mask] !=
 		    KEEL_DMA_STATUS_SUCCESSFUL) {
 			*has_error = true;
 			break;
@@ -570,7 +577,7 @@ soft_completed_status(void *priv, uint16_t vchan, uint16_t nb_cpls,
 	if (n > nb_cpls)
 		n = nb_cpls;
 	for (uint64_t i = 0; i < n; i++) {
-		status[i] = v->ring[(v->cpl + i) & v->mask].status;
+		status[i] = v->status[(v->cpl + i) & v->mask];
 		err += status[i] != KEEL_DMA_STATUS_SUCCESSFUL;
 	}
 	v->cpl += n;
@@ -618,6 +625,7 @@ vchan_free(struct soft_vchan *v)
 	if (v == NULL)
 		return;
 	free(v->ring);
+	free(v->status);
 	free(v->sg);
 	free(v);
 }
@@ -647,10 +655,19 @@ soft_vchan_setup(struct keel_dma_dev *dev, uint16_t vchan,
 	memset(v, 0, sizeof(*v));
 	v->nb_desc = conf->nb_desc;
 	v->mask = conf->nb_desc - 1;
-	v->ring = calloc(conf->nb_desc, sizeof(*v->ring));
+	if (posix_memalign((void **)&v->ring, 64,
+			   conf->nb_desc * sizeof(*v->ring)) != 0)
+		v->ring = NULL;
+	else
+		memset(v->ring, 0, conf->nb_desc * sizeof(*v->ring));
+	if (posix_memalign((void **)&v->status, 64,
+			   conf->nb_desc * sizeof(*v->status)) != 0)
+		v->status = NULL;
+	else
+		memset(v->status, 0, conf->nb_desc * sizeof(*v->status));
 	v->sg = calloc((size_t)conf->nb_desc * 2 * SOFT_MAX_SGES,
 		       sizeof(*v->sg));
-	if (v->ring == NULL || v->sg == NULL) {
+	if (v->ring == NULL || v->status == NULL || v->sg == NULL) {
 		vchan_free(v);
 		KEEL_LOG(ERR, soft_logtype, "%s: no memory for vchan %u ring",
 			 dev->name, vchan);
