@@ -57,6 +57,7 @@ KEEL_LOG_REGISTER(soft_logtype, "pmd.dma.soft", INFO)
 #define SOFT_MAX_SGES   16
 #define SOFT_EP_ID_BASE 0x5f000u
 #define SOFT_PUBLISH    16      /* ops the engine runs between publishes */
+#define SOFT_PREFETCH   512     /* bytes of the next copy prefetched */
 
 enum soft_op { SOFT_OP_COPY = 0, SOFT_OP_COPY_SG, SOFT_OP_FILL };
 enum soft_mode { SOFT_MODE_WORKER = 0, SOFT_MODE_INLINE };
@@ -215,6 +216,61 @@ fill_bytes(uint8_t *d, uint64_t n, uint64_t pattern, uint64_t off)
 		d[i] = pb[(off + i) & 7];
 }
 
+/* A copy whose source and destination are mapped (held) whole. */
+struct soft_held {
+	void *s;
+	void *d;
+	uint64_t len;
+};
+
+/* What mapping an op ahead of running it gave. */
+enum soft_pre {
+	PRE_NONE = 0,   /* not tried */
+	PRE_HELD,       /* mapped whole: copy_held() runs and releases it */
+	PRE_DONE,       /* faulted: its status is final, nothing held */
+	PRE_SPLIT,      /* nothing held, nothing recorded: run it piecewise */
+};
+
+/*
+ * Map [src, src + len) for reading and [dst, dst + len) for writing, each
+ * in one piece. On a fault the status is set (the fault is recorded once,
+ * here) and nothing stays held; when a side is only partly contiguous
+ * nothing is held or recorded.
+ */
+static inline enum soft_pre
+map_whole(struct soft_dev *sd, uint64_t src, uint64_t dst, uint64_t len,
+	  struct soft_held *h, uint16_t *st)
+{
+	uint64_t sl = len, dl = len;
+
+	h->s = xl_map(sd, src, &sl, 0);
+	if (h->s == NULL) {
+		*st = KEEL_DMA_STATUS_INVALID_SRC_ADDR;
+		return PRE_DONE;
+	}
+	h->d = xl_map(sd, dst, &dl, 1);
+	if (h->d == NULL) {
+		xl_unmap(sd, h->s, sl);
+		*st = KEEL_DMA_STATUS_INVALID_DST_ADDR;
+		return PRE_DONE;
+	}
+	if (sl != len || dl != len) {
+		xl_unmap(sd, h->d, dl);
+		xl_unmap(sd, h->s, sl);
+		return PRE_SPLIT;
+	}
+	h->len = len;
+	return PRE_HELD;
+}
+
+static inline void
+copy_held(struct soft_dev *sd, const struct soft_held *h)
+{
+	copy_bytes(h->d, h->s, h->len);
+	xl_unmap(sd, h->d, h->len);
+	xl_unmap(sd, h->s, h->len);
+}
+
 /*
  * Copy the bytes of src[] to dst[] (equal totals). First try the case of
  * one piece each that maps whole; otherwise check every byte translates
@@ -228,25 +284,19 @@ run_copy(struct soft_dev *sd, const struct keel_dma_sge *src, unsigned int ns,
 	uint64_t soff = 0, doff = 0;
 
 	if (ns == 1 && nd == 1) {
-		uint64_t sl = total, dl = total;
-		void *s, *d;
+		struct soft_held h;
+		uint16_t st;
 
-		s = xl_map(sd, src[0].addr, &sl, 0);
-		if (s == NULL)
-			return KEEL_DMA_STATUS_INVALID_SRC_ADDR;
-		d = xl_map(sd, dst[0].addr, &dl, 1);
-		if (d == NULL) {
-			xl_unmap(sd, s, sl);
-			return KEEL_DMA_STATUS_INVALID_DST_ADDR;
-		}
-		if (sl == total && dl == total) {
-			copy_bytes(d, s, total);
-			xl_unmap(sd, d, dl);
-			xl_unmap(sd, s, sl);
+		switch (map_whole(sd, src[0].addr, dst[0].addr, total, &h,
+				  &st)) {
+		case PRE_HELD:
+			copy_held(sd, &h);
 			return KEEL_DMA_STATUS_SUCCESSFUL;
+		case PRE_DONE:
+			return st;
+		default:
+			break;
 		}
-		xl_unmap(sd, d, dl);
-		xl_unmap(sd, s, sl);
 	}
 	for (unsigned int i = 0; i < ns; i++)
 		if (xl_check(sd, src[i].addr, src[i].length, 0) < 0)
@@ -346,6 +396,83 @@ run_op(struct soft_dev *sd, struct soft_vchan *v, uint64_t i)
 	v->status[i & v->mask] = st;
 }
 
+/* Map op i ahead of running it when it is a plain copy (see soft_pre). */
+static inline enum soft_pre
+pre_map(struct soft_dev *sd, struct soft_vchan *v, uint64_t i,
+	struct soft_held *h)
+{
+	const struct soft_desc *d = &v->ring[i & v->mask];
+	enum soft_pre r;
+	uint16_t st;
+
+	if (d->op != SOFT_OP_COPY)
+		return PRE_SPLIT;
+	r = map_whole(sd, d->src, d->dst, d->len, h, &st);
+	if (r == PRE_DONE)
+		v->status[i & v->mask] = st;
+	return r;
+}
+
+static inline void
+prefetch_held(const struct soft_held *h)
+{
+	uint64_t n = h->len < SOFT_PREFETCH ? h->len : SOFT_PREFETCH;
+
+	for (uint64_t o = 0; o < n; o += 64) {
+		__builtin_prefetch((const char *)h->s + o, 0);
+		__builtin_prefetch((char *)h->d + o, 1);
+	}
+}
+
+/*
+ * Run ops [hw, sub) in ring order; @return sub. While a plain copy runs,
+ * the next op is mapped (and its first bytes prefetched): a fault of the
+ * next op is then recorded before this copy, but after every fault this op
+ * can have, so faults stay in op order; a range is held from its mapping
+ * to the end of its copy, never past sub, so an IOMMU unmap waits at most
+ * for ops submitted before it. Anything other than a plain copy that maps
+ * whole runs alone through run_op().
+ */
+static uint64_t
+run_in_order(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
+	     uint64_t sub)
+{
+	struct soft_held cur, nxt;
+	enum soft_pre next = PRE_NONE, r;
+
+	for (; hw < sub; hw++) {
+		/* publish every SOFT_PUBLISH ops: fewer cache-line trips to
+		 * the polling thread */
+		if (hw != 0 && (hw & (SOFT_PUBLISH - 1)) == 0)
+			__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
+		__builtin_prefetch(&v->ring[(hw + 4) & v->mask], 0);
+		r = next;
+		next = PRE_NONE;
+		if (r == PRE_NONE)
+			r = pre_map(sd, v, hw, &cur);
+		else
+			cur = nxt;
+		switch (r) {
+		case PRE_HELD:
+			if (hw + 1 < sub) {
+				next = pre_map(sd, v, hw + 1, &nxt);
+				if (next == PRE_HELD)
+					prefetch_held(&nxt);
+			}
+			copy_held(sd, &cur);
+			v->status[hw & v->mask] = KEEL_DMA_STATUS_SUCCESSFUL;
+			break;
+		case PRE_SPLIT:
+			run_op(sd, v, hw);
+			break;
+		default:
+			break;   /* faulted: status written by pre_map() */
+		}
+	}
+	__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
+	return hw;
+}
+
 /* Run every submitted op of a vchan; @return how many ran. */
 static uint64_t
 engine_poll(struct soft_dev *sd, struct soft_vchan *v)
@@ -358,13 +485,8 @@ engine_poll(struct soft_dev *sd, struct soft_vchan *v)
 		uint64_t end = hw + 1;
 
 		if (!sd->reorder) {
-			run_op(sd, v, hw);
-			hw = end;
-			/* publish every SOFT_PUBLISH ops and at the end:
-			 * fewer cache-line trips to the polling thread */
-			if ((hw & (SOFT_PUBLISH - 1)) == 0 || hw == sub)
-				__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
-			continue;
+			hw = run_in_order(sd, v, hw, sub);
+			break;
 		}
 		/* a fenced op starts a new run: it waits for all before it */
 		while (end < sub && !v->ring[end & v->mask].fence)
