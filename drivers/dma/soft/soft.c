@@ -58,6 +58,8 @@ KEEL_LOG_REGISTER(soft_logtype, "pmd.dma.soft", INFO)
 #define SOFT_EP_ID_BASE 0x5f000u
 #define SOFT_PUBLISH    16      /* ops the engine runs between publishes */
 #define SOFT_PREFETCH   512     /* bytes of the next copy prefetched */
+#define SOFT_RUN_OPS    32      /* most back-to-back copies under one hold */
+#define SOFT_RUN_BYTES  (256u << 10)    /* and most bytes */
 
 enum soft_op { SOFT_OP_COPY = 0, SOFT_OP_COPY_SG, SOFT_OP_FILL };
 enum soft_mode { SOFT_MODE_WORKER = 0, SOFT_MODE_INLINE };
@@ -221,6 +223,8 @@ struct soft_held {
 	void *s;
 	void *d;
 	uint64_t len;
+	uint64_t sl;    /* a run: lengths its maps gave (>= len) */
+	uint64_t dl;
 };
 
 /* What mapping an op ahead of running it gave. */
@@ -425,26 +429,124 @@ prefetch_held(const struct soft_held *h)
 }
 
 /*
+ * Op hw is held in *cur. Count the plain copies after it (before sub) that
+ * continue its source and destination back to back, and when there are
+ * some, map the whole run of sources and of destinations with one hold
+ * each. The run starts at bytes held already (op hw's), so mapping it can
+ * fault nowhere: it only comes back shorter where the mapping ends, and
+ * the run is cut there. @return ops in the run (*run held, *cur released),
+ * or 1 (no run: *cur still held, nothing else).
+ */
+static inline uint64_t
+map_run(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
+	uint64_t sub, struct soft_held *cur, struct soft_held *run)
+{
+	const struct soft_desc *d = &v->ring[hw & v->mask];
+	uint64_t src = d->src, dst = d->dst, total = d->len, n = 1;
+	uint64_t sl, dl, got, want;
+
+	if (sd->xl != XL_EMU)
+		return 1;   /* nothing held per op: no gain */
+	while (hw + n < sub && n < SOFT_RUN_OPS) {
+		const struct soft_desc *e = &v->ring[(hw + n) & v->mask];
+
+		/* a run never wraps the IOVA space and has no empty op: each
+		 * op of it would map without an error by itself */
+		if (e->op != SOFT_OP_COPY || e->len == 0 ||
+		    e->src != src + total || e->dst != dst + total ||
+		    total + e->len > SOFT_RUN_BYTES ||
+		    src + total + e->len < src || dst + total + e->len < dst)
+			break;
+		total += e->len;
+		n++;
+	}
+	if (n == 1)
+		return 1;
+	sl = dl = total;
+	run->s = xl_map(sd, src, &sl, 0);
+	if (run->s == NULL)
+		return 1;   /* out of hold slots */
+	run->d = xl_map(sd, dst, &dl, 1);
+	if (run->d == NULL) {
+		xl_unmap(sd, run->s, sl);
+		return 1;
+	}
+	got = sl < dl ? sl : dl;
+	/* keep the ops that lie whole in what both sides mapped */
+	want = n;
+	for (total = 0, n = 0; n < want; n++) {
+		uint32_t l = v->ring[(hw + n) & v->mask].len;
+
+		if (total + l > got)
+			break;
+		total += l;
+	}
+	if (n < 2) {
+		xl_unmap(sd, run->d, dl);
+		xl_unmap(sd, run->s, sl);
+		return 1;
+	}
+	/* unmap needs the lengths the maps gave */
+	run->len = total;
+	run->sl = sl;
+	run->dl = dl;
+	xl_unmap(sd, cur->d, cur->len);
+	xl_unmap(sd, cur->s, cur->len);
+	return n;
+}
+
+/* Copy the n ops of a run held in *run, release it, write the statuses. */
+static inline void
+copy_run(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw, uint64_t n,
+	 const struct soft_held *run)
+{
+	uint64_t off = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t l = v->ring[(hw + i) & v->mask].len;
+		uint64_t p = l < SOFT_PREFETCH ? l : SOFT_PREFETCH;
+
+		/* the next op's first bytes (past the run: harmless) */
+		for (uint64_t o = 0; o < p; o += 64) {
+			__builtin_prefetch((const char *)run->s + off + l + o, 0);
+			__builtin_prefetch((char *)run->d + off + l + o, 1);
+		}
+		copy_bytes((char *)run->d + off, (const char *)run->s + off, l);
+		off += l;
+	}
+	xl_unmap(sd, run->d, run->dl);
+	xl_unmap(sd, run->s, run->sl);
+	for (uint64_t i = 0; i < n; i++)
+		v->status[(hw + i) & v->mask] = KEEL_DMA_STATUS_SUCCESSFUL;
+}
+
+/*
  * Run ops [hw, sub) in ring order; @return sub. While a plain copy runs,
  * the next op is mapped (and its first bytes prefetched): a fault of the
  * next op is then recorded before this copy, but after every fault this op
- * can have, so faults stay in op order; a range is held from its mapping
- * to the end of its copy, never past sub, so an IOMMU unmap waits at most
- * for ops submitted before it. Anything other than a plain copy that maps
- * whole runs alone through run_op().
+ * can have, so faults stay in op order. Plain copies that continue each
+ * other back to back run as one run under one hold per side (map_run()).
+ * A range is held from its mapping to the end of its op's (or run's)
+ * copy, never past sub, and an op is reported done only after its holds
+ * are released, so an IOMMU unmap waits at most for ops submitted before
+ * it and never for an op the driver has seen complete. Anything other
+ * than a plain copy that maps whole runs alone through run_op().
  */
 static uint64_t
 run_in_order(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 	     uint64_t sub)
 {
-	struct soft_held cur, nxt;
+	struct soft_held cur, nxt, run;
 	enum soft_pre next = PRE_NONE, r;
+	uint64_t pub = hw, n;
 
-	for (; hw < sub; hw++) {
+	while (hw < sub) {
 		/* publish every SOFT_PUBLISH ops: fewer cache-line trips to
 		 * the polling thread */
-		if (hw != 0 && (hw & (SOFT_PUBLISH - 1)) == 0)
+		if (hw - pub >= SOFT_PUBLISH) {
 			__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
+			pub = hw;
+		}
 		__builtin_prefetch(&v->ring[(hw + 4) & v->mask], 0);
 		r = next;
 		next = PRE_NONE;
@@ -454,6 +556,12 @@ run_in_order(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 			cur = nxt;
 		switch (r) {
 		case PRE_HELD:
+			n = map_run(sd, v, hw, sub, &cur, &run);
+			if (n > 1) {
+				copy_run(sd, v, hw, n, &run);
+				hw += n;
+				continue;
+			}
 			if (hw + 1 < sub) {
 				next = pre_map(sd, v, hw + 1, &nxt);
 				if (next == PRE_HELD)
@@ -468,6 +576,7 @@ run_in_order(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 		default:
 			break;   /* faulted: status written by pre_map() */
 		}
+		hw++;
 	}
 	__atomic_store_n(&v->done, hw, __ATOMIC_RELEASE);
 	return hw;
