@@ -435,8 +435,6 @@ map_run(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 	uint64_t src = d->src, dst = d->dst, total = d->len, n = 1;
 	uint64_t sl, dl, got, want;
 
-	if (sd->xl != XL_EMU)
-		return 1;   /* nothing held per op: no gain */
 	while (hw + n < sub && n < SOFT_RUN_OPS) {
 		const struct soft_desc *e = &v->ring[(hw + n) & v->mask];
 
