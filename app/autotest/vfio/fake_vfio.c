@@ -10,6 +10,7 @@
  * several threads may map/unmap at once); everything else is used by one
  * test thread at a time.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -920,20 +921,36 @@ fake_munmap(void *addr, size_t len)
 	return fail(EINVAL);
 }
 
-static ssize_t
-fake_pread(int fd, void *buf, size_t len, off_t off)
+/* The bytes of a device fd's region at @p off, *len clipped to what is
+ * there; NULL with errno set (EBADF, EINVAL). Shared by pread/pwrite. */
+static uint8_t *
+device_window(int fd, off_t off, size_t *len)
 {
 	struct fobject *o = fd_get(fd);
 	uint8_t *p;
 	size_t avail;
 
-	if (o == NULL || o->type != F_DEVICE)
-		return fail(EBADF);
+	if (o == NULL || o->type != F_DEVICE) {
+		errno = EBADF;
+		return NULL;
+	}
 	p = region_mem(o->p, (uint64_t)off, &avail);
+	if (p == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (*len > avail)
+		*len = avail;
+	return p;
+}
+
+static ssize_t
+fake_pread(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = device_window(fd, off, &len);
+
 	if (p == NULL)
-		return fail(EINVAL);
-	if (len > avail)
-		len = avail;
+		return -1;
 	memcpy(buf, p, len);
 	return (ssize_t)len;
 }
@@ -941,17 +958,10 @@ fake_pread(int fd, void *buf, size_t len, off_t off)
 static ssize_t
 fake_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	struct fobject *o = fd_get(fd);
-	uint8_t *p;
-	size_t avail;
+	uint8_t *p = device_window(fd, off, &len);
 
-	if (o == NULL || o->type != F_DEVICE)
-		return fail(EBADF);
-	p = region_mem(o->p, (uint64_t)off, &avail);
 	if (p == NULL)
-		return fail(EINVAL);
-	if (len > avail)
-		len = avail;
+		return -1;
 	memcpy(p, buf, len);
 	return (ssize_t)len;
 }
@@ -1227,4 +1237,34 @@ const char *
 fake_vfio_sysfs_dir(void)
 {
 	return F.dir;
+}
+
+/*
+ * Real-host helper: the device the vfio-suite tests use, from
+ * KEEL_TEST_VFIO_DEV or else the first device bound to vfio-pci.
+ * Returns 0 with @p bdf filled, or -1 when there is none.
+ */
+int
+test_vfio_find_dev(char *bdf, size_t len)
+{
+	const char *env = getenv("KEEL_TEST_VFIO_DEV");
+	struct dirent *e;
+	DIR *d;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(bdf, len, "%s", env);
+		return 0;
+	}
+	d = opendir("/sys/bus/pci/drivers/vfio-pci");
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strchr(e->d_name, ':') != NULL) {
+			snprintf(bdf, len, "%s", e->d_name);
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return -1;
 }

@@ -111,4 +111,7 @@ const char *fake_vfio_sysfs_dir(void);
 	TEST_ASSERT_EQUAL(l__, 0, "fake fds or mmaps leaked"); \
 } while (0)
 
+/* Real host: KEEL_TEST_VFIO_DEV or the first vfio-pci device; 0 or -1. */
+int test_vfio_find_dev(char *bdf, size_t len);
+
 #endif /* KEEL_FAKE_VFIO_H */

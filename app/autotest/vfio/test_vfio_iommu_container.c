@@ -125,21 +125,9 @@ KEEL_TEST(vfio_iommu_container_fake, "fast", TEST_NO_EAL, test_vfio_iommu_contai
 static int
 test_vfio_iommu_container_real(void)
 {
-	const char *env = getenv("KEEL_TEST_VFIO_DEV");
 	char bdf[300] = "";
-	struct dirent *e;
-	DIR *d;
 
-	if (env != NULL && env[0] != '\0') {
-		snprintf(bdf, sizeof(bdf), "%s", env);
-	} else if ((d = opendir("/sys/bus/pci/drivers/vfio-pci")) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strchr(e->d_name, ':') != NULL) {
-				snprintf(bdf, sizeof(bdf), "%s", e->d_name);
-				break;
-			}
-		closedir(d);
-	}
+	test_vfio_find_dev(bdf, sizeof(bdf));
 	if (bdf[0] == '\0')
 		return keel_test_skip("no device bound to vfio-pci");
 	return container_body(bdf);

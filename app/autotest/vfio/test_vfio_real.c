@@ -19,31 +19,6 @@
 #define RW (KEEL_IOMMU_PROT_READ | KEEL_IOMMU_PROT_WRITE)
 #define CHUNK 0x10000ULL
 
-static int
-find_vfio_dev(char *bdf, size_t len)
-{
-	const char *env = getenv("KEEL_TEST_VFIO_DEV");
-	struct dirent *e;
-	DIR *d;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(bdf, len, "%s", env);
-		return 0;
-	}
-	d = opendir("/sys/bus/pci/drivers/vfio-pci");
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strchr(e->d_name, ':') != NULL) {
-			snprintf(bdf, len, "%s", e->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return -1;
-}
-
 /* First IOVA in the usable ranges where 4 chunks fit, preferring VA. */
 static uint64_t
 pick_iova(const struct keel_iova_range *r, unsigned int n, uint64_t va)
@@ -149,7 +124,7 @@ test_vfio_real_map_unmap(void)
 {
 	char bdf[300];
 
-	if (find_vfio_dev(bdf, sizeof(bdf)) < 0)
+	if (test_vfio_find_dev(bdf, sizeof(bdf)) < 0)
 		return keel_test_skip("no device bound to vfio-pci");
 	return vfio_real_sequence(bdf);
 }

@@ -23,31 +23,6 @@
 #define RW (KEEL_IOMMU_PROT_READ | KEEL_IOMMU_PROT_WRITE)
 #define PG 0x1000ULL
 
-static int
-find_dev(char *bdf, size_t len)
-{
-	const char *env = getenv("KEEL_TEST_VFIO_DEV");
-	struct dirent *e;
-	DIR *d;
-
-	if (env != NULL && env[0] != '\0') {
-		snprintf(bdf, len, "%s", env);
-		return 0;
-	}
-	d = opendir("/sys/bus/pci/drivers/vfio-pci");
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strchr(e->d_name, ':') != NULL) {
-			snprintf(bdf, len, "%s", e->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return -1;
-}
-
 /* Open container + device; 0, TEST_SKIPPED (host setup) or TEST_FAILED. */
 static int
 open_dev(const char *bdf, struct keel_vfio_container **c,
@@ -293,7 +268,7 @@ on_host(int (*body)(const char *))
 {
 	char bdf[300];
 
-	if (find_dev(bdf, sizeof(bdf)) < 0)
+	if (test_vfio_find_dev(bdf, sizeof(bdf)) < 0)
 		return keel_test_skip("no device bound to vfio-pci");
 	return body(bdf);
 }
