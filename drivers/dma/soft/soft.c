@@ -662,9 +662,10 @@ soft_enqueued(struct soft_dev *sd, uint16_t vchan, struct soft_vchan *v,
 	return idx;
 }
 
-static int
-soft_copy(void *priv, uint16_t vchan, uint64_t src, uint64_t dst,
-	  uint32_t length, uint64_t flags)
+/* copy and fill: one descriptor with a source (or pattern) and a destination */
+static inline int
+soft_enq_simple(void *priv, uint16_t vchan, uint8_t op, uint64_t src,
+		uint64_t dst, uint32_t length, uint64_t flags)
 {
 	struct soft_dev *sd = priv;
 	struct soft_vchan *v = sd->vchans[vchan];
@@ -672,12 +673,20 @@ soft_copy(void *priv, uint16_t vchan, uint64_t src, uint64_t dst,
 
 	if (d == NULL)
 		return -ENOSPC;
-	d->op = SOFT_OP_COPY;
+	d->op = op;
 	d->src = src;
 	d->dst = dst;
 	d->len = length;
 	d->fence = (flags & KEEL_DMA_OP_FLAG_FENCE) != 0;
 	return soft_enqueued(sd, vchan, v, flags);
+}
+
+static int
+soft_copy(void *priv, uint16_t vchan, uint64_t src, uint64_t dst,
+	  uint32_t length, uint64_t flags)
+{
+	return soft_enq_simple(priv, vchan, SOFT_OP_COPY, src, dst, length,
+			       flags);
 }
 
 static int
@@ -725,18 +734,8 @@ static int
 soft_fill(void *priv, uint16_t vchan, uint64_t pattern, uint64_t dst,
 	  uint32_t length, uint64_t flags)
 {
-	struct soft_dev *sd = priv;
-	struct soft_vchan *v = sd->vchans[vchan];
-	struct soft_desc *d = soft_slot(v);
-
-	if (d == NULL)
-		return -ENOSPC;
-	d->op = SOFT_OP_FILL;
-	d->src = pattern;
-	d->dst = dst;
-	d->len = length;
-	d->fence = (flags & KEEL_DMA_OP_FLAG_FENCE) != 0;
-	return soft_enqueued(sd, vchan, v, flags);
+	return soft_enq_simple(priv, vchan, SOFT_OP_FILL, pattern, dst, length,
+			       flags);
 }
 
 static inline uint64_t
