@@ -430,6 +430,28 @@ unmap_pages(struct memseg_list *l, uint64_t first, uint64_t n)
 		  (off_t)(first * l->page_sz), (off_t)len);
 }
 
+/*
+ * The allocation unit at or after page *p of @p l: moves *p to its first
+ * page and returns its page count, or 0 when there is none.
+ */
+static uint64_t
+next_unit(const struct memseg_list *l, uint64_t *p)
+{
+	uint64_t n;
+
+	while (*p < l->hi && l->used[*p] != PAGE_START)
+		(*p)++;
+	if (*p >= l->hi)
+		return 0;
+	for (n = 1; *p + n < l->hi && l->used[*p + n] == PAGE_CONT; n++)
+		;
+	return n;
+}
+
+/* every allocation unit of a list, in VA order: first page p, n pages */
+#define for_each_unit(l, p, n) \
+	for ((p) = 0; ((n) = next_unit((l), &(p))) != 0; (p) += (n))
+
 static int
 find_free_pages(struct memseg_list *l, uint64_t n, uint64_t *first)
 {
@@ -1074,7 +1096,7 @@ int
 eal_mem_switch_to_alloc(void)
 {
 	struct { uint64_t iova, len; } *got;
-	uint64_t n_units = 0, k = 0, p;
+	uint64_t n_units = 0, k = 0, p, n;
 	int i, ret = 0;
 
 	pthread_rwlock_wrlock(&hotplug_lock);
@@ -1084,8 +1106,8 @@ eal_mem_switch_to_alloc(void)
 		return -EBUSY;
 	}
 	for (i = 0; i < n_lists; i++)
-		for (p = 0; p < lists[i].hi; p++)
-			n_units += lists[i].used[p] == PAGE_START;
+		for_each_unit(&lists[i], p, n)
+			n_units++;
 	got = calloc(n_units ? n_units : 1, sizeof(*got));
 	if (got == NULL) {
 		pthread_rwlock_unlock(&hotplug_lock);
@@ -1095,18 +1117,13 @@ eal_mem_switch_to_alloc(void)
 	for (i = 0; i < n_lists && ret == 0; i++) {
 		struct memseg_list *l = &lists[i];
 
-		for (p = 0; p < l->hi && ret == 0; p++) {
-			uint64_t n = 1;
-
-			if (l->used[p] != PAGE_START)
-				continue;
-			while (p + n < l->hi && l->used[p + n] == PAGE_CONT)
-				n++;
+		for_each_unit(l, p, n) {
 			got[k].len = n * l->page_sz;
 			ret = iova_hook.alloc(got[k].len, l->page_sz,
 					      &got[k].iova, iova_hook.arg);
-			if (ret == 0)
-				k++;
+			if (ret < 0)
+				break;
+			k++;
 		}
 	}
 	if (ret < 0) {
@@ -1119,13 +1136,13 @@ eal_mem_switch_to_alloc(void)
 	k = 0;
 	for (i = 0; i < n_lists; i++) {
 		struct memseg_list *l = &lists[i];
-		uint64_t base = 0;
+		uint64_t q;
 
-		for (p = 0; p < l->hi; p++) {
-			if (l->used[p] == PAGE_START)
-				base = got[k++].iova - p * l->page_sz;
-			if (l->used[p] != PAGE_FREE)
-				l->segs[p].iova = base + p * l->page_sz;
+		for_each_unit(l, p, n) {
+			for (q = 0; q < n; q++)
+				l->segs[p + q].iova = got[k].iova +
+						      q * l->page_sz;
+			k++;
 		}
 	}
 	eal_iova_mode_cur = KEEL_IOVA_ALLOC;
@@ -1173,22 +1190,11 @@ eal_memory_cleanup(void)
 	pthread_rwlock_wrlock(&hotplug_lock);
 	for (i = 0; i < n_lists; i++) {
 		struct memseg_list *l = &lists[i];
-		uint64_t p;
+		uint64_t p, n;
 
 		/* whatever is still allocated goes now, with FREE events */
-		for (p = 0; p < l->hi; p++) {
-			uint64_t n = 1;
-
-			if (l->used[p] != PAGE_START)
-				continue;
-			while (p + n < l->hi && l->used[p + n] == PAGE_CONT)
-				n++;
-			if (n > 0) {
-				free_pages_locked(l->segs[p].addr,
-						  n * l->page_sz);
-				p += n - 1;
-			}
-		}
+		for_each_unit(l, p, n)
+			free_pages_locked(l->segs[p].addr, n * l->page_sz);
 		list_destroy(l);
 	}
 	n_lists = 0;
