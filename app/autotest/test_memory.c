@@ -403,3 +403,36 @@ test_memory_free_units(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_free_units, "fast", 0, test_memory_free_units)
+
+/* NULL and oversized arguments are refused, nothing registered */
+static int
+test_memory_bad_args(void)
+{
+	char name[128];
+
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_register(NULL, record, NULL),
+			  -EINVAL, "NULL name");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_register("x", NULL, NULL),
+			  -EINVAL, "NULL callback");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_register(name, record, NULL),
+			  -EINVAL, "name too long");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_unregister(NULL, NULL, 0),
+			  -EINVAL, "unregister NULL");
+	TEST_ASSERT_EQUAL(keel_mem_event_callback_unregister("x", NULL, 0),
+			  -ENOENT, "x was never registered");
+	TEST_ASSERT_EQUAL(keel_memseg_walk(NULL, NULL), -EINVAL, "walk NULL");
+	TEST_ASSERT_EQUAL(keel_memseg_contig_walk(NULL, NULL), -EINVAL,
+			  "contig walk NULL");
+	TEST_ASSERT_EQUAL(keel_mem_stats_get(NULL), -EINVAL, "stats NULL");
+	TEST_ASSERT_EQUAL(keel_mem_virt2memseg(NULL, NULL), -EINVAL,
+			  "virt2memseg NULL");
+	TEST_ASSERT_EQUAL(eal_mem_free_pages(NULL, 4096), -EINVAL,
+			  "free of nothing");
+	errno = 0;
+	TEST_ASSERT(eal_mem_alloc_pages(0, 1) == NULL && errno == EINVAL,
+		    "length not a page multiple");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_bad_args, "fast", 0, test_memory_bad_args)
