@@ -97,7 +97,7 @@ int keel_vdev_count(void);
 /** Print drivers and devices to @p f (stdout when NULL). */
 void keel_vdev_dump(FILE *f);
 
-/** Log component of the vdev bus and kvargs. */
+/** Log component of the vdev bus. */
 extern int keel_logtype_vdev;
 
 #ifdef __cplusplus

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * key=value argument parser for driver arguments.
+ * key=value argument parser for device arguments (every bus and driver).
  *
  * Invariant: a struct keel_kvargs owns one copy of the input in buf; every
  * pair points into it, keys are unique, and count <= KEEL_KVARGS_MAX_PAIRS.
@@ -15,7 +15,8 @@
 
 #include "keel_kvargs.h"
 #include "keel_log.h"
-#include "keel_vdev.h"
+
+KEEL_LOG_REGISTER(keel_logtype_kvargs, "kvargs", INFO)
 
 struct keel_kvargs {
 	unsigned int count;
@@ -40,7 +41,7 @@ value_char(char c)
 static struct keel_kvargs *
 bad(struct keel_kvargs *kv, const char *args, size_t pos, const char *why)
 {
-	KEEL_LOG(ERR, keel_logtype_vdev,
+	KEEL_LOG(ERR, keel_logtype_kvargs,
 		 "kvargs: %s at offset %zu of '%.200s'", why, pos, args);
 	free(kv);
 	errno = EINVAL;
@@ -171,7 +172,7 @@ keel_kvargs_get_u64(const struct keel_kvargs *kv, const char *key,
 	x = strtoull(v, &end, 0);
 	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
 	    x < min || x > max) {
-		KEEL_LOG(ERR, keel_logtype_vdev,
+		KEEL_LOG(ERR, keel_logtype_kvargs,
 			 "kvargs: %s=%s is not an integer in %" PRIu64 "..%"
 			 PRIu64, key, v, min, max);
 		errno = EINVAL;
@@ -192,7 +193,7 @@ keel_kvargs_get_choice(const struct keel_kvargs *kv, const char *key,
 	for (int i = 0; choices != NULL && choices[i] != NULL; i++)
 		if (strcmp(v, choices[i]) == 0)
 			return i;
-	KEEL_LOG(ERR, keel_logtype_vdev, "kvargs: %s=%s is not a valid choice",
+	KEEL_LOG(ERR, keel_logtype_kvargs, "kvargs: %s=%s is not a valid choice",
 		 key, v);
 	errno = EINVAL;
 	return -EINVAL;

@@ -4,7 +4,9 @@
 
 /**
  * @file
- * key=value argument lists, as given to drivers ("mode=worker,lcore=1").
+ * key=value argument lists, as given to devices and drivers
+ * ("dma_soft0,mode=worker,lcore=1" after the device name). Every bus and
+ * driver parses its arguments with it (libkeel_kvargs).
  *
  * Grammar (the input is untrusted; anything else is rejected):
  *
@@ -78,6 +80,9 @@ int keel_kvargs_get_u64(const struct keel_kvargs *kv, const char *key,
  */
 int keel_kvargs_get_choice(const struct keel_kvargs *kv, const char *key,
 			   const char *const choices[]);
+
+/** Log component of the parser ("kvargs"). */
+extern int keel_logtype_kvargs;
 
 #ifdef __cplusplus
 }

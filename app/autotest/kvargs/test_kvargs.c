@@ -238,9 +238,9 @@ test_kvargs_fuzz(void)
 {
 	int ret;
 
-	keel_log_set_level("bus.vdev", KEEL_LOG_CRIT);
+	keel_log_set_level("kvargs", KEEL_LOG_CRIT);
 	ret = kvargs_fuzz();
-	keel_log_set_level("bus.vdev", KEEL_LOG_INFO);
+	keel_log_set_level("kvargs", KEEL_LOG_INFO);
 	return ret;
 }
 KEEL_TEST(kvargs_fuzz, "fast", TEST_NO_EAL, test_kvargs_fuzz)
