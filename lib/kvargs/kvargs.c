@@ -38,14 +38,66 @@ value_char(char c)
 	return c > ' ' && c < 0x7f && c != ',' && c != '=';
 }
 
+/* "a, b, c" of a NULL-terminated list, cut short with "..." if long */
+static const char *
+list_str(const char *const list[], char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; list != NULL && list[i] != NULL; i++) {
+		int w = snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+				 list[i]);
+
+		if (w < 0 || (size_t)w >= len - n) {
+			snprintf(buf + (len > 4 ? len - 4 : 0), 4, "...");
+			break;
+		}
+		n += (size_t)w;
+	}
+	return buf;
+}
+
+/* log "kvargs: <why> at offset <pos> of '<args>'<tail>", free, EINVAL */
 static struct keel_kvargs *
-bad(struct keel_kvargs *kv, const char *args, size_t pos, const char *why)
+bad_ex(struct keel_kvargs *kv, const char *args, size_t pos, const char *why,
+       const char *tail)
 {
 	KEEL_LOG(ERR, keel_logtype_kvargs,
-		 "kvargs: %s at offset %zu of '%.200s'", why, pos, args);
+		 "kvargs: %s at offset %zu of '%.200s'%s", why, pos, args, tail);
 	free(kv);
 	errno = EINVAL;
 	return NULL;
+}
+
+static struct keel_kvargs *
+bad(struct keel_kvargs *kv, const char *args, size_t pos, const char *why)
+{
+	return bad_ex(kv, args, pos, why, "");
+}
+
+/* an error about a key: the message lists the valid keys, if given */
+static struct keel_kvargs *
+bad_keys(struct keel_kvargs *kv, const char *args, size_t pos,
+	 const char *why, const char *const valid_keys[])
+{
+	char tail[300] = "", keys[256];
+
+	if (valid_keys != NULL)
+		snprintf(tail, sizeof(tail), " (valid keys: %s)",
+			 list_str(valid_keys, keys, sizeof(keys)));
+	return bad_ex(kv, args, pos, why, tail);
+}
+
+/* unknown or repeated key: name it */
+static struct keel_kvargs *
+bad_key(struct keel_kvargs *kv, const char *args, size_t pos,
+	const char *key, const char *what, const char *const valid_keys[])
+{
+	char why[KEEL_KVARGS_KEY_MAX + 32];
+
+	snprintf(why, sizeof(why), "%s key '%s'", what, key);
+	return bad_keys(kv, args, pos, why, valid_keys);
 }
 
 struct keel_kvargs *
@@ -75,12 +127,14 @@ keel_kvargs_parse(const char *args, const char *const valid_keys[])
 		while (key_char(key[klen]))
 			klen++;
 		if (klen == 0)
-			return bad(kv, args, pos, "missing or bad key");
+			return bad_keys(kv, args, pos, "missing or bad key",
+					valid_keys);
 		if (klen > KEEL_KVARGS_KEY_MAX)
-			return bad(kv, args, pos, "key too long");
+			return bad_keys(kv, args, pos, "key too long",
+					valid_keys);
 		if (key[klen] != '=')
-			return bad(kv, args, pos + klen,
-				   "expected '=' after key");
+			return bad_keys(kv, args, pos + klen,
+					"expected '=' after key", valid_keys);
 		val = key + klen + 1;
 		while (value_char(val[vlen]))
 			vlen++;
@@ -101,10 +155,12 @@ keel_kvargs_parse(const char *args, const char *const valid_keys[])
 				if (strcmp(*k, key) == 0)
 					break;
 			if (*k == NULL)
-				return bad(kv, args, pos, "unknown key");
+				return bad_key(kv, args, pos, key, "unknown",
+					       valid_keys);
 		}
 		if (keel_kvargs_get(kv, key) != NULL)
-			return bad(kv, args, pos, "key given twice");
+			return bad_key(kv, args, pos, key, "repeated",
+				       valid_keys);
 		kv->key[kv->count] = key;
 		kv->value[kv->count] = val;
 		kv->count++;
@@ -187,14 +243,15 @@ keel_kvargs_get_choice(const struct keel_kvargs *kv, const char *key,
 		       const char *const choices[])
 {
 	const char *v = keel_kvargs_get(kv, key);
+	char list[256];
 
 	if (v == NULL)
 		return -ENOENT;
 	for (int i = 0; choices != NULL && choices[i] != NULL; i++)
 		if (strcmp(v, choices[i]) == 0)
 			return i;
-	KEEL_LOG(ERR, keel_logtype_kvargs, "kvargs: %s=%s is not a valid choice",
-		 key, v);
+	KEEL_LOG(ERR, keel_logtype_kvargs, "kvargs: %s=%s is not one of: %s",
+		 key, v, list_str(choices, list, sizeof(list)));
 	errno = EINVAL;
 	return -EINVAL;
 }

@@ -61,11 +61,54 @@ test_kvargs_basic(void)
 			    bad[i]);
 		free(log);
 	}
+	/* key errors name the key and list the valid ones */
+	static const struct {
+		const char *args, *needle;
+	} key_msgs[] = {
+		{ "bogus=1", "unknown key 'bogus'" },
+		{ "mode=a,mode=b", "repeated key 'mode'" },
+		{ "mo de=a", "expected '=' after key at offset 2" },
+		{ "=a", "missing or bad key" },
+		{ "n", "expected '='" },
+	};
+	for (unsigned int i = 0; i < sizeof(key_msgs) / sizeof(key_msgs[0]);
+	     i++) {
+		test_log_capture_start();
+		kv = keel_kvargs_parse(key_msgs[i].args, keys);
+		log = test_log_capture_stop();
+		TEST_ASSERT(kv == NULL, "'%s' accepted", key_msgs[i].args);
+		TEST_ASSERT(strstr(log, key_msgs[i].needle) != NULL &&
+			    strstr(log, "(valid keys: mode, lcore, n)") != NULL,
+			    "'%s': log lacks \"%s\" or the valid keys: %s",
+			    key_msgs[i].args, key_msgs[i].needle, log);
+		free(log);
+	}
+	/* without a key list there is none to print */
 	test_log_capture_start();
-	kv = keel_kvargs_parse("bogus=1", keys);
+	kv = keel_kvargs_parse("a=1,a=2", NULL);
 	log = test_log_capture_stop();
-	TEST_ASSERT(strstr(log, "bogus") != NULL, "log names the key: %s", log);
+	TEST_ASSERT(kv == NULL && strstr(log, "repeated key 'a'") != NULL &&
+		    strstr(log, "valid keys") == NULL, "no list: %s", log);
 	free(log);
+
+	/* a bad choice lists the choices, a bad number the range */
+	kv = keel_kvargs_parse("mode=c,n=42", keys);
+	TEST_ASSERT(kv != NULL, "parse");
+	test_log_capture_start();
+	TEST_ASSERT_EQUAL(keel_kvargs_get_choice(kv, "mode", modes), -EINVAL,
+			  "bad choice");
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "mode=c is not one of: a, b") != NULL,
+		    "choices listed: %s", log);
+	free(log);
+	test_log_capture_start();
+	TEST_ASSERT_EQUAL(keel_kvargs_get_u64(kv, "n", 1, 8, &x), -EINVAL,
+			  "out of range");
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "n=42 is not an integer in 1..8") != NULL,
+		    "range named: %s", log);
+	free(log);
+	keel_kvargs_free(kv);
 
 	/* limits */
 	char big[KEEL_KVARGS_MAX_LEN + 8];
