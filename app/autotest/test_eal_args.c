@@ -3,6 +3,7 @@
  * keel_eal_init() argument parsing: every option's effect, every bad value's
  * errno and log line, and that a refused init leaves nothing behind.
  */
+#include <getopt.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,10 @@ static const struct bad_case bad_cases[] = {
 	{ "--no-huge -d /nonexistent-keel.so", ENOENT, "'/nonexistent-keel.so'" },
 	{ "--no-huge --bogus", EINVAL, "'--bogus'" },
 	{ "--no-huge -m", EINVAL, "'-m'" },
+	{ "--no-huge --l 0", EINVAL, "ambiguous option '--l'" },
+	{ "--no-huge=1", EINVAL, "option '--no-huge' takes no value" },
+	{ "--no-huge -vq", EINVAL, "unknown option '-q'" },
+	{ "--no-huge --vdev", EINVAL, "option '--vdev' needs a value" },
 };
 
 static int
@@ -126,6 +131,12 @@ test_eal_args_good(void)
 	TEST_ASSERT(test_eal_init_str("--no-huge -l 0") >= 0, "-l 0");
 	TEST_ASSERT_EQUAL(keel_lcore_count(), 1, "one lcore");
 	TEST_ASSERT_EQUAL(keel_get_main_lcore(), 0, "main 0");
+	keel_eal_cleanup();
+	/* values glued to short options, as getopt takes them */
+	TEST_ASSERT(test_eal_init_str("--no-huge -l0 -m8") >= 0, "-l0 -m8");
+	TEST_ASSERT_EQUAL(keel_lcore_count(), 1, "-l0: one lcore");
+	TEST_ASSERT_SUCCESS(keel_mem_stats_get(&st), "stats");
+	TEST_ASSERT_EQUAL(st.preallocated, 8 << 20, "-m8");
 	keel_eal_cleanup();
 	if (n_cpu >= 2 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
 		TEST_ASSERT(test_eal_init_str("--no-huge -l 0-1 --main-lcore 1")
@@ -284,3 +295,61 @@ test_eal_args_random(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(eal_args_random, "fast", TEST_NO_EAL, test_eal_args_random)
+
+/*
+ * The EAL is a library: keel_eal_init() leaves the application's getopt
+ * state as it found it. opterr stays on (the application's getopt still
+ * reports bad options), optind/optarg/optopt are untouched, and so is
+ * glibc's private state: an application that scans with a permuting
+ * optstring keeps permuting after keel_eal_init().
+ */
+static int
+test_eal_args_getopt_state(void)
+{
+	char a0[] = "app", a1[] = "file", a2[] = "-x", marker[] = "mine";
+	char *app[] = { a0, a1, a2, NULL };
+	static const char *const eal_args[] = {
+		"--no-huge -m 8 -l 0 --vdev dma_soft_g,mode=inline --",
+		"--no-huge --bogus",
+		"--no-huge -m",
+		"--no-huge --log-level=eal:loud",
+	};
+	unsigned int i;
+
+	/* the application has scanned once, permuting "file" after "-x" */
+	optind = 0;
+	opterr = 1;
+	TEST_ASSERT_EQUAL(getopt(3, app, "x"), 'x', "permuting getopt");
+	while (getopt(3, app, "x") != -1)
+		;
+	for (i = 0; i < sizeof(eal_args) / sizeof(eal_args[0]); i++) {
+		char *log;
+		int ret;
+
+		app[1] = a1;
+		app[2] = a2;
+		optind = 1;
+		opterr = 1;
+		optopt = 'q';
+		optarg = marker;
+		test_log_capture_start();
+		ret = test_eal_init_str(eal_args[i]);
+		log = test_log_capture_stop();
+		free(log);
+		TEST_ASSERT(i == 0 ? ret >= 0 : ret < 0, "init '%s': %d",
+			    eal_args[i], ret);
+		if (ret >= 0)
+			TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+		TEST_ASSERT_EQUAL(opterr, 1, "opterr after '%s'", eal_args[i]);
+		TEST_ASSERT_EQUAL(optind, 1, "optind after '%s'", eal_args[i]);
+		TEST_ASSERT_EQUAL(optopt, 'q', "optopt after '%s'", eal_args[i]);
+		TEST_ASSERT(optarg == marker, "optarg after '%s'", eal_args[i]);
+		/* glibc's ordering is still the application's: it permutes */
+		TEST_ASSERT_EQUAL(getopt(3, app, "x"), 'x',
+				  "application getopt after '%s'", eal_args[i]);
+		while (getopt(3, app, "x") != -1)
+			;
+	}
+	return TEST_SUCCESS;
+}
+KEEL_TEST(eal_args_getopt_state, "fast", TEST_NO_EAL, test_eal_args_getopt_state)

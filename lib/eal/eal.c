@@ -11,7 +11,6 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,7 +222,7 @@ int
 keel_eal_init(int argc, char **argv)
 {
 	struct eal_config *cfg;
-	int ret, i, consumed;
+	int ret, i, consumed = 0;
 
 	if (keel_eal_is_initialized()) {
 		KEEL_LOG(ERR, keel_logtype_eal, "EAL already initialised");
@@ -239,8 +238,7 @@ keel_eal_init(int argc, char **argv)
 		errno = ENOMEM;
 		return -ENOMEM;
 	}
-	ret = eal_parse_args(argc, argv, cfg);
-	consumed = optind - 1;
+	ret = eal_parse_args(argc, argv, cfg, &consumed);
 	if (ret != 0) {
 		free(cfg);
 		errno = -ret;

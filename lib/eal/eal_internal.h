@@ -45,7 +45,7 @@ struct eal_config {
 	int n_block;
 	struct keel_devarg vdev[KEEL_EAL_MAX_DEVARGS];
 	int n_vdev;
-	char *driver_paths[16];
+	const char *driver_paths[16];
 	int n_driver_paths;
 #define EAL_MAX_LOG_ARGS 16
 	const char *log_levels[EAL_MAX_LOG_ARGS]; /* --log-level values */
@@ -55,7 +55,9 @@ struct eal_config {
 extern struct eal_config eal_cfg;
 
 /* options.c */
-int eal_parse_args(int argc, char **argv, struct eal_config *cfg);
+/* fills cfg; *consumed = EAL arguments used ("--" included, argv[0] not) */
+int eal_parse_args(int argc, char **argv, struct eal_config *cfg,
+		   int *consumed);
 int eal_parse_size(const char *s, uint64_t *out);
 int eal_parse_cpulist(const char *s, cpu_set_t *set);
 

@@ -2,18 +2,20 @@
 /*
  * EAL argument parsing. eal_parse_args() fills a caller-owned eal_config and
  * touches nothing else (log levels are applied by the caller only after the
- * whole command line parsed), so a bad argument has no side effects.
+ * whole command line parsed), so a bad argument has no side effects. It
+ * scans with eal_argparse (argparse.c), not getopt(): the application's
+ * getopt state stays as the application left it.
  * Every refusal logs one line naming the option and the value.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <numa.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "eal_argparse.h"
 #include "eal_internal.h"
 
 #define LOG_BAD(opt, val, why) \
@@ -34,7 +36,7 @@ enum {
 	OPT_SYSLOG,
 };
 
-static const char short_opts[] = "+:l:m:a:b:d:hv";
+static const char short_opts[] = "l:m:a:b:d:hv";
 static const struct option long_opts[] = {
 	{ "lcores", required_argument, NULL, 'l' },
 	{ "main-lcore", required_argument, NULL, OPT_MAIN_LCORE },
@@ -355,23 +357,23 @@ valid_log_level_arg(const char *arg)
 }
 
 int
-eal_parse_args(int argc, char **argv, struct eal_config *cfg)
+eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 {
 	unsigned long main_lcore = ULONG_MAX;
 	bool lcores_given = false;
-	int opt, idx, ret = 0;
+	struct eal_argparse ap;
+	const char *optarg;
+	int opt, ret = 0;
 	unsigned int i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->file_prefix, "keel");
 
-	optind = 0; /* GNU: full re-initialisation of getopt */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts,
-				  &idx)) != -1) {
-		const char *name = optind > 0 && optind <= argc ?
-			argv[optind - 1] : "?";
+	eal_argparse_init(&ap, argc, argv, short_opts, long_opts);
+	while ((opt = eal_argparse_next(&ap)) != EAL_ARG_END) {
+		const char *name = ap.name;
 
+		optarg = ap.arg;
 		switch (opt) {
 		case 'l':
 			ret = parse_lcores(optarg, cfg);
@@ -544,20 +546,32 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg)
 		case 'v':
 			printf("%s\n", keel_version());
 			break;
-		case ':':
+		case EAL_ARG_MISSING:
 			KEEL_LOG(ERR, keel_logtype_eal,
 				 "option '%s' needs a value", name);
 			ret = -EINVAL;
 			break;
+		case EAL_ARG_UNEXPECTED:
+			KEEL_LOG(ERR, keel_logtype_eal,
+				 "option '%s' takes no value", name);
+			ret = -EINVAL;
+			break;
+		case EAL_ARG_AMBIGUOUS:
+			KEEL_LOG(ERR, keel_logtype_eal,
+				 "ambiguous option '%s': a prefix of several "
+				 "options (see --help)", name);
+			ret = -EINVAL;
+			break;
 		default:
-			KEEL_LOG(ERR, keel_logtype_eal, "unknown option '%s'",
-				 name);
+			KEEL_LOG(ERR, keel_logtype_eal,
+				 "unknown option '%s' (see --help)", name);
 			ret = -EINVAL;
 			break;
 		}
 		if (ret != 0)
 			return ret < 0 ? ret : -EINVAL;
 	}
+	*consumed = ap.ind - 1;
 
 	/* cross-option checks */
 	if (cfg->mem_size != 0 && cfg->socket_mem_set) {

@@ -37,7 +37,11 @@ enum keel_iommu_kind {
  *
  * @param argc, argv  program arguments; argv[0] is the program name.
  *                    Parsing stops at "--" (consumed) or at the first
- *                    non-option.
+ *                    non-option. Options take getopt_long()'s forms
+ *                    ("-l0", "--vdev=x", unique prefixes of long names),
+ *                    but getopt() itself is not used: the application's
+ *                    getopt state (optind, opterr, optarg, optopt and
+ *                    glibc's own) is left as it was.
  * @return as DPDK: the number n of EAL arguments consumed, argv[0] not
  *         counted; argv[n] is overwritten with argv[0] so the application
  *         continues with (argc - n, argv + n). Or a negative errno (errno
