@@ -253,6 +253,28 @@ open_backing(struct memseg_list *l)
 	return 0;
 }
 
+/*
+ * Per-page tables (80 MiB of memsegs for 8 GiB of 4 KiB pages) are mapped,
+ * not calloc()ed: zero pages come lazily and cost only where pages are
+ * used, whatever the malloc state (calloc() from a large heap top, or with
+ * MALLOC_PERTURB_, writes all of it at every keel_eal_init()).
+ */
+static void *
+table_alloc(uint64_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+table_free(void *p, uint64_t len)
+{
+	if (p != NULL)
+		munmap(p, len);
+}
+
 static void
 list_destroy(struct memseg_list *l)
 {
@@ -262,8 +284,8 @@ list_destroy(struct memseg_list *l)
 		close(l->fd);
 	if (l->path[0])
 		unlink(l->path);
-	free(l->segs);
-	free(l->used);
+	table_free(l->segs, l->n_pages * sizeof(*l->segs));
+	table_free(l->used, l->n_pages);
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 }
@@ -283,8 +305,8 @@ list_create(struct memseg_list *l, int socket)
 	l->socket = socket;
 	l->page_sz = page_size;
 	l->n_pages = va_size / page_size;
-	l->segs = calloc(l->n_pages, sizeof(*l->segs));
-	l->used = calloc(l->n_pages, 1);
+	l->segs = table_alloc(l->n_pages * sizeof(*l->segs));
+	l->used = table_alloc(l->n_pages);
 	if (l->segs == NULL || l->used == NULL) {
 		list_destroy(l);
 		return -ENOMEM;
