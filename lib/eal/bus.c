@@ -2,9 +2,12 @@
 /*
  * Bus registry. The list is changed only from constructors, destructors and
  * keel_eal_init/cleanup, which run single-threaded; bus_lock makes the
- * occasional dlopen()ed driver safe too.
+ * occasional dlopen()ed driver safe too. Before probing, devices named on
+ * the command line are checked to have a bus.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -71,11 +74,81 @@ eal_bus_cleanup(void)
 	}
 }
 
+/* PCI devices bound to vfio-pci (entries of its sysfs driver directory) */
+static int
+count_vfio_pci_devices(void)
+{
+	DIR *d = opendir("/sys/bus/pci/drivers/vfio-pci");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		unsigned int dom, bus, dev, fn;
+		char end;
+
+		if (sscanf(de->d_name, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn,
+			   &end) == 4)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static const char *
+where_drivers_come_from(void)
+{
+	const char *dir = keel_eal_driver_dir();
+
+	return dir != NULL ? dir : "(none: static EAL)";
+}
+
+/*
+ * Devices asked for on the command line need their bus: without it they
+ * would silently not exist (a program linked --as-needed without Keel's
+ * driver directory has neither the vdev nor the PCI bus).
+ */
+static int
+check_buses(void)
+{
+	int n;
+
+	if (eal_cfg.n_vdev > 0 && keel_bus_find("vdev") == NULL) {
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "--vdev %s: the vdev bus is not loaded (not linked, "
+			 "and not in the driver directory %s; load it with -d)",
+			 eal_cfg.vdev[0].name, where_drivers_come_from());
+		return -ENODEV;
+	}
+	if (eal_cfg.no_pci || keel_bus_find("pci") != NULL)
+		return 0;
+	if (eal_cfg.n_allow > 0) {
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "-a %s: the PCI bus is not loaded (not linked, and not "
+			 "in the driver directory %s; load it with -d)",
+			 eal_cfg.allow[0].name, where_drivers_come_from());
+		return -ENODEV;
+	}
+	n = count_vfio_pci_devices();
+	if (n > 0)
+		KEEL_LOG(WARNING, keel_logtype_eal,
+			 "%d PCI device(s) bound to vfio-pci, but the PCI bus "
+			 "is not loaded: they get no driver (not linked, and not "
+			 "in the driver directory %s; load it with -d, or give "
+			 "--no-pci)", n, where_drivers_come_from());
+	return 0;
+}
+
 int
 eal_bus_probe(void)
 {
 	struct keel_bus *b;
 	int ret;
+
+	ret = check_buses();
+	if (ret < 0)
+		return ret;
 
 	for (b = buses; b != NULL; b = b->next) {
 		if (n_probed == (int)(sizeof(probed) / sizeof(probed[0]))) {

@@ -9,7 +9,6 @@
  * threads; init and cleanup themselves must not race (like DPDK, they are
  * called from the main thread).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,8 +21,6 @@ struct eal_config eal_cfg;
 
 static int initialized;
 static cpu_set_t saved_affinity;
-static void *driver_handles[16];
-static int n_driver_handles;
 
 const char *
 keel_version(void)
@@ -128,6 +125,32 @@ apply_log_levels(const struct eal_config *cfg)
 	}
 }
 
+/*
+ * A --log-level pattern that matches no component is most likely a typo:
+ * say so once every driver has registered its components (the level still
+ * applies to components registered later).
+ */
+static void
+warn_unmatched_log_levels(const struct eal_config *cfg)
+{
+	char names[1024];
+	int i;
+
+	for (i = 0; i < cfg->n_log_levels; i++) {
+		const char *v = cfg->log_levels[i], *colon = strrchr(v, ':');
+		char comp[KEEL_LOG_NAME_MAX];
+
+		if (colon == NULL)
+			continue;
+		memcpy(comp, v, (size_t)(colon - v));
+		comp[colon - v] = '\0';
+		if (eal_log_match_count(comp, names, sizeof(names)) == 0)
+			KEEL_LOG(WARNING, keel_logtype_eal,
+				 "--log-level '%s': no log component matches '%s' "
+				 "(components: %s)", v, comp, names);
+	}
+}
+
 static int
 pin_main(void)
 {
@@ -153,33 +176,6 @@ unpin_main(void)
 }
 
 static int
-load_drivers(void)
-{
-	int i;
-
-	for (i = 0; i < eal_cfg.n_driver_paths; i++) {
-		void *h = dlopen(eal_cfg.driver_paths[i], RTLD_NOW | RTLD_GLOBAL);
-
-		if (h == NULL) {
-			KEEL_LOG(ERR, keel_logtype_eal, "-d '%s': %s",
-				 eal_cfg.driver_paths[i], dlerror());
-			while (n_driver_handles > 0)
-				dlclose(driver_handles[--n_driver_handles]);
-			return -ENOENT;
-		}
-		driver_handles[n_driver_handles++] = h;
-	}
-	return 0;
-}
-
-static void
-unload_drivers(void)
-{
-	while (n_driver_handles > 0)
-		dlclose(driver_handles[--n_driver_handles]);
-}
-
-static int
 tsc_init(void)
 {
 	keel_get_tsc_hz();
@@ -201,7 +197,7 @@ static const struct init_step init_steps[] = {
 	{ "timer", tsc_init, nothing },
 	{ "main lcore", pin_main, unpin_main },
 	{ "lcores", eal_lcore_init, eal_lcore_cleanup },
-	{ "drivers", load_drivers, unload_drivers },
+	{ "drivers", eal_drivers_load, eal_drivers_unload },
 	{ "memory", eal_memory_init, eal_memory_cleanup },
 	{ "iommu", eal_iommu_init, eal_iommu_cleanup },
 	{ "preallocation", eal_memory_prealloc, eal_memory_prealloc_undo },
@@ -264,6 +260,7 @@ keel_eal_init(int argc, char **argv)
 		}
 	}
 	__atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+	warn_unmatched_log_levels(&eal_cfg);
 
 	/* as DPDK: the application continues at argv + consumed */
 	if (consumed > 0)

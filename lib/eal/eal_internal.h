@@ -45,7 +45,8 @@ struct eal_config {
 	int n_block;
 	struct keel_devarg vdev[KEEL_EAL_MAX_DEVARGS];
 	int n_vdev;
-	const char *driver_paths[16];
+#define EAL_MAX_DRIVER_ARGS 16
+	const char *driver_paths[EAL_MAX_DRIVER_ARGS]; /* -d values */
 	int n_driver_paths;
 #define EAL_MAX_LOG_ARGS 16
 	const char *log_levels[EAL_MAX_LOG_ARGS]; /* --log-level values */
@@ -53,6 +54,9 @@ struct eal_config {
 };
 
 extern struct eal_config eal_cfg;
+
+/* log.c: components matching a glob; @p names gets every component's name */
+int eal_log_match_count(const char *pattern, char *names, size_t len);
 
 /* options.c */
 /* fills cfg; *consumed = EAL arguments used ("--" included, argv[0] not) */
@@ -106,6 +110,10 @@ extern enum keel_iova_mode eal_iova_mode_cur;
 int eal_mem_socket_of(const void *va);
 /* i-th run preallocated by -m / --socket-mem; -ENOENT past the last */
 int eal_mem_prealloc_get(int i, void **va, uint64_t *len);
+
+/* drivers.c: the driver directory and -d files and directories */
+int eal_drivers_load(void);
+void eal_drivers_unload(void);
 
 /* bus.c */
 int eal_bus_probe(void);

@@ -145,6 +145,29 @@ keel_log_set_level(const char *pattern, uint32_t level)
 }
 
 int
+eal_log_match_count(const char *pattern, char *names, size_t len)
+{
+	size_t used = 0;
+	int i, n = 0;
+
+	if (len > 0)
+		names[0] = '\0';
+	pthread_mutex_lock(&log_lock);
+	for (i = 0; i < n_components; i++) {
+		if (fnmatch(pattern, components[i].name, 0) == 0)
+			n++;
+		if (used < len) {
+			int w = snprintf(names + used, len - used, "%s%s",
+					 i ? ", " : "", components[i].name);
+
+			used = w < 0 ? len : used + (size_t)w;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+	return n;
+}
+
+int
 keel_log_get_level(int component)
 {
 	if (component < 0 || component >= n_components)

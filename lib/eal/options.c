@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <numa.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,9 @@ keel_eal_usage(FILE *f)
 "  --no-pci               do not probe PCI devices\n"
 "  --log-level [COMP:]LVL set a level, COMP may be a glob ('pmd.*:debug')\n"
 "  --syslog               log to syslog instead of stderr\n"
-"  -d, --driver-path SO   load a driver shared object\n"
+"  -d, --driver-path PATH load a driver library, or every library in a\n"
+"                         directory (besides the driver directory, loaded\n"
+"                         at start-up: see the EAL guide)\n"
 "  -h, --help             print this help\n"
 "  -v, --version          print the version\n");
 }
@@ -235,8 +238,10 @@ parse_lcores(const char *arg, struct eal_config *cfg)
 			size_t n;
 
 			*at = '\0';
-			if (parse_uint(elem, KEEL_MAX_LCORE - 1, &id) != 0)
+			if (parse_uint(elem, ULONG_MAX, &id) != 0)
 				return -EINVAL;
+			if (id >= KEEL_MAX_LCORE)
+				return -ERANGE;
 			cl = at + 1;
 			n = strlen(cl);
 			if (n >= 2 && cl[0] == '(' && cl[n - 1] == ')') {
@@ -344,6 +349,69 @@ parse_devarg(const char *arg, struct keel_devarg *da, int pci)
 	return 0;
 }
 
+/* -d: a directory, or a file that starts like an ELF object */
+static int
+check_driver_path(const char *path)
+{
+	static const char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+	char magic[4];
+	struct stat st;
+	int fd, err;
+	ssize_t n;
+
+	if (stat(path, &st) != 0) {
+		err = errno;
+		LOG_BAD("-d", path, strerror(err));
+		return -err;
+	}
+	if (S_ISDIR(st.st_mode))
+		return 0;
+	fd = S_ISREG(st.st_mode) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 && S_ISREG(st.st_mode)) {
+		err = errno;
+		LOG_BAD("-d", path, strerror(err));
+		return -err;
+	}
+	n = fd >= 0 ? read(fd, magic, sizeof(magic)) : 0;
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(magic) || memcmp(magic, elf_magic, 4) != 0) {
+		LOG_BAD("-d", path, "not a shared object (no ELF header): give "
+			"a driver library or a directory of them");
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static int
+find_vdev(const struct eal_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_vdev; i++)
+		if (strcmp(cfg->vdev[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* the same PCI device in any of its spellings ("00:04.0", "0000:00:04.0") */
+static int
+find_pci_devarg(const struct keel_devarg *arr, int n, const char *addr)
+{
+	unsigned int d0 = 0, b0, v0, f0;
+
+	if (sscanf(addr, "%x:%x:%x.%x", &d0, &b0, &v0, &f0) != 4 &&
+	    (d0 = 0, sscanf(addr, "%x:%x.%x", &b0, &v0, &f0) != 3))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		unsigned int d = 0, b, v, f;
+
+		if ((sscanf(arr[i].name, "%x:%x:%x.%x", &d, &b, &v, &f) == 4 ||
+		     (d = 0, sscanf(arr[i].name, "%x:%x.%x", &b, &v, &f) == 3)) &&
+		    d == d0 && b == b0 && v == v0 && f == f0)
+			return i;
+	}
+	return -1;
+}
+
 static int
 valid_log_level_arg(const char *arg)
 {
@@ -376,6 +444,12 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 		optarg = ap.arg;
 		switch (opt) {
 		case 'l':
+			if (lcores_given) {
+				LOG_BAD(name, optarg, "-l/--lcores given twice: "
+					"give one list (they are the same option)");
+				ret = -EINVAL;
+				break;
+			}
 			ret = parse_lcores(optarg, cfg);
 			if (ret == -ENODEV)
 				LOG_BAD("--lcores", optarg,
@@ -385,7 +459,7 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 					"an lcore is given twice");
 			else if (ret == -ERANGE)
 				LOG_BAD("--lcores", optarg,
-					"lcore id above KEEL_MAX_LCORE - 1");
+					"lcore id above 127 (KEEL_MAX_LCORE - 1)");
 			else if (ret != 0)
 				LOG_BAD("--lcores", optarg,
 					"expected '0-3,5' or 'LCORE@(CPULIST)'");
@@ -489,6 +563,10 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 				LOG_BAD(opt == 'a' ? "--allow" : "--block", optarg,
 					"expected a PCI address DDDD:BB:DD.F[,args]");
 				ret = -EINVAL;
+			} else if (find_pci_devarg(arr, *n, arr[*n].name) >= 0) {
+				LOG_BAD(opt == 'a' ? "--allow" : "--block", optarg,
+					"this device is given twice");
+				ret = -EEXIST;
 			} else {
 				(*n)++;
 			}
@@ -503,6 +581,10 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 				LOG_BAD("--vdev", optarg,
 					"expected NAME[,KEY=VALUE...] with NAME of [A-Za-z0-9_]");
 				ret = -EINVAL;
+			} else if (find_vdev(cfg, cfg->vdev[cfg->n_vdev].name) >= 0) {
+				LOG_BAD("--vdev", optarg, "a device of this name "
+					"is given twice (one --vdev per device)");
+				ret = -EEXIST;
 			} else {
 				cfg->n_vdev++;
 			}
@@ -526,20 +608,15 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 		case OPT_SYSLOG:
 			cfg->syslog = true;
 			break;
-		case 'd': {
-			struct stat st;
-
-			if (cfg->n_driver_paths == 16) {
-				LOG_BAD("-d", optarg, "too many drivers");
+		case 'd':
+			ret = check_driver_path(optarg);
+			if (ret == 0 && cfg->n_driver_paths == EAL_MAX_DRIVER_ARGS) {
+				LOG_BAD("-d", optarg, "given too often");
 				ret = -E2BIG;
-			} else if (stat(optarg, &st) != 0 || !S_ISREG(st.st_mode)) {
-				LOG_BAD("-d", optarg, "no such file");
-				ret = -ENOENT;
-			} else {
-				cfg->driver_paths[cfg->n_driver_paths++] = optarg;
 			}
+			if (ret == 0)
+				cfg->driver_paths[cfg->n_driver_paths++] = optarg;
 			break;
-		}
 		case 'h':
 			keel_eal_usage(stdout);
 			return -ECANCELED;

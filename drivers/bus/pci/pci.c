@@ -5,8 +5,9 @@
  * Invariants: every entry of dev_list names a canonical PCI address at most
  * once and the driver whose probe accepted it, and that driver is in
  * drv_list; drivers' probe/remove are called with bus_lock held.
- * Lock: bus_lock (a plain mutex) protects drv_list, dev_list and
- * sysfs_root; drivers must not call back into the bus.
+ * Lock: bus_lock (a plain mutex) protects drv_list, dev_list, sysfs_root
+ * and the name list buffer of log lines; drivers must not call back into
+ * the bus.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -203,6 +204,24 @@ driver_match(uint16_t vendor, uint16_t device, const struct keel_pci_id **id)
 	return NULL;
 }
 
+/* "a, b" of the registered drivers (bus_lock held) */
+static const char *
+driver_names_locked(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (struct keel_pci_driver *d = drv_list; d != NULL && n < sizeof(buf);
+	     d = d->next) {
+		int w = snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				 n ? ", " : "", d->name);
+
+		n = w < 0 ? sizeof(buf) : n + (size_t)w;
+	}
+	return buf[0] ? buf : "none";
+}
+
 static struct pci_dev *
 dev_find_locked(const char *bdf)
 {
@@ -361,9 +380,11 @@ scan_entry(const char *devices, const char *name,
 	}
 	drv = driver_match(vendor, device, &id);
 	if (drv == NULL) {
-		KEEL_LOG(INFO, keel_logtype_pci,
-			 "pci %s (%04x:%04x): bound to vfio-pci, no driver",
-			 bdf, vendor, device);
+		KEEL_LOG(WARNING, keel_logtype_pci,
+			 "pci %s (%04x:%04x): bound to vfio-pci, but no Keel "
+			 "driver handles it (PCI drivers loaded: %s; more come "
+			 "from the driver directory or -d)", bdf, vendor, device,
+			 driver_names_locked());
 		st->no_driver++;
 		return;
 	}

@@ -5,17 +5,13 @@
  *
  * Invariant: every used slot of vdevs[] names a device that its driver's
  * probe accepted and whose remove has not been called; names are unique.
- * Lock: bus_lock protects drivers, vdevs[] and n_vdevs. It is recursive
- * only so that a driver autoloaded with dlopen() can register from its
- * constructor; drivers' probe and remove must not call back into the bus.
- *
- * Autoload: when no registered driver matches a name, the bus dlopen()s
- * libkeel_<name without trailing digits>.so.<ABI> (e.g. dma_soft0 ->
- * libkeel_dma_soft.so.0) from the library search path and looks again, so
- * programs linked with --as-needed (which drops drivers nobody calls) still
- * find the drivers that come with Keel.
+ * Lock: bus_lock protects drivers, vdevs[] and n_vdevs (and the name
+ * list buffer of error messages). It is recursive so that a driver whose
+ * library is loaded while the bus lock is held can still register from
+ * its constructor; drivers' probe and remove must not call back into the
+ * bus. Drivers come from the program's link, the EAL's driver directory
+ * and -d (lib/eal/drivers.c).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -74,6 +70,24 @@ find_driver(const char *name)
 	return best;
 }
 
+/* "a, b" of the registered drivers' prefixes (bus_lock held) */
+static const char *
+driver_names(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (struct keel_vdev_driver *d = drivers; d != NULL && n < sizeof(buf);
+	     d = d->next) {
+		int w = snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				 n ? ", " : "", d->name);
+
+		n = w < 0 ? sizeof(buf) : n + (size_t)w;
+	}
+	return buf[0] ? buf : "none";
+}
+
 static int
 find_dev(const char *name)
 {
@@ -81,40 +95,6 @@ find_dev(const char *name)
 		if (strcmp(vdevs[i].name, name) == 0)
 			return i;
 	return -1;
-}
-
-#ifndef KEEL_SO_VERSION
-#define KEEL_SO_VERSION "0"
-#endif
-
-/* dlopen the library that should hold the driver of @p name; 0 if loaded */
-static int
-autoload(const char *name)
-{
-	char lib[VDEV_NAME_MAX + 32];
-	size_t n = strlen(name);
-	void *h;
-
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
-			return -1;
-	while (n > 0 && name[n - 1] >= '0' && name[n - 1] <= '9')
-		n--;
-	if (n == 0)
-		return -1;
-	snprintf(lib, sizeof(lib), "libkeel_%.*s.so.%s", (int)n, name,
-		 KEEL_SO_VERSION);
-	h = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
-	if (h == NULL) {
-		KEEL_LOG(DEBUG, keel_logtype_vdev, "vdev autoload %s: %s", lib,
-			 dlerror());
-		return -1;
-	}
-	/* stays loaded: its driver is registered for the process' life */
-	KEEL_LOG(INFO, keel_logtype_vdev, "vdev %s: loaded driver %s", name,
-		 lib);
-	return 0;
 }
 
 static int
@@ -152,11 +132,11 @@ create_locked(const char *name, const char *args)
 		return -ENOSPC;
 	}
 	drv = find_driver(name);
-	if (drv == NULL && autoload(name) == 0)
-		drv = find_driver(name);
 	if (drv == NULL) {
 		KEEL_LOG(ERR, keel_logtype_vdev,
-			 "vdev create %s: no driver for this name", name);
+			 "vdev create %s: no driver for this name (drivers: "
+			 "%s; more come from the driver directory or -d)", name,
+			 driver_names());
 		return -ENOENT;
 	}
 	ret = drv->probe(name, args);

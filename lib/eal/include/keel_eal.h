@@ -72,6 +72,17 @@ int keel_eal_is_initialized(void);
 /** Print the usage text for EAL options to a stream. */
 void keel_eal_usage(FILE *f);
 
+/**
+ * The driver directory keel_eal_init() loads every driver library from:
+ * "keel/drivers-<ABI>" next to the libkeel_eal.so in use (an installed
+ * Keel has a link to each of its drivers there, so drivers are found
+ * however the program was linked, --as-needed included).
+ *
+ * @return the path (whether it exists or not), or NULL when the EAL is
+ *         linked statically (a static program carries its drivers).
+ */
+const char *keel_eal_driver_dir(void);
+
 /** The IOMMU backend kind chosen by --iommu (after auto resolution). */
 enum keel_iommu_kind keel_eal_iommu_kind(void);
 
