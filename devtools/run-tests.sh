@@ -1,25 +1,60 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Build Keel and run its test suite; the last line is the summary
-# "tests: N passed, N failed, N skipped". Exit status 0 when nothing failed.
-#
-#   devtools/run-tests.sh            fast suite + out-of-tree example +
-#                                    ASan/UBSan build's fast suite
-#   KEEL_NO_ASAN=1 ...               skip the sanitizer build
-#   KEEL_SKIP_DEPS=1 ...             do not apt-get anything
+# Build Keel and run its test suite as CI does (devtools/run-tests.sh --help).
+# Invariant: the last line is "tests: N passed, N failed, N skipped" and the
+# exit status is 0 exactly when nothing failed; build/ is where it was when
+# the script ends, even when interrupted (the out-of-tree step moves it away
+# for a while).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-[ "${KEEL_SKIP_DEPS:-0}" = 1 ] ||
-	{ devtools/install-deps.sh && devtools/vm/install-deps.sh; } || exit 1
+usage() {
+	cat <<'EOF'
+usage: devtools/run-tests.sh [--help]
+
+Build Keel and run its tests, as CI does. One line per step as it starts
+and as it ends (with its time); the last line is the summary
+"tests: N passed, N failed, N skipped", and the exit status is 0 when
+nothing failed. Every meson test counts as one test, every other step as
+one. Logs stay in build/ and build-*/ (named in the step lines).
+
+Steps:
+  deps        install what is missing (devtools/install-deps.sh,
+              devtools/vm/install-deps.sh; needs root and apt)
+  build       meson setup + ninja in build/
+  fast        the fast suite (meson test --suite fast)
+  vm          the vfio suite in QEMU guests with an emulated VT-d
+              (meson test --suite vm; skipped, saying why, without QEMU)
+  out-of-tree install into build-oot/, move build/ away, link the
+              examples with the README's commands, shared and static,
+              and run them; then run them in the QEMU guest, where they
+              must find the edu device through the installed drivers
+  asan        ASan/UBSan build in build-asan/ and its fast suite
+
+Environment:
+  KEEL_SKIP_DEPS=1   skip the deps step
+  KEEL_NO_ASAN=1     skip the asan step
+  KEEL_NO_VM=1       skip the vm suite and the guest run of out-of-tree
+EOF
+}
+
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+"") ;;
+*) echo "run-tests.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+esac
 
 passed=0 failed=0 skipped=0
+t_all=$SECONDS
+
+# progress: "[mm:ss] step: what" on stdout as each step starts and ends
+say() { printf '[%02d:%02d] %s\n' $(((SECONDS - t_all) / 60)) $(((SECONDS - t_all) % 60)) "$*"; }
 
 # count results of one meson test run from its testlog.json
-count_meson() {
-	local log=$1/meson-logs/testlog.json
-	[ -f "$log" ] || { failed=$((failed + 1)); return; }
+count_meson() { # builddir name
+	local log=$1/meson-logs/testlog.json p f s
+	[ -f "$log" ] || { failed=$((failed + 1)); say "$2: FAILED (no test log)"; return; }
 	read -r p f s < <(python3 - "$log" <<'PY'
 import json, sys
 p = f = s = 0
@@ -35,17 +70,29 @@ print(p, f, s)
 PY
 )
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	echo "== $1: $p passed, $f failed, $s skipped"
+	say "$2: $p passed, $f failed, $s skipped"
 }
 
-step() { # name command...: a build step counted as one test
-	local name=$1; shift
+step() { # name command...: a step counted as one test
+	local name=$1 t0=$SECONDS; shift
+	say "$name: start"
 	if "$@"; then
 		passed=$((passed + 1))
+		say "$name: ok ($((SECONDS - t0)) s)"
 	else
-		echo "== FAILED: $name"
 		failed=$((failed + 1))
+		say "$name: FAILED ($((SECONDS - t0)) s)"
 	fi
+}
+
+suite() { # name builddir meson-test-args...: one meson test run
+	local name=$1 dir=$2 t0=$SECONDS; shift 2
+	say "$name: start (log: $dir/$name.log)"
+	meson test -C "$dir" --num-processes 2 --print-errorlogs "$@" \
+		>"$dir/$name.log" 2>&1
+	grep -aE '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT)' "$dir/$name.log" | head -20
+	count_meson "$dir" "$name"
+	say "$name: done ($((SECONDS - t0)) s)"
 }
 
 build() { # dir [meson options...]
@@ -58,43 +105,117 @@ build() { # dir [meson options...]
 		{ tail -50 "$top/$dir.ninja.log"; return 1; }
 }
 
-out_of_tree() {
-	local dest
-	dest=$(mktemp -d)
-	meson install -C build --destdir "$dest" >/dev/null || return 1
-	local pc
-	pc=$(dirname "$(find "$dest" -name keel.pc | head -1)")
-	[ -n "$pc" ] || { echo "keel.pc not installed"; return 1; }
-	# pkg-config paths inside the destdir: rewrite the prefix
-	sed -i "s|^prefix=|prefix=$dest|" "$pc/keel.pc"
-	PKG_CONFIG_PATH=$pc cc -Wall -Wextra -Werror \
-		examples/helloworld/main.c -o "$dest/helloworld" \
-		$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs keel) || return 1
-	LD_LIBRARY_PATH=$(dirname "$(find "$dest" -name 'libkeel_eal.so' | head -1)") \
-		"$dest/helloworld" --no-huge -m 16 || return 1
-	rm -rf "$dest"
+doc() {
+	ninja -C build doc >build/doc.log 2>&1 || { tail -30 build/doc.log; return 1; }
+	if grep -q 'warning:' build/doc/doxygen.log 2>/dev/null; then
+		grep 'warning:' build/doc/doxygen.log | head -20
+		return 1
+	fi
 }
 
-if step "build" build build; then
-	# the vm suite boots a QEMU guest with an emulated VT-d and runs the
-	# vfio suite in it (devtools/vm); it skips, saying why, without QEMU
-	meson test -C build --suite fast --suite vm --num-processes 2 \
-		--print-errorlogs >build/fast.log 2>&1
-	tail -5 build/fast.log
-	grep -a -E '^vm: (SKIPPED|FAILED|guest|times)' \
-		build/meson-logs/testlog.txt
-	count_meson build
-	step "out-of-tree example (pkg-config)" out_of_tree
+vm_usable() {
+	[ "${KEEL_NO_VM:-0}" != 1 ] && python3 devtools/vm/run-vm.py --check >/dev/null
+}
+
+# ---- out of tree: an installed Keel, used the way the README says
+oot=$top/build-oot
+moved=""
+restore_build() {
+	if [ -n "$moved" ] && [ -d "$moved" ] && [ ! -e "$top/build" ]; then
+		mv "$moved" "$top/build"
+	fi
+	moved=""
+}
+trap 'restore_build' EXIT
+trap 'restore_build; exit 130' INT TERM
+
+out_of_tree() {
+	local stage=$oot/stage pc libdir prefix mode ex
+	rm -rf "$oot" && mkdir -p "$oot" || return 1
+	meson install -C build --destdir "$stage" --no-rebuild >"$oot/install.log" 2>&1 ||
+		{ tail -20 "$oot/install.log"; return 1; }
+	pc=$(find "$stage" -name keel.pc -printf '%h\n' | head -1)
+	[ -n "$pc" ] || { echo "keel.pc not installed"; return 1; }
+	# nothing installed (pc files, headers, scripts) names the build tree
+	if grep -rIl -e "$top/build" "$stage"; then
+		echo "the files above name the build tree $top/build"
+		return 1
+	fi
+	libdir=$(dirname "$pc")
+	prefix=$(sed -n 's/^prefix=//p' "$pc/keel.pc")
+	# the staged tree stands for the prefix
+	sed -i "s|^prefix=.*|prefix=$stage$prefix|" "$pc/keel.pc" "$pc/keel-libs.pc"
+	[ -d "$libdir/keel/drivers-0" ] || { echo "no driver directory in $libdir"; return 1; }
+
+	# the build tree is gone while applications are built and run
+	moved=$top/build.moved-$$
+	mv "$top/build" "$moved" || { moved=""; return 1; }
+	export PKG_CONFIG_PATH=$pc
+	for ex in helloworld dma-copy; do
+		# the README's commands, exactly
+		(cd "examples/$ex" && cc main.c $(pkg-config --cflags --libs keel) \
+			-o "$oot/$ex-shared") || { restore_build; return 1; }
+		(cd "examples/$ex" && cc main.c $(pkg-config --static --cflags --libs keel) \
+			-o "$oot/$ex-static") || { restore_build; return 1; }
+	done
+	unset PKG_CONFIG_PATH
+	if readelf -d "$oot/dma-copy-static" | grep -q 'NEEDED.*libkeel'; then
+		echo "the static link still needs a Keel shared library:"
+		readelf -d "$oot/dma-copy-static" | grep NEEDED
+		restore_build
+		return 1
+	fi
+	# helloworld calls no driver: --vdev works only through the driver
+	# directory (shared) or the whole-archive link (static)
+	for mode in shared static; do
+		LD_LIBRARY_PATH=$libdir "$oot/helloworld-$mode" --no-huge -m 16 \
+			--vdev dma_soft0 >"$oot/helloworld-$mode.log" 2>&1 &&
+		LD_LIBRARY_PATH=$libdir "$oot/dma-copy-$mode" --no-huge -m 64 -- \
+			--size 4m >"$oot/dma-copy-$mode.log" 2>&1 ||
+			{ tail -20 "$oot"/*-$mode.log; restore_build; return 1; }
+	done
+	restore_build
+
+	# in the guest (edu bound to vfio-pci), both must find the edu device
+	vm_usable || { echo "out-of-tree: guest run skipped (no QEMU, or KEEL_NO_VM=1)"; return 0; }
+	# the guest sees the host's files read-only: its logs go to its /tmp
+	cat >"$oot/guest.sh" <<EOF
+for mode in shared static; do
+	LD_LIBRARY_PATH=$libdir $oot/dma-copy-\$mode --no-huge -m 16 -- \\
+		--size 8k --chunk 4095 --iters 1 >/tmp/\$mode.log 2>&1 ||
+		{ cat /tmp/\$mode.log; exit 1; }
+	grep -q 'driver dma_edu' /tmp/\$mode.log ||
+		{ echo "\$mode: no edu device"; cat /tmp/\$mode.log; exit 1; }
+	echo "oot-\$mode: \$(grep device: /tmp/\$mode.log)"
+done
+EOF
+	python3 devtools/vm/run-vm.py --build build -- sh "$oot/guest.sh" \
+		>"$oot/guest.log" 2>&1 || { tail -30 "$oot/guest.log"; return 1; }
+	grep -a -E '^oot-(shared|static):|^vm: times' "$oot/guest.log"
+}
+
+[ "${KEEL_SKIP_DEPS:-0}" = 1 ] ||
+	step deps sh -c 'devtools/install-deps.sh && devtools/vm/install-deps.sh' ||
+	true
+if step build build build; then
+	suite fast build --suite fast
+	if vm_usable; then
+		# the vm suite boots a QEMU guest with an emulated VT-d and runs
+		# the vfio suite in it (devtools/vm)
+		suite vm build --suite vm
+		grep -a -E '^vm: (SKIPPED|FAILED|guest|times)' \
+			build/meson-logs/testlog.txt
+	else
+		say "vm: skipped (no QEMU, or KEEL_NO_VM=1)"
+	fi
+	step out-of-tree out_of_tree
 fi
 
 if [ "${KEEL_NO_ASAN:-0}" != 1 ]; then
-	if step "asan build" build build-asan -Db_sanitize=address,undefined \
+	if step asan-build build build-asan -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debug; then
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite fast --num-processes 2 \
-			--print-errorlogs >build-asan/fast.log 2>&1
-		tail -5 build-asan/fast.log
-		count_meson build-asan
+			suite asan build-asan --suite fast
 	fi
 fi
 

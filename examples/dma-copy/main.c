@@ -62,6 +62,20 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Ring size: the largest power of two the device takes, up to 1024 (the
+ * edu device takes at most 256, dma_soft up to 8192).
+ */
+static uint16_t
+ring_size(const struct keel_dma_info *info)
+{
+	uint16_t n = 1024;
+
+	while (n > info->max_desc && n > 1)
+		n >>= 1;
+	return n < info->min_desc ? info->min_desc : n;
+}
+
 /* Pick the device: by name, the first one, or a dma_soft0 made here. */
 static int16_t
 pick_device(const char *name)
@@ -142,7 +156,7 @@ main(int argc, char **argv)
 	};
 	struct keel_dma_conf conf = { .nb_vchans = 1 };
 	struct keel_dma_vchan_conf vc = {
-		.direction = KEEL_DMA_DIR_MEM_TO_MEM, .nb_desc = 1024,
+		.direction = KEEL_DMA_DIR_MEM_TO_MEM,
 	};
 	struct keel_emu_fault_counters fc = { 0 };
 	struct keel_iommu_container *cont;
@@ -191,6 +205,7 @@ main(int argc, char **argv)
 	id = pick_device(dev_name);
 	if (id < 0 || keel_dma_info_get(id, &info) < 0)
 		goto out;
+	vc.nb_desc = ring_size(&info);
 	if (keel_dma_configure(id, &conf) < 0 ||
 	    keel_dma_vchan_setup(id, 0, &vc) < 0 || keel_dma_start(id) < 0) {
 		fprintf(stderr, "cannot set up %s\n", info.dev_name);
@@ -253,7 +268,7 @@ main(int argc, char **argv)
 		keel_emu_fault_counters_get(&fc);
 	printf("device:        %s (driver %s%s)\n", info.dev_name, info.driver,
 	       info.dev_capa & KEEL_DMA_CAPA_BEHIND_IOMMU ?
-	       ", behind the emulated IOMMU" : "");
+	       ", behind the IOMMU" : "");
 	printf("iommu:         %s\n", iommu);
 	printf("copied:        %" PRIu64 " x %" PRIu64 " bytes in %" PRIu64
 	       "-byte ops\n", iters, size, chunk);
