@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The EAL heap: alignment, zeroing, realloc, bad arguments, exhaustion,
- * double free detection, growth and shrink, and a randomized stress against
- * byte patterns with the heap validated throughout.
+ * double free detection, growth and shrink, a randomized stress against
+ * byte patterns with the heap validated throughout, and IOVA contiguity.
  */
 #include <stdlib.h>
 
@@ -10,6 +10,7 @@
 #include "keel_malloc.h"
 #include "keel_memory.h"
 #include "test.h"
+#include "test_util.h"
 
 static int
 test_malloc_basic(void)
@@ -212,3 +213,99 @@ test_malloc_threads(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(malloc_threads, "fast", 0, test_malloc_threads)
+
+/* 0 if [p, p + len) has contiguous IOVAs, else the offset of the break */
+static size_t
+iova_break_at(const uint8_t *p, size_t len)
+{
+	uint64_t iova0 = keel_mem_virt2iova(p);
+	size_t off;
+
+	for (off = 4096 - ((uintptr_t)p & 4095); off < len; off += 4096)
+		if (keel_mem_virt2iova(p + off) != iova0 + off)
+			return off;
+	return 0;
+}
+
+/*
+ * Every heap allocation is IOVA-contiguous, so a device may take its whole
+ * length from its first IOVA. In PA mode with 4 KiB pages the physical
+ * pages are scattered: allocations that fit in a page always succeed, and
+ * larger ones either are contiguous or fail with ENOMEM and a log line,
+ * leaving the heap as it was (no pages kept).
+ */
+static int
+test_malloc_iova_contig(void)
+{
+	static const size_t sizes[] = {
+		64, 1000, 3000, 4032, 4096, 8192, 65536, 1 << 20,
+	};
+	struct keel_malloc_socket_stats st0, st1;
+	void *live[64];
+	unsigned int n_live = 0, i, k, refused = 0;
+	char *log;
+	int ret;
+
+	test_log_capture_start();
+	ret = test_eal_init_str("--no-huge -m 4 --iova-mode pa");
+	log = test_log_capture_stop();
+	TEST_ASSERT(ret >= 0, "init pa: %d", ret);
+	TEST_ASSERT(strstr(log, "WARNING: --iova-mode pa with 4 kB pages") != NULL,
+		    "the combination is warned about: %s", log);
+	free(log);
+	TEST_ASSERT_SUCCESS(keel_malloc_get_socket_stats(0, &st0), "stats");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (k = 0; k < 6; k++) {
+			uint8_t *p;
+			size_t brk;
+
+			errno = 0;
+			test_log_capture_start();
+			p = keel_malloc("contig", sizes[i], k % 2 ? 64 : 4096);
+			log = test_log_capture_stop();
+			if (p == NULL) {
+				TEST_ASSERT(sizes[i] > 4096, "%zu bytes refused",
+					    sizes[i]);
+				TEST_ASSERT(errno == ENOMEM &&
+					    strstr(log, "IOVA-contiguous") != NULL,
+					    "%zu: errno %d, log: %s", sizes[i],
+					    errno, log);
+				free(log);
+				refused++;
+				continue;
+			}
+			free(log);
+			brk = iova_break_at(p, sizes[i]);
+			TEST_ASSERT(brk == 0, "%zu bytes at %p: IOVA break at "
+				    "offset %zu", sizes[i], (void *)p, brk);
+			memset(p, 0xa5, sizes[i]);
+			if (n_live < sizeof(live) / sizeof(live[0]))
+				live[n_live++] = p;
+			else
+				keel_free(p);
+		}
+	}
+	printf("  %u allocations above 4 KiB refused as not contiguous\n",
+	       refused);
+	TEST_ASSERT_SUCCESS(keel_malloc_validate(), "heap consistent");
+	while (n_live > 0)
+		keel_free(live[--n_live]);
+	TEST_ASSERT_SUCCESS(keel_malloc_get_socket_stats(0, &st1), "stats");
+	TEST_ASSERT_EQUAL(st1.heap_totalsz_bytes, st0.heap_totalsz_bytes,
+			  "refused growths gave their pages back");
+	keel_eal_cleanup();
+
+	/* in VA mode a large allocation is one contiguous run */
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 4") >= 0, "init va");
+	{
+		uint8_t *p = keel_malloc("contig", 8 << 20, 0);
+
+		TEST_ASSERT(p != NULL, "8 MiB in VA mode");
+		TEST_ASSERT_EQUAL(iova_break_at(p, 8 << 20), 0, "contiguous");
+		keel_free(p);
+	}
+	keel_eal_cleanup();
+	return TEST_SUCCESS;
+}
+KEEL_TEST(malloc_iova_contig, "fast", TEST_NO_EAL | TEST_NEED_ROOT,
+	  test_malloc_iova_contig)

@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "eal_internal.h"
 #include "keel_eal.h"
+#include "keel_iommu.h"
 #include "keel_malloc.h"
 #include "keel_memory.h"
 #include "test.h"
@@ -163,27 +165,36 @@ pagemap_pa(const void *va)
 	return (e & ((1ULL << 55) - 1)) * 4096 + ((uintptr_t)va & 4095);
 }
 
+/* every page's IOVA is its physical address (the first 16 pages) */
+static int
+check_pa(const struct keel_memseg *ms, void *arg)
+{
+	int *n = arg;
+	const uint8_t *va = (const uint8_t *)ms->addr + 7;
+	uint64_t iova = keel_mem_virt2iova(va);
+
+	if (iova == KEEL_BAD_IOVA || iova == (uintptr_t)va ||
+	    iova != ms->iova + 7 || iova != pagemap_pa(va)) {
+		printf("  page %p: iova 0x%" PRIx64 ", memseg 0x%" PRIx64
+		       ", pagemap 0x%" PRIx64 "\n", ms->addr, iova, ms->iova,
+		       pagemap_pa(va));
+		return -1;
+	}
+	return ++*n == 16;
+}
+
 static int
 test_memory_iova_pa(void)
 {
-	uint8_t *p;
-	int ret, i;
+	int ret, n = 0;
 
 	ret = test_eal_init_str("--no-huge -m 4 --iova-mode pa");
 	TEST_ASSERT(ret >= 0, "init pa: %d", ret);
 	TEST_ASSERT_EQUAL(keel_eal_iova_mode(), KEEL_IOVA_PA, "pa mode");
-	p = keel_malloc("pa", 64 << 10, 4096);
-	TEST_ASSERT(p != NULL, "malloc");
-	for (i = 0; i < 16; i++) {
-		uint64_t iova = keel_mem_virt2iova(p + i * 4096 + 7);
-
-		TEST_ASSERT(iova != KEEL_BAD_IOVA && iova != (uintptr_t)(p + i * 4096 + 7),
-			    "page %d has a physical iova", i);
-		TEST_ASSERT_EQUAL(iova, pagemap_pa(p + i * 4096 + 7),
-				  "iova of page %d is its PA", i);
-	}
-	keel_free(p);
+	ret = keel_memseg_walk(check_pa, &n);
 	keel_eal_cleanup();
+	TEST_ASSERT(ret == 1 && n == 16, "16 pages with their PA as IOVA "
+		    "(walk %d, %d pages)", ret, n);
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_iova_pa, "fast", TEST_NO_EAL | TEST_NEED_ROOT, test_memory_iova_pa)
@@ -436,3 +447,63 @@ test_memory_bad_args(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memory_bad_args, "fast", 0, test_memory_bad_args)
+
+/*
+ * The story of the two lookups (EAL guide, "Memory a device can reach"):
+ * keel_mem_virt2iova() answers for EAL memory only; keel_iommu_va2iova()
+ * for whatever the container maps, EAL memory included, with the same
+ * IOVA in the default container. Registering your own memory takes whole
+ * pages: a malloc() buffer is refused with EDOM.
+ */
+static int
+test_memory_iova_lookups(void)
+{
+	struct keel_iommu_container *c;
+	uint64_t iova, len = 4 * 4096;
+	uint8_t *eal, *own, *heap;
+	char *log;
+	int ret;
+
+	TEST_ASSERT(test_eal_init_str("--no-huge -m 8 --iommu emulated") >= 0,
+		    "init");
+	c = keel_iommu_container_default();
+	TEST_ASSERT(c != NULL, "default container");
+	eal = keel_malloc("story", 10000, 0);
+	TEST_ASSERT(eal != NULL, "keel_malloc");
+	TEST_ASSERT(keel_mem_virt2iova(eal + 9999) != KEEL_BAD_IOVA, "EAL");
+	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, (uintptr_t)eal + 9999),
+			  keel_mem_virt2iova(eal + 9999),
+			  "both lookups agree on EAL memory");
+
+	own = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	TEST_ASSERT(own != MAP_FAILED, "mmap");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, (uintptr_t)own, len, 0,
+						    &iova), "register");
+	errno = 0;
+	TEST_ASSERT(keel_mem_virt2iova(own + 5) == KEEL_BAD_IOVA &&
+		    errno == EINVAL, "virt2iova: not EAL memory");
+	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, (uintptr_t)own + 5), iova + 5,
+			  "va2iova: the registered IOVA");
+
+	heap = malloc(3 * 4096);
+	TEST_ASSERT(heap != NULL, "malloc");
+	test_log_capture_start();
+	ret = keel_iommu_dma_register(c, (uintptr_t)heap + 16, 3 * 4096 - 16,
+				      0, &iova);
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -EDOM, "a malloc() buffer is not whole pages");
+	free(log);
+	free(heap);
+
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, (uintptr_t)own,
+						 keel_iommu_va2iova(c, (uintptr_t)own),
+						 len), "unmap");
+	TEST_ASSERT(keel_iommu_va2iova(c, (uintptr_t)own) == KEEL_BAD_IOVA,
+		    "gone from the container");
+	munmap(own, len);
+	keel_free(eal);
+	keel_eal_cleanup();
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memory_iova_lookups, "fast", TEST_NO_EAL, test_memory_iova_lookups)

@@ -12,6 +12,13 @@
  * Headers of elements absorbed by coalescing are poisoned (magic 0), so a
  * second free of the same pointer is detected.
  *
+ * IOVA contiguity: every allocation's payload is IOVA-contiguous, so a
+ * device may be given keel_mem_virt2iova(p) + i for byte i. Regions are
+ * whole allocation units of pages, which are IOVA-contiguous in VA and
+ * alloc modes; in PA mode pages are only as contiguous as the physical
+ * memory behind them, so a region records whether it is contiguous, and a
+ * payload is never placed across an IOVA break of one that is not.
+ *
  * Locking: heap->lock protects everything of that heap. It is held while
  * pages are allocated or freed, so memory event callbacks must not call the
  * heap (documented in keel_memory.h).
@@ -41,6 +48,7 @@ struct region {
 	uint8_t *va;
 	uint64_t len;
 	bool prealloc;
+	bool iova_contig;    /* the whole region is IOVA-contiguous */
 	struct region *next;
 	struct region *prev;
 	uint64_t pad[2];
@@ -124,22 +132,45 @@ free_list_del(struct heap *h, struct elem *e)
 }
 
 /*
+ * The first page boundary in (va, va + len) where IOVAs stop following
+ * VAs, or 0 when [va, va + len) is IOVA-contiguous.
+ */
+static uint64_t
+iova_break(uint64_t va, uint64_t len)
+{
+	uint64_t pg = eal_mem_page_size();
+	uint64_t iova0 = keel_mem_virt2iova((void *)(uintptr_t)va), b;
+
+	for (b = align_up(va + 1, pg); b < va + len; b += pg)
+		if (keel_mem_virt2iova((void *)(uintptr_t)b) != iova0 + (b - va))
+			return b;
+	return 0;
+}
+
+/*
  * Find where a payload of @p size aligned to @p align, not crossing a
- * multiple of @p bound (0: none), fits in free element @p e. The leading
- * remainder is 0 or at least MIN_ELEM so it can stay a free element.
+ * multiple of @p bound (0: none) nor an IOVA break, fits in free element
+ * @p e. The leading remainder is 0 or at least MIN_ELEM so it can stay a
+ * free element.
  */
 static bool
 place(const struct elem *e, uint64_t size, uint64_t align, uint64_t bound,
       uint64_t *user_out)
 {
 	uint64_t start = (uint64_t)(uintptr_t)e, end = start + e->size;
-	uint64_t user = align_up(start + ELEM_HDR, align), lead;
+	uint64_t user = align_up(start + ELEM_HDR, align), lead, brk;
 
 	for (;;) {
 		if (user + size > end || user + size < user)
 			return false;
 		if (bound && ((user ^ (user + size - 1)) & ~(bound - 1))) {
 			user = align_up(user, bound);
+			continue;
+		}
+		/* the payload only: the header may sit on the page before */
+		if (!e->region->iova_contig &&
+		    (brk = iova_break(user, size)) != 0) {
+			user = align_up(brk, align);
 			continue;
 		}
 		lead = user - ELEM_HDR - start;
@@ -224,6 +255,10 @@ region_add(struct heap *h, void *va, uint64_t len, bool prealloc)
 	r->va = va;
 	r->len = len;
 	r->prealloc = prealloc;
+	/* a unit of pages is contiguous except in PA mode, where it is as
+	 * contiguous as the physical pages that back it */
+	r->iova_contig = eal_iova_mode_cur != KEEL_IOVA_PA ||
+			 iova_break((uint64_t)(uintptr_t)va, len) == 0;
 	r->next = h->regions;
 	if (h->regions)
 		h->regions->prev = r;
@@ -237,7 +272,7 @@ region_add(struct heap *h, void *va, uint64_t len, bool prealloc)
 	return r;
 }
 
-static int
+static struct region *
 heap_grow(struct heap *h, uint64_t size, uint64_t align, uint64_t bound)
 {
 	uint64_t pg = eal_mem_page_size(), need, len;
@@ -247,14 +282,13 @@ heap_grow(struct heap *h, uint64_t size, uint64_t align, uint64_t bound)
 	if (bound)
 		need += bound;
 	if (need < size)
-		return -ENOMEM;
+		return NULL;
 	len = align_up(need < GROW_MIN ? GROW_MIN : need, pg);
 	va = eal_mem_alloc_pages(h->socket, len);
 	if (va == NULL)
-		return -ENOMEM;
-	region_add(h, va, len, false);
+		return NULL;
 	h->st.n_grow++;
-	return 0;
+	return region_add(h, va, len, false);
 }
 
 static void
@@ -273,16 +307,31 @@ region_release(struct heap *h, struct region *r, struct elem *e)
 	eal_mem_free_pages(r->va, r->len);
 }
 
+/* *scattered is set when new pages were had but held no IOVA-contiguous
+ * run of that size (PA mode) */
 static void *
 heap_alloc_on(struct heap *h, uint64_t size, uint64_t align, uint64_t bound,
-	      const char *type)
+	      const char *type, bool *scattered)
 {
+	struct region *r;
 	void *p;
 
 	pthread_mutex_lock(&h->lock);
 	p = heap_try(h, size, align, bound, type);
-	if (p == NULL && heap_grow(h, size, align, bound) == 0)
+	if (p == NULL && (r = heap_grow(h, size, align, bound)) != NULL) {
 		p = heap_try(h, size, align, bound, type);
+		if (p == NULL) {
+			/* PA mode: the new pages hold no IOVA-contiguous run
+			 * that large; give them back */
+			struct elem *e = (struct elem *)(r->va + REGION_HDR);
+
+			if (!r->iova_contig)
+				*scattered = true;
+			if (e->magic == MAGIC_FREE &&
+			    e->size == r->len - REGION_HDR)
+				region_release(h, r, e);
+		}
+	}
 	pthread_mutex_unlock(&h->lock);
 	return p;
 }
@@ -292,6 +341,7 @@ void *
 eal_heap_alloc(int socket, uint64_t size, uint64_t align, uint64_t bound,
 	       bool strict, const char *type)
 {
+	bool scattered = false;
 	void *p = NULL;
 	int i;
 
@@ -310,10 +360,19 @@ eal_heap_alloc(int socket, uint64_t size, uint64_t align, uint64_t bound,
 			socket = 0;
 		strict = false;
 	}
-	p = heap_alloc_on(&heaps[socket], size, align, bound, type);
+	p = heap_alloc_on(&heaps[socket], size, align, bound, type,
+			  &scattered);
 	for (i = 0; p == NULL && !strict && i < n_heaps; i++)
 		if (i != socket)
-			p = heap_alloc_on(&heaps[i], size, align, bound, type);
+			p = heap_alloc_on(&heaps[i], size, align, bound, type,
+					  &scattered);
+	if (p == NULL && scattered)
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "cannot allocate %" PRIu64 " IOVA-contiguous bytes: "
+			 "in --iova-mode pa the pages' physical addresses are "
+			 "scattered (%" PRIu64 " kB pages); use hugepages, or "
+			 "--iova-mode va or alloc", size,
+			 eal_mem_page_size() >> 10);
 	if (p == NULL)
 		errno = ENOMEM;
 	return p;
@@ -598,6 +657,13 @@ eal_malloc_init(void)
 		pthread_mutex_init(&heaps[i].lock, NULL);
 		heaps[i].socket = i;
 	}
+	if (eal_iova_mode_cur == KEEL_IOVA_PA && eal_mem_page_size() == 4096)
+		KEEL_LOG(WARNING, keel_logtype_eal,
+			 "--iova-mode pa with 4 kB pages (--no-huge): heap "
+			 "allocations are IOVA-contiguous, so one larger than a "
+			 "page needs physically contiguous pages and will "
+			 "mostly fail; use hugepages, or --iova-mode va or "
+			 "alloc");
 	for (i = 0; eal_mem_prealloc_get(i, &va, &len) == 0; i++) {
 		int s = eal_mem_socket_of(va);
 

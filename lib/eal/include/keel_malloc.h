@@ -11,9 +11,19 @@
  * allocating pages (memory events fire) and give whole grown regions back
  * when they become entirely free. Memory preallocated with -m is kept.
  *
+ * **Every allocation is IOVA-contiguous**: byte i of an allocation p has
+ * the IOVA keel_mem_virt2iova(p) + i, so a device may be given the whole
+ * buffer by its first IOVA. That costs nothing in IOVA modes va and alloc.
+ * In pa mode, pages are as contiguous as the physical memory behind them:
+ * with hugepages an allocation up to a page always fits, and with 4 KiB
+ * pages (--no-huge, warned about at init) one larger than a page needs
+ * physically adjacent pages and mostly fails with ENOMEM and a log line
+ * saying so.
+ *
  * Errors: NULL with errno = EINVAL (size 0, alignment not a power of two,
- * bad socket) or ENOMEM (no memory). Freeing a pointer that is not a live
- * allocation (double free, wild pointer) is detected, logged and ignored.
+ * bad socket) or ENOMEM (no memory, or no IOVA-contiguous run that large).
+ * Freeing a pointer that is not a live allocation (double free, wild
+ * pointer) is detected, logged and ignored.
  */
 
 #include <stddef.h>

@@ -67,7 +67,18 @@ enum keel_iova_mode keel_eal_iova_mode(void);
 const char *keel_iova_mode_name(enum keel_iova_mode mode);
 
 /**
- * IOVA of an address inside EAL memory.
+ * IOVA of an address inside EAL memory (keel_malloc(), memzones, pools),
+ * from the EAL's own page table: it works with every --iommu, and this
+ * IOVA is where the EAL maps the page in the default IOMMU container.
+ *
+ * Memory the application mapped itself (keel_iommu_dma_map() or
+ * keel_iommu_dma_register() of an mmap()ed buffer) is not EAL memory:
+ * this returns KEEL_BAD_IOVA for it. Its IOVA is the one the map call
+ * used or returned, or keel_iommu_va2iova(container, va), which answers
+ * for everything mapped in that container, EAL memory included (and then
+ * agrees with this function in the default container). See the EAL
+ * guide, "Memory a device can reach".
+ *
  * @return the IOVA, or KEEL_BAD_IOVA (errno = EINVAL) if @p va is not in an
  *         allocated EAL page.
  */

@@ -149,7 +149,12 @@ int keel_iommu_lookup_iova(struct keel_iommu_container *c, uint64_t iova,
 int keel_iommu_lookup_va(struct keel_iommu_container *c, uint64_t va,
 			 struct keel_iommu_mapping *m);
 
-/** Translate a VA to an IOVA; KEEL_BAD_IOVA (errno ENOENT) if unmapped. */
+/**
+ * Translate a VA to an IOVA through the container's map table: for memory
+ * mapped in @p c by the application and for EAL memory (which the EAL maps
+ * in the default container at keel_mem_virt2iova()'s IOVA).
+ * @return the IOVA; KEEL_BAD_IOVA (errno ENOENT) if unmapped in @p c.
+ */
 uint64_t keel_iommu_va2iova(struct keel_iommu_container *c, uint64_t va);
 
 /**
