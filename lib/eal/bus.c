@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "eal_internal.h"
@@ -167,4 +168,99 @@ eal_bus_probe(void)
 		}
 	}
 	return 0;
+}
+
+/* next bus to try (NULL: the first); a bus is unregistered only when its
+ * shared object unloads, which must not race with hotplug calls */
+static struct keel_bus *
+bus_next(struct keel_bus *b)
+{
+	struct keel_bus *n;
+
+	pthread_mutex_lock(&bus_lock);
+	n = b == NULL ? buses : b->next;
+	pthread_mutex_unlock(&bus_lock);
+	return n;
+}
+
+int
+keel_dev_probe(const char *devargs)
+{
+	char name[KEEL_DEV_NAME_MAX];
+	const char *comma, *args;
+	size_t len;
+	int ret;
+
+	if (devargs == NULL) {
+		KEEL_LOG(ERR, keel_logtype_eal, "device probe: NULL devargs");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	comma = strchr(devargs, ',');
+	len = comma != NULL ? (size_t)(comma - devargs) : strlen(devargs);
+	args = comma != NULL ? comma + 1 : "";
+	if (len == 0 || len >= sizeof(name)) {
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "device probe '%.80s': device name empty or longer than %d",
+			 devargs, KEEL_DEV_NAME_MAX - 1);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (!keel_eal_is_initialized()) {
+		KEEL_LOG(ERR, keel_logtype_eal,
+			 "device probe %.80s: the EAL is not initialised",
+			 devargs);
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	for (struct keel_bus *b = bus_next(NULL); b != NULL; b = bus_next(b)) {
+		if (b->plug == NULL)
+			continue;
+		ret = b->plug(name, args);
+		if (ret == -ENODEV)
+			continue;
+		if (ret < 0) {
+			KEEL_LOG(ERR, keel_logtype_eal,
+				 "device probe %s: bus %s: %s", name, b->name,
+				 strerror(-ret));
+			errno = -ret;
+		}
+		return ret;
+	}
+	KEEL_LOG(ERR, keel_logtype_eal,
+		 "device probe %s: no bus or driver knows this name", name);
+	errno = ENODEV;
+	return -ENODEV;
+}
+
+int
+keel_dev_remove(const char *name)
+{
+	int ret;
+
+	if (name == NULL) {
+		KEEL_LOG(ERR, keel_logtype_eal, "device remove: NULL name");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	for (struct keel_bus *b = bus_next(NULL); b != NULL; b = bus_next(b)) {
+		if (b->unplug == NULL)
+			continue;
+		ret = b->unplug(name);
+		if (ret == -ENODEV)
+			continue;
+		if (ret < 0) {
+			KEEL_LOG(ERR, keel_logtype_eal,
+				 "device remove %.80s: bus %s: %s", name,
+				 b->name, strerror(-ret));
+			errno = -ret;
+		}
+		return ret;
+	}
+	KEEL_LOG(ERR, keel_logtype_eal, "device remove %.80s: no such device",
+		 name);
+	errno = ENODEV;
+	return -ENODEV;
 }

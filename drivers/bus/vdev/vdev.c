@@ -300,10 +300,40 @@ vdev_bus_cleanup(void)
 	keel_vdev_remove_all();
 }
 
+/* keel_dev_probe(): names no vdev driver claims are another bus's */
+static int
+vdev_bus_plug(const char *name, const char *args)
+{
+	int ret;
+
+	pthread_mutex_lock(&bus_lock);
+	if (find_driver(name) == NULL && find_dev(name) < 0) {
+		pthread_mutex_unlock(&bus_lock);
+		return -ENODEV;
+	}
+	ret = create_locked(name, args);
+	pthread_mutex_unlock(&bus_lock);
+	return ret;
+}
+
+static int
+vdev_bus_unplug(const char *name)
+{
+	int i, ret;
+
+	pthread_mutex_lock(&bus_lock);
+	i = find_dev(name);
+	ret = i < 0 ? -ENODEV : remove_locked(i);
+	pthread_mutex_unlock(&bus_lock);
+	return ret;
+}
+
 static struct keel_bus vdev_bus = {
 	.name = "vdev",
 	.probe = vdev_bus_probe,
 	.cleanup = vdev_bus_cleanup,
+	.plug = vdev_bus_plug,
+	.unplug = vdev_bus_unplug,
 };
 
 KEEL_BUS_REGISTER(vdev_bus)
