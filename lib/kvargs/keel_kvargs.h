@@ -12,7 +12,7 @@
  *
  *     args  := "" | pair ("," pair)*
  *     pair  := key "=" value
- *     key   := [A-Za-z0-9_]{1,31}
+ *     key   := [A-Za-z0-9_-]{1,31}   (DPDK spells some with "-": no-rx)
  *     value := 1..255 printable ASCII characters other than "," and "="
  *
  * A key may appear once. With a list of valid keys, any other key is

@@ -38,6 +38,12 @@ test_kvargs_basic(void)
 	TEST_ASSERT(keel_kvargs_key(kv, 3) == NULL, "key out of range");
 	keel_kvargs_free(kv);
 
+	/* DPDK's drivers spell some keys with '-' (net_null's no-rx) */
+	kv = keel_kvargs_parse("no-rx=1", NULL);
+	TEST_ASSERT(kv != NULL && strcmp(keel_kvargs_get(kv, "no-rx"), "1") == 0,
+		    "key with '-'");
+	keel_kvargs_free(kv);
+
 	kv = keel_kvargs_parse("", keys);
 	TEST_ASSERT(kv != NULL && keel_kvargs_count(kv) == 0, "empty");
 	keel_kvargs_free(kv);
