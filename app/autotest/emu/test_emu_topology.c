@@ -2,14 +2,18 @@
 /*
  * virtio-iommu topology parser: a valid description and its lookups; each
  * malformed kind rejected with -EINVAL and a log line naming the value;
- * the fuzz body over thousands of random and mutated inputs.
+ * two devices that would share an endpoint ID refused; nothing allocated
+ * before the buffer is known to hold the items it claims; the fuzz body
+ * over thousands of random and mutated inputs.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keel_log.h"
 #include "test.h"
 #include "emu_test_util.h"
+#include "emu_topo_internal.h"
 #include "fuzz/topology_fuzz.h"
 
 struct tbuf {
@@ -100,7 +104,9 @@ rejects(const struct tbuf *t, const char *needle, const char *what)
 static int
 test_emu_topology(void)
 {
+	struct keel_emu_topo_iommu iommu;
 	struct keel_emu_topology *topo;
+	unsigned int io = 99;
 	struct tbuf t;
 	uint32_t ep;
 
@@ -112,20 +118,26 @@ test_emu_topology(void)
 	mmio(&t, 2, 77, 0xfeb00000);
 	TEST_ASSERT_SUCCESS(keel_emu_topology_parse(t.b, t.len, &topo), "valid");
 	TEST_ASSERT_EQUAL(keel_emu_topology_count(topo), 3, "count");
-	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_pci(topo, 0, 0x0010, &ep),
+	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_pci(topo, 0, 0x0010, &ep, NULL),
 			    "00:02.0");
 	TEST_ASSERT_EQUAL(ep, 0x108, "endpoint of 00:02.0");
-	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_pci(topo, 1, 0xffff, &ep),
+	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_pci(topo, 1, 0xffff, &ep, NULL),
 			    "last rid");
 	TEST_ASSERT_EQUAL(ep, 0x1ffff, "endpoint of the last rid");
-	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_pci(topo, 0, 0x0007, &ep),
+	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_pci(topo, 0, 0x0007, &ep, NULL),
 			  -ENOENT, "rid below the range");
-	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_pci(topo, 2, 0x0010, &ep),
+	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_pci(topo, 2, 0x0010, &ep, NULL),
 			  -ENOENT, "other hierarchy");
-	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_mmio(topo, 0xfeb00000, &ep),
+	TEST_ASSERT_SUCCESS(keel_emu_topology_lookup_mmio(topo, 0xfeb00000, &ep, &io),
 			    "mmio");
 	TEST_ASSERT_EQUAL(ep, 77, "mmio endpoint");
-	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_mmio(topo, 0xfeb01000, &ep),
+	TEST_ASSERT_EQUAL(io, 0, "the one IOMMU");
+	TEST_ASSERT_EQUAL(keel_emu_topology_iommu_count(topo), 1, "IOMMUs");
+	TEST_ASSERT_SUCCESS(keel_emu_topology_iommu_get(topo, 0, &iommu), "iommu 0");
+	TEST_ASSERT_EQUAL(iommu.kind, KEEL_EMU_TOPO_IOMMU_SELF, "kind");
+	TEST_ASSERT_EQUAL(keel_emu_topology_iommu_get(topo, 1, &iommu), -EINVAL,
+			  "no iommu 1");
+	TEST_ASSERT_EQUAL(keel_emu_topology_lookup_mmio(topo, 0xfeb01000, &ep, NULL),
 			  -ENOENT, "mmio miss");
 	keel_emu_topology_free(topo);
 	/* an empty description is valid */
@@ -197,6 +209,95 @@ test_emu_topology(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(emu_topology, "fast", TEST_NO_EAL, test_emu_topology)
+
+/*
+ * Two devices must never share an endpoint ID: the IOMMU could not tell
+ * them apart (one domain for both). Each case was accepted before.
+ */
+static int
+test_emu_topology_shared_endpoint(void)
+{
+	struct keel_emu_topology *topo;
+	struct tbuf t;
+
+	/* RIDs 0x00-0x0f -> 0-15 and 0x10-0x1f -> 8-23 */
+	hdr(&t, 12, 2, 12);
+	pci(&t, 0, 0, 0x00, 0x0f, 0);
+	pci(&t, 1, 0, 0x10, 0x1f, 8);
+	TEST_ASSERT_SUCCESS(rejects(&t, "endpoint IDs 8-23 overlap those of item 0 "
+				    "(0-15)", "PCI ranges, other RIDs"), "shared");
+	/* the same in two hierarchies, and a range inside another's IDs */
+	hdr(&t, 12, 2, 12);
+	pci(&t, 0, 3, 0x10, 0x20, 100);
+	pci(&t, 1, 4, 0x10, 0x11, 116);
+	TEST_ASSERT_SUCCESS(rejects(&t, "endpoint IDs 116-117", "two hierarchies"),
+			    "shared");
+	/* an MMIO endpoint inside a PCI range's IDs, listed first */
+	hdr(&t, 12, 2, 16);
+	mmio(&t, 0, 0x80, 0xfeb00000);
+	pci(&t, 1, 0, 0x00, 0xff, 0);
+	TEST_ASSERT_SUCCESS(rejects(&t, "endpoint IDs 128-128 overlap those of "
+				    "item 1 (0-255)", "MMIO in PCI"), "shared");
+	/* two MMIO endpoints with one ID */
+	hdr(&t, 12, 2, 16);
+	mmio(&t, 0, 5, 0xfeb00000);
+	mmio(&t, 1, 5, 0xfeb01000);
+	TEST_ASSERT_SUCCESS(rejects(&t, "endpoint IDs 5-5", "two MMIO, one ID"),
+			    "shared");
+	/* neighbours that only touch are fine */
+	hdr(&t, 12, 3, 16);
+	pci(&t, 0, 0, 0x00, 0x0f, 0);
+	pci(&t, 1, 0, 0x10, 0x1f, 16);
+	mmio(&t, 2, 32, 0xfeb00000);
+	TEST_ASSERT_SUCCESS(keel_emu_topology_parse(t.b, t.len, &topo), "adjacent");
+	keel_emu_topology_free(topo);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(emu_topology_shared_endpoint, "fast", TEST_NO_EAL,
+	  test_emu_topology_shared_endpoint)
+
+/*
+ * Nothing is allocated for the items a header claims before the buffer is
+ * known to hold them: with the next allocation set to fail, a header
+ * claiming 4096 items in a 24-byte buffer is -EINVAL ("do not fit"), not
+ * -ENOMEM, and the allocation was never tried. A real allocation failure is
+ * -ENOMEM with errno and a log line.
+ */
+static int
+test_emu_topology_alloc_after_check(void)
+{
+	struct keel_emu_topology *topo = (void *)1;
+	struct tbuf t;
+	char *log;
+	int r;
+
+	hdr(&t, 12, 4096, 12);
+	t.len = 24;
+	atomic_store(&emu_topo_fail_nth, 1);
+	r = rejects(&t, "4096 items of 12 bytes at offset 12 do not fit in 24",
+		    "4096 items claimed");
+	TEST_ASSERT_EQUAL(atomic_load(&emu_topo_fail_nth), 1,
+			  "an allocation was tried before the size check");
+	atomic_store(&emu_topo_fail_nth, 0);
+	TEST_ASSERT_SUCCESS(r, "claimed items");
+
+	hdr(&t, 12, 1, 12);
+	pci(&t, 0, 0, 0, 7, 0);
+	atomic_store(&emu_topo_fail_nth, 1);
+	test_log_capture_start();
+	errno = 0;
+	r = keel_emu_topology_parse(t.b, t.len, &topo);
+	log = test_log_capture_stop();
+	atomic_store(&emu_topo_fail_nth, 0);
+	TEST_ASSERT(r == -ENOMEM && errno == ENOMEM && topo == NULL &&
+		    emu_t_log_has(log, "no memory for 1 items"),
+		    "allocation failure: %d errno %d log '%s'", r, errno,
+		    log ? log : "");
+	free(log);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(emu_topology_alloc_after_check, "fast", TEST_NO_EAL,
+	  test_emu_topology_alloc_after_check)
 
 /* the fuzz target's body over random and mutated inputs */
 static int

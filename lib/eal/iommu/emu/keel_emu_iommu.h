@@ -373,63 +373,8 @@ const char *keel_emu_fault_reason_name(enum keel_emu_fault_reason r);
 
 /* --------------------------------------------------------------- topology */
 
-/** virtio-iommu topology item: a range of PCI requester IDs. */
-#define KEEL_EMU_TOPO_PCI_RANGE 1
-/** virtio-iommu topology item: one endpoint at an MMIO address. */
-#define KEEL_EMU_TOPO_ENDPOINT  2
-
-struct keel_emu_topology;
-
-/**
- * Parse a topology description in the virtio-iommu layout. The input is
- * untrusted. Layout (all little-endian):
- *
- *     0: le32 offset       where item 0 starts, from the start of buf
- *     4: le32 num_items
- *     8: le32 item_length  distance between items (>= the item's size)
- *   PCI range item (12 bytes): le16 type = 1, le16 hierarchy,
- *     le16 requester_start, le16 requester_end, le32 endpoint_start
- *   endpoint item (16 bytes): le16 type = 2, le16 reserved,
- *     le32 endpoint, le64 address
- *
- * Rejected, each with -EINVAL and a log line naming the value: a buffer
- * shorter than the header; offset inside the header, unaligned (4) or past
- * the end; offset + num_items * item_length overflowing or past the end;
- * item_length not a multiple of 4 or shorter than 4; an item shorter than
- * its type needs (truncated); an unknown type; requester_start >
- * requester_end; endpoint IDs of a range overflowing 32 bits; PCI ranges
- * of one hierarchy overlapping; two endpoint items at the same address;
- * more than 4096 items. num_items = 0 is a valid empty topology.
- *
- * @param topo  out: the parsed topology (free with keel_emu_topology_free())
- * @return 0, -EINVAL or -ENOMEM.
- */
-int keel_emu_topology_parse(const void *buf, uint64_t size,
-			    struct keel_emu_topology **topo);
-
-/** Free a parsed topology (NULL is fine). */
-void keel_emu_topology_free(struct keel_emu_topology *topo);
-
-/** @return the number of items in a parsed topology. */
-unsigned int keel_emu_topology_count(const struct keel_emu_topology *topo);
-
-/**
- * Endpoint ID of a PCI device: requester ID @p rid (bus << 8 | devfn) in
- * PCI segment @p hierarchy.
- *
- * @return 0 with *ep_id set; -ENOENT when no range covers it; -EINVAL.
- */
-int keel_emu_topology_lookup_pci(const struct keel_emu_topology *topo,
-				 uint16_t hierarchy, uint16_t rid,
-				 uint32_t *ep_id);
-
-/**
- * Endpoint ID of an MMIO device at @p address.
- *
- * @return 0 with *ep_id set; -ENOENT; -EINVAL.
- */
-int keel_emu_topology_lookup_mmio(const struct keel_emu_topology *topo,
-				  uint64_t address, uint32_t *ep_id);
+/* endpoint IDs from a virtio-iommu topology or an ACPI VIOT table */
+#include "keel_emu_topology.h"
 
 /* ---------------------------------------------------------------- backend */
 
