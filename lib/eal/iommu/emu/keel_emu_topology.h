@@ -6,9 +6,14 @@
  * @file
  * IOMMU topology: which IOMMU translates a device's DMA, and under which
  * endpoint ID (the ID a virtio-iommu ATTACH names, and that
- * keel_emu_endpoint_create() takes), from the virtio-iommu topology
- * description (keel_emu_topology_parse()): one IOMMU, the device that
- * carries it.
+ * keel_emu_endpoint_create() takes). Two descriptions are parsed into one
+ * model:
+ * - the virtio-iommu topology description (keel_emu_topology_parse()), one
+ *   IOMMU: the device that carries it;
+ * - the ACPI Virtual I/O Translation Table, VIOT (keel_emu_viot_parse()),
+ *   as firmware (e.g. QEMU with -device virtio-iommu-pci) hands it to the
+ *   OS: Linux shows it in /sys/firmware/acpi/tables/VIOT. It names each
+ *   IOMMU by its own PCI or MMIO location.
  *
  * Both inputs are untrusted: every offset, count and length is checked for
  * overflow and truncation before a byte is read, fields are read
@@ -85,6 +90,49 @@ struct keel_emu_topology;
  */
 int keel_emu_topology_parse(const void *buf, uint64_t size,
 			    struct keel_emu_topology **topo);
+
+/**
+ * Parse an ACPI VIOT table (ACPI 6.5, section 5.2.32 "Virtual I/O
+ * Translation Table"), e.g. the bytes of /sys/firmware/acpi/tables/VIOT.
+ * Layout (little-endian; offsets from the start of the table):
+ *
+ *     0: the 36-byte system description header (ACPI 6.5, 5.2.6):
+ *        "VIOT", le32 length, u8 revision, u8 checksum (all bytes of the
+ *        table sum to 0 mod 256), OEM IDs and revisions
+ *    36: le16 node_count, 38: le16 node_offset (of the first node),
+ *    40: 8 reserved bytes
+ *   each node: u8 type, u8 reserved, le16 length (to the next node), then
+ *     type 1, PCI range (24 bytes): le32 endpoint_start,
+ *       le16 segment_start, le16 segment_end, le16 bdf_start,
+ *       le16 bdf_end, le16 output_node (offset of its IOMMU's node)
+ *     type 2, single MMIO endpoint (24 bytes): le32 endpoint_id,
+ *       le64 base_address, le16 output_node
+ *     type 3, virtio-pci IOMMU (16 bytes): le16 segment, le16 bdf
+ *     type 4, virtio-mmio IOMMU (16 bytes): 4 reserved, le64 base_address
+ *
+ * A PCI range covers, in each segment S of [segment_start, segment_end],
+ * the BDFs [bdf_start, bdf_end]; device (S, B) gets endpoint ID
+ * endpoint_start + ((S - segment_start) << 16) + (B - bdf_start). The
+ * model holds one item per segment of a range, each tied to the IOMMU its
+ * output node names. Nodes of other types are skipped (the table may grow
+ * new ones); their length must still be valid.
+ *
+ * Rejected, each with -EINVAL and a log line naming the value: a buffer
+ * shorter than 48 bytes or than the header's length; a length under 48; a
+ * signature other than "VIOT"; a bad checksum; node_offset inside the
+ * header or past the end; a node whose header or body runs past the table
+ * (including node_count promising more nodes than fit); a node shorter
+ * than its type needs; segment_start > segment_end or bdf_start >
+ * bdf_end; endpoint IDs overflowing 32 bits; an output node that is not
+ * the offset of an IOMMU node; two IOMMU nodes at one PCI location or MMIO
+ * address; more than 4096 items or IOMMUs; and anything breaking the
+ * model's rules above.
+ *
+ * @param topo  out: the parsed topology (free with keel_emu_topology_free())
+ * @return 0, -EINVAL or -ENOMEM.
+ */
+int keel_emu_viot_parse(const void *buf, uint64_t size,
+			struct keel_emu_topology **topo);
 
 /** Free a parsed topology (NULL is fine). */
 void keel_emu_topology_free(struct keel_emu_topology *topo);
