@@ -11,7 +11,9 @@
 # Single-threaded script: nothing to lock.
 #
 # Sequence: mount proc/sys/dev; insmod the modules listed in /modules.load
-# (dependencies first, resolved on the host from modules.dep); mount the
+# (dependencies first, resolved on the host from modules.dep), each with
+# the MODULE.PARAM=VALUE settings of the kernel command line (what modprobe
+# would pass; busybox insmod does not look); mount the
 # host's root read-only (9p tag "host") at /host and the run directory
 # read-write (9p tag "results") over its own path inside /host; bind the
 # PCI devices whose vendor:device is in keel.bind to vfio-pci
@@ -25,6 +27,8 @@
 #   keel.build=/abs/path                host path of the build directory
 #   keel.mode=run|shell
 #   keel.dma_entry_limit=N              vfio_iommu_type1's mapping limit
+#   keel.viommu=intel|virtio            the IOMMU QEMU emulates (for the log)
+#   MODULE.PARAM=VALUE                  insmod MODULE with PARAM=VALUE
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -35,9 +39,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 
-bind_ids="" hugepages=0 results="" build="" mode=run dma_limit=""
+bind_ids="" hugepages=0 results="" build="" mode=run dma_limit="" viommu=intel
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
+	keel.viommu=*) viommu=${arg#keel.viommu=} ;;
 	keel.bind=*) bind_ids=$(echo "${arg#keel.bind=}" | tr ',' ' ') ;;
 	keel.hugepages=*) hugepages=${arg#keel.hugepages=} ;;
 	keel.results=*) results=${arg#keel.results=} ;;
@@ -62,10 +67,24 @@ fail() {
 
 echo "KEEL-VM: init started, kernel $(uname -r), $(nproc) cpus"
 
+# PARAM=VALUE words of the kernel command line that are MODULE.PARAM=VALUE
+# ('-' and '_' are the same in module names)
+modparams() {
+	m=$(echo "$1" | tr - _)
+	for a in $(cat /proc/cmdline); do
+		case "$(echo "${a%%=*}" | tr - _)" in
+		"$m".*) echo "${a#*.}" ;;
+		esac
+	done
+}
+
 # modules, in load order (deps first)
 while read -r mod; do
 	[ -n "$mod" ] || continue
-	insmod "/lib/modules/$mod.ko" || fail "insmod $mod"
+	params=$(modparams "$mod")
+	[ -n "$params" ] && echo "KEEL-VM: insmod $mod $params"
+	# shellcheck disable=SC2086 # one word per parameter
+	insmod "/lib/modules/$mod.ko" $params || fail "insmod $mod $params"
 done </modules.load
 
 if [ -n "$dma_limit" ]; then
@@ -73,9 +92,17 @@ if [ -n "$dma_limit" ]; then
 		fail "dma_entry_limit=$dma_limit"
 fi
 
-# shares: host root read-only, run directory read-write
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro host /host ||
-	fail "mount 9p host root"
+# shares: host root read-only, run directory read-write. Behind a
+# virtio-iommu the 9p devices probe only once the IOMMU driver is up (a
+# deferred probe, after insmod returned): until then mount says "no
+# channels available". Retry for up to 10 s.
+tries=0
+until mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro host /host 2>/tmp/mnt.err; do
+	tries=$((tries + 1))
+	[ "$tries" -lt 100 ] || fail "mount 9p host root: $(cat /tmp/mnt.err)"
+	sleep 0.1
+done
+[ "$tries" -gt 0 ] && echo "KEEL-VM: 9p host share mounted after $tries retries"
 [ -n "$results" ] || fail "no keel.results= on the kernel command line"
 mount -t proc proc /host/proc || fail "mount /host/proc"
 mount -t sysfs sysfs /host/sys || fail "mount /host/sys"
@@ -118,8 +145,14 @@ for dev in /sys/bus/pci/devices/*; do
 	done
 done
 [ -c /dev/vfio/vfio ] || fail "no /dev/vfio/vfio"
-echo "KEEL-VM: $nbound device(s) bound to vfio-pci; hugepages $got;" \
-	"$(dmesg | grep -m1 'Host address width' | sed 's/.*DMAR: //')"
+case "$viommu" in
+intel) iommu_info=$(dmesg | grep -m1 'Host address width' | sed 's/.*DMAR: //') ;;
+*) iommu_info="$viommu:"
+	for i in /sys/class/iommu/*; do
+		[ -e "$i" ] && iommu_info="$iommu_info ${i##*/}"
+	done ;;
+esac
+echo "KEEL-VM: $nbound device(s) bound to vfio-pci; hugepages $got; $iommu_info"
 
 # run the command (or a shell) in the host's root, from the build dir
 cd /

@@ -89,24 +89,43 @@ def resolve(moddir, wanted):
     return order
 
 
-def default_release():
-    """Newest kernel that has both /boot/vmlinuz-R and /lib/modules/R."""
+def installed_releases():
+    """Kernels that have both /boot/vmlinuz-R and /lib/modules/R, oldest
+    first (by version: 6.1.0-57 < 6.12.100+deb12)."""
     rels = []
     if os.path.isdir('/lib/modules'):
         for r in os.listdir('/lib/modules'):
             if (os.path.exists('/boot/vmlinuz-' + r) and
                     os.path.exists('/lib/modules/%s/modules.dep' % r)):
                 rels.append(r)
-    if not rels:
-        return None
 
     def key(r):
-        return [int(x) if x.isdigit() else x
-                for x in r.replace('-', '.').split('.')]
-    try:
-        return sorted(rels, key=key)[-1]
-    except TypeError:
-        return sorted(rels)[-1]
+        # numbers compare as numbers, other parts as text, never mixed
+        return [(0, int(x), '') if x.isdigit() else (1, 0, x)
+                for x in r.replace('-', '.').replace('+', '.').split('.')]
+    return sorted(rels, key=key)
+
+
+def default_release():
+    """Newest kernel that has both /boot/vmlinuz-R and /lib/modules/R."""
+    rels = installed_releases()
+    return rels[-1] if rels else None
+
+
+def has_module(release, name):
+    """True when kernel RELEASE has module NAME, loadable or built in."""
+    moddir = '/lib/modules/' + release
+    want = norm(name)
+    for lst in ('modules.dep', 'modules.builtin'):
+        try:
+            with open(os.path.join(moddir, lst)) as f:
+                for line in f:
+                    path = line.split(':', 1)[0].strip()
+                    if path and norm(modname(path)) == want:
+                        return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def write_module(src, dst):

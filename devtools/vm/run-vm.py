@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Run a command (default: the vfio suite of keel-autotest) in a QEMU guest
-with an emulated Intel IOMMU (VT-d), edu DMA device(s) bound to vfio-pci.
+with an emulated IOMMU (Intel VT-d or virtio-iommu), edu DMA device(s)
+bound to vfio-pci.
 
   run-vm.py [options] [-- COMMAND...]
 
-The guest (TCG, q35, intel-iommu) boots the newest installed Debian kernel
+The guest (TCG, q35, intel-iommu or virtio-iommu-pci) boots the newest
+installed Debian kernel that has the IOMMU's driver (or --kernel-release)
 with the initramfs built by mkinitramfs.py (cached in BUILD/vm/). It sees
 the host's root read-only over 9p at the same paths, so the binaries just
 built in BUILD run as they are (their shared libraries and rpaths resolve
@@ -14,7 +16,7 @@ COMMAND runs through /bin/sh in BUILD, with BUILD/app/autotest on PATH.
 
 Invariant: the exit status is COMMAND's exit status in the guest (77 means
 skipped, for meson); 77 too, with the reason on stdout, when QEMU or a
-kernel is missing; 1 when the guest hangs past --timeout (then it is
+kernel with the chosen IOMMU's driver is missing; 1 when the guest hangs past --timeout (then it is
 killed), crashes or never reports; its console log is kept in the run
 directory BUILD/vm/runs/<time>-<pid>/ (also copied to
 BUILD/vm/last-console.log). The run directory is deleted after a
@@ -41,6 +43,34 @@ DEFAULT_CMD = 'keel-autotest --no-huge -m 64 -- --suite vfio'
 EDU_ID = '1234:11e8'
 E1000_ID = '8086:100e'
 PASS_ENV = ('KEEL_', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS')
+
+# The emulated IOMMUs: the QEMU device, the kernel options a guest kernel
+# needs for it (y or m), its module, the extra kernel command line, and the
+# Debian package that has such a kernel.
+VIOMMUS = {
+    'intel': {
+        'name': 'Intel VT-d IOMMU',
+        'device': 'intel-iommu,intremap=on,caching-mode=on,aw-bits=%(aw)d',
+        'machine': 'q35,accel=tcg,kernel-irqchip=split',
+        'config': ('CONFIG_INTEL_IOMMU',),
+        'module': None,
+        'append': [],
+        'package': 'linux-image-amd64',
+    },
+    # x86 virtio-iommu finds its endpoints in the ACPI VIOT table (QEMU
+    # builds it). It has no interrupt remapping, so vfio_iommu_type1 refuses
+    # VFIO_SET_IOMMU (EPERM) unless allow_unsafe_interrupts=1: safe in a
+    # throwaway test guest (see doc/guides/testing.md).
+    'virtio': {
+        'name': 'virtio-iommu',
+        'device': 'virtio-iommu-pci',
+        'machine': 'q35,accel=tcg',
+        'config': ('CONFIG_VIRTIO_IOMMU', 'CONFIG_ACPI_VIOT'),
+        'module': 'virtio_iommu',
+        'append': ['vfio_iommu_type1.allow_unsafe_interrupts=1'],
+        'package': 'a 6.12 kernel, linux-image-6.12.100+deb12-amd64',
+    },
+}
 
 
 def skip(why):
@@ -69,8 +99,12 @@ def parse_args():
                     help='edu dma_mask (default: QEMU\'s, 0xfffffff)')
     ap.add_argument('--e1000', type=int, default=0, metavar='N',
                     help='number of e1000 NICs, on one hub (default 0)')
-    ap.add_argument('--aw-bits', type=int, choices=(39, 48), default=39,
-                    help='intel-iommu address width (default 39)')
+    ap.add_argument('--viommu', choices=sorted(VIOMMUS), default='intel',
+                    help='the guest\'s IOMMU: intel (VT-d, intel-iommu) or '
+                    'virtio (virtio-iommu-pci) (default intel)')
+    ap.add_argument('--aw-bits', type=int, choices=(39, 48), default=None,
+                    help='intel-iommu address width (default 39; QEMU 7.2\'s '
+                    'virtio-iommu has no such setting)')
     ap.add_argument('--mem', default='2G', help='guest RAM (default 2G)')
     ap.add_argument('--smp', type=int, default=2, help='guest cpus (2)')
     ap.add_argument('--hugepages', type=int, default=64, metavar='N',
@@ -80,8 +114,11 @@ def parse_args():
                     'in the guest (kernel default 65535)')
     ap.add_argument('--timeout', type=float, default=600,
                     help='seconds before the guest is killed (600)')
-    ap.add_argument('--kernel-release', default=None,
-                    help='guest kernel (default: newest in /boot)')
+    ap.add_argument('--kernel-release', default=None, metavar='R',
+                    help='guest kernel: a release in /boot (vmlinuz-R), '
+                    '"distro" for the one Debian\'s linux-image-amd64 '
+                    'installs, or "newest" (default: the newest that has '
+                    'the chosen IOMMU\'s driver)')
     ap.add_argument('--module', action='append', default=[],
                     help='extra kernel module for the initramfs')
     ap.add_argument('--qemu-arg', action='append', default=[],
@@ -97,6 +134,11 @@ def parse_args():
         a.command = a.command[1:]
     if a.edu < 0 or a.e1000 < 0:
         ap.error('--edu and --e1000 need N >= 0')
+    if a.aw_bits is not None and a.viommu != 'intel':
+        ap.error('--aw-bits is an intel-iommu setting; not with --viommu %s'
+                 % a.viommu)
+    if a.aw_bits is None:
+        a.aw_bits = 39
     if a.edu_dma_mask is not None:
         try:
             int(a.edu_dma_mask, 0)
@@ -115,16 +157,94 @@ def find_build(a):
     return build
 
 
+def kernel_config(release):
+    """{CONFIG_X: 'y'|'m'|...} from /boot/config-R, or None without it."""
+    conf = {}
+    try:
+        with open('/boot/config-' + release) as f:
+            for line in f:
+                if line.startswith('CONFIG_') and '=' in line:
+                    k, v = line.strip().split('=', 1)
+                    conf[k] = v
+    except OSError:
+        return None
+    return conf
+
+
+def lacks_iommu(release, viommu):
+    """Why kernel RELEASE cannot drive VIOMMU, or None when it can."""
+    v = VIOMMUS[viommu]
+    conf = kernel_config(release)
+    if conf is None:
+        # no config file: the module (or built-in) list still tells
+        if v['module'] is None or mkinitramfs.has_module(release,
+                                                         v['module']):
+            return None
+        return ('has no %s module and no /boot/config-%s to say otherwise'
+                % (v['module'], release))
+    for sym in v['config']:
+        if conf.get(sym) not in ('y', 'm'):
+            return '%s is not set in /boot/config-%s' % (sym, release)
+    return None
+
+
+def distro_release():
+    """The kernel release Debian's linux-image-amd64 depends on, or None."""
+    try:
+        dep = subprocess.run(['dpkg-query', '-W', '-f=${Depends}',
+                              'linux-image-amd64'], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for d in dep.split(','):
+        name = d.strip().split(' ')[0]
+        if name.startswith('linux-image-'):
+            return name[len('linux-image-'):]
+    return None
+
+
+def pick_release(a):
+    """The guest kernel for --kernel-release and --viommu, or skip."""
+    v = VIOMMUS[a.viommu]
+    installed = mkinitramfs.installed_releases()
+    if not installed:
+        skip('no guest kernel: /boot/vmlinuz-R with /lib/modules/R '
+             '(run devtools/vm/install-deps.sh: linux-image-amd64)')
+    if a.kernel_release in (None, 'newest'):
+        fit = [r for r in installed if lacks_iommu(r, a.viommu) is None]
+        if not fit:
+            skip('no installed kernel has the %s driver (%s): %s; run '
+                 'devtools/vm/install-deps.sh (it installs %s)' % (
+                     v['name'], ', '.join(v['config']), '; '.join(
+                         '%s: %s' % (r, lacks_iommu(r, a.viommu))
+                         for r in installed), v['package']))
+        return fit[-1]
+    release = a.kernel_release
+    if release == 'distro':
+        release = distro_release()
+        if release is None:
+            skip('--kernel-release distro: linux-image-amd64 is not '
+                 'installed (run devtools/vm/install-deps.sh)')
+    if release not in installed:
+        skip('kernel %s is not installed (/boot/vmlinuz-%s with '
+             '/lib/modules/%s); installed: %s' % (
+                 release, release, release, ', '.join(installed)))
+    why = lacks_iommu(release, a.viommu)
+    if why is not None:
+        fit = [r for r in installed if lacks_iommu(r, a.viommu) is None]
+        skip('kernel %s cannot drive the %s: %s (kernels that can: %s)' % (
+            release, v['name'], why, ', '.join(fit) or
+            'none; run devtools/vm/install-deps.sh'))
+    return release
+
+
 def check_host(a):
     """Return (qemu, release) or skip with the reason."""
     qemu = shutil.which('qemu-system-x86_64')
     if qemu is None:
         skip('qemu-system-x86_64 not installed '
              '(run devtools/vm/install-deps.sh)')
-    release = a.kernel_release or mkinitramfs.default_release()
-    if release is None or not os.path.exists('/boot/vmlinuz-' + release):
-        skip('no guest kernel: /boot/vmlinuz-R with /lib/modules/R '
-             '(run devtools/vm/install-deps.sh: linux-image-amd64)')
+    release = pick_release(a)
     if not os.access('/boot/vmlinuz-' + release, os.R_OK):
         skip('/boot/vmlinuz-%s is not readable' % release)
     if not os.path.exists(mkinitramfs.BUSYBOX):
@@ -136,10 +256,10 @@ def check_host(a):
 
 def qemu_cmdline(a, qemu, release, initrd, build, rundir):
     bind = []
-    cmd = [qemu, '-machine', 'q35,accel=tcg,kernel-irqchip=split',
+    v = VIOMMUS[a.viommu]
+    cmd = [qemu, '-machine', v['machine'],
            '-cpu', 'max', '-smp', str(a.smp), '-m', a.mem,
-           '-device', 'intel-iommu,intremap=on,caching-mode=on,aw-bits=%d'
-           % a.aw_bits,
+           '-device', v['device'] % {'aw': a.aw_bits},
            '-kernel', '/boot/vmlinuz-' + release, '-initrd', initrd,
            '-virtfs', 'local,path=/,mount_tag=host,security_model=none,'
            'readonly=on,multidevs=remap',
@@ -165,7 +285,8 @@ def qemu_cmdline(a, qemu, release, initrd, build, rundir):
     append = ['console=ttyS0', 'panic=-1', 'loglevel=4',
               'keel.results=' + rundir, 'keel.build=' + build,
               'keel.hugepages=%d' % a.hugepages,
-              'keel.mode=' + ('shell' if a.shell else 'run')]
+              'keel.viommu=' + a.viommu,
+              'keel.mode=' + ('shell' if a.shell else 'run')] + v['append']
     if bind:
         append.append('keel.bind=' + ','.join(bind))
     if a.dma_entry_limit is not None:
@@ -252,16 +373,23 @@ def main():
     a = parse_args()
     qemu, release = check_host(a)
     if a.check:
-        print('vm: ready: %s, kernel %s' % (qemu, release))
+        print('vm: ready: %s, kernel %s, %s' % (qemu, release,
+                                                VIOMMUS[a.viommu]['name']))
         return 0
     build = find_build(a)
     if any(c.isspace() for c in build):
         sys.exit('vm: the build directory path %r has blanks: the guest '
                  'gets it on the kernel command line' % build)
     vmdir = os.path.join(build, 'vm')
-    initrd = os.path.join(vmdir, 'initramfs.cpio.gz')
+    modules = list(a.module)
+    if VIOMMUS[a.viommu]['module']:
+        modules.insert(0, VIOMMUS[a.viommu]['module'])
+    # one image per kernel and IOMMU, so guests that alternate do not
+    # rebuild each other's
+    initrd = os.path.join(vmdir, 'initramfs-%s-%s.cpio.gz' % (release,
+                                                              a.viommu))
     t0 = time.monotonic()
-    release, rebuilt = mkinitramfs.build(initrd, release, a.module)
+    release, rebuilt = mkinitramfs.build(initrd, release, modules)
     t_initrd = time.monotonic() - t0
     prune_runs(os.path.join(vmdir, 'runs'))
     rundir = os.path.join(vmdir, 'runs', '%s-%d' % (
@@ -276,8 +404,9 @@ def main():
         f.write('# run by devtools/vm/init.sh in %s\n%s%s\n' % (
             build, env, command))
     cmd = qemu_cmdline(a, qemu, release, initrd, build, rundir)
-    print('vm: kernel %s, initramfs %s (%s, %.1f s)' % (
-        release, initrd, 'rebuilt' if rebuilt else 'cached', t_initrd))
+    print('vm: kernel %s, %s, initramfs %s (%s, %.1f s)' % (
+        release, VIOMMUS[a.viommu]['name'], initrd,
+        'rebuilt' if rebuilt else 'cached', t_initrd))
     print('vm: ' + shlex.join(cmd))
     if a.shell:
         return subprocess.call(cmd)
