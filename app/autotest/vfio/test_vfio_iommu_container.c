@@ -25,7 +25,7 @@ container_body(const char *bdf)
 	struct keel_iommu_caps caps;
 	struct keel_vfio_container *vc;
 	struct keel_iova_range r[16];
-	uint64_t va, iova, A = 0;
+	uint64_t va, iova, A = 0, hole;
 	unsigned int n, i;
 	char args[128];
 	uint8_t *buf;
@@ -67,8 +67,15 @@ container_body(const char *bdf)
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + CH, A + CH, 2 * CH), "middle two");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, CH), "first");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + 3 * CH, A + 3 * CH, CH), "last");
-	/* the MSI window and 2^aw are refused before the kernel is asked */
-	TEST_ASSERT(keel_iommu_dma_map(c, va, 0xfee00000, CH) < 0, "MSI window");
+	/* a hole between the kernel's ranges (x86: the MSI window) and 2^aw
+	 * are refused before the kernel is asked (test_vfio_real_resv.c
+	 * checks each reserved region in detail) */
+	for (i = 0, hole = 0; i + 1 < n && hole == 0; i++)
+		if (r[i].last + 1 < r[i + 1].start)
+			hole = r[i].last + 1;
+	if (hole != 0)
+		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, hole, CH), -EADDRNOTAVAIL,
+				  "hole at 0x%" PRIx64, hole);
 	if (caps.addr_width < 64)
 		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, 1ULL << caps.addr_width, CH),
 				  -ERANGE, "beyond the width");
@@ -76,8 +83,10 @@ container_body(const char *bdf)
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, va, 2 * CH, 32, &iova),
 			    "register under 4 GiB");
 	TEST_ASSERT(iova + 2 * CH - 1 <= 0xffffffffULL, "iova 0x%" PRIx64, iova);
-	TEST_ASSERT(iova + 2 * CH <= 0xfee00000 || iova > 0xfeefffff,
-		    "not in the MSI window: 0x%" PRIx64, iova);
+	for (i = 0; i < n && iova + 2 * CH - 1 > r[i].last; i++)
+		;
+	TEST_ASSERT(i < n && iova >= r[i].start, "0x%" PRIx64 " not in a usable "
+		    "range", iova);
 	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, va + 0x123), iova + 0x123, "va2iova");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, iova, 2 * CH), "unregister");
 
