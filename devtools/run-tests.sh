@@ -24,7 +24,8 @@ Steps:
               devtools/vm/install-deps.sh; needs root and apt)
   build       meson setup + ninja in build/
   fast        the fast suite (meson test --suite fast)
-  vm          the vfio suite in QEMU guests with an emulated VT-d
+  vm          the vfio suite in QEMU guests with an emulated VT-d or
+              virtio-iommu
               (meson test --suite vm; skipped, saying why, without QEMU)
   out-of-tree install into build-oot/, move build/ away, link the
               examples with the README's commands, shared and static,
@@ -200,8 +201,8 @@ EOF
 if step build build build; then
 	suite fast build --suite fast
 	if vm_usable; then
-		# the vm suite boots a QEMU guest with an emulated VT-d and runs
-		# the vfio suite in it (devtools/vm)
+		# the vm suite boots QEMU guests with an emulated VT-d or
+		# virtio-iommu and runs the vfio suite in each (devtools/vm)
 		suite vm build --suite vm
 		grep -a -E '^vm: (SKIPPED|FAILED|guest|times)' \
 			build/meson-logs/testlog.txt
