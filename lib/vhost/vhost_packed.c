@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packed virtqueue, device side (virtio 1.2, 2.8): fetching chains from
+ * the descriptor ring, writing used descriptors back in place, event
+ * suppression structures.
+ *
+ * Rules as for the split ring (vhost_split.c): each descriptor is read
+ * once (its flags with acquire ordering, then the rest), a chain spans at
+ * most `size` descriptors, every one of them must be available in the
+ * current wrap (the driver publishes a chain by its head last: a later
+ * descriptor that is not available is a lie), an indirect descriptor is
+ * alone in its chain, its table holds a whole number of descriptors (at
+ * most VHOST_INDIRECT_MAX) without nested indirection; buffers are
+ * translated piece by piece and checked for direction and total length.
+ * The ring size need not be a power of 2.
+ * Locking: the queue's lock.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vhost_internal.h"
+
+static inline void
+pdesc_read(const struct vring_packed_desc *p, struct vring_packed_desc *d)
+{
+	const volatile uint64_t *w = (const volatile uint64_t *)p;
+	uint64_t lo = w[0], hi = w[1];
+
+	d->addr = lo;
+	d->len = (uint32_t)hi;
+	d->id = (uint16_t)(hi >> 32);
+	d->flags = (uint16_t)(hi >> 48);
+}
+
+static inline int
+is_avail(uint16_t flags, uint8_t wrap)
+{
+	return !!(flags & VRING_PACKED_DESC_F_AVAIL) == wrap &&
+	       !!(flags & VRING_PACKED_DESC_F_USED) != wrap;
+}
+
+static int
+broken(struct vhost_vq *vq, const char *fmt, uint32_t a, uint32_t b)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), fmt, a, b);
+	vhost_vq_set_broken(vq, why);
+	return VHOST_FETCH_BROKEN;
+}
+
+/* walk an indirect table (2.8.19: consecutive entries, no NEXT chaining) */
+static int
+walk_indirect(struct vhost_walk *w, const struct vring_packed_desc *d)
+{
+	struct vhost_vq *vq = w->vq;
+	const struct vring_packed_desc *t;
+	uint32_t i, n = d->len / 16;
+	int ret;
+
+	t = vhost_walk_indirect(w, d->addr, d->len, &ret);
+	if (t == NULL)
+		return ret;     /* WAIT, or OK with the chain marked bad */
+	for (i = 0; i < n; i++) {
+		struct vring_packed_desc e;
+
+		pdesc_read(&t[i], &e);
+		if (e.flags & VRING_DESC_F_INDIRECT)
+			return broken(vq, "nested indirect table (entry %u of "
+				      "%u)", i, n);
+		ret = vhost_walk_buffer(w, e.addr, e.len, e.flags);
+		if (ret != VHOST_FETCH_OK)
+			return ret;
+	}
+	return VHOST_FETCH_OK;
+}
+
+int
+vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
+		   struct vhost_chain *c)
+{
+	const struct vring_packed_desc *ring = vq->desc_packed;
+	struct vhost_walk w = { .vq = vq, .c = c,
+				 .device_writes = device_writes };
+	uint32_t first_piece = vq->npieces, n = 0, slot = vq->last_avail_idx;
+	uint8_t wrap = vq->avail_wrap;
+	uint16_t flags;
+	int ret;
+
+	flags = __atomic_load_n(&ring[slot].flags, __ATOMIC_ACQUIRE);
+	if (!is_avail(flags, wrap))
+		return VHOST_FETCH_EMPTY;
+	c->first = first_piece;
+	c->npieces = 0;
+	for (;;) {
+		struct vring_packed_desc d;
+
+		if (n == vq->size) {
+			ret = broken(vq, "chain at %u is longer than the ring "
+				     "(%u)", vq->last_avail_idx, vq->size);
+			goto undo;
+		}
+		if (n > 0) {
+			flags = __atomic_load_n(&ring[slot].flags,
+						__ATOMIC_ACQUIRE);
+			if (!is_avail(flags, wrap)) {
+				ret = broken(vq, "descriptor %u of a chain "
+					     "is not available (flags 0x%x)",
+					     slot, flags);
+				goto undo;
+			}
+		}
+		pdesc_read(&ring[slot], &d);
+		d.flags = flags;       /* the copy we checked */
+		n++;
+		if (++slot == vq->size) {
+			slot = 0;
+			wrap ^= 1;
+		}
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (!vq->indirect || n != 1 ||
+			    (d.flags & VRING_DESC_F_NEXT) || d.len == 0 ||
+			    d.len % 16 != 0 || d.len / 16 > VHOST_INDIRECT_MAX) {
+				ret = broken(vq, "bad indirect descriptor (len "
+					     "%u, flags 0x%x)", d.len, d.flags);
+				goto undo;
+			}
+			ret = walk_indirect(&w, &d);
+		} else {
+			ret = vhost_walk_buffer(&w, d.addr, d.len, d.flags);
+		}
+		if (ret != VHOST_FETCH_OK)
+			goto undo;
+		if (!(d.flags & VRING_DESC_F_NEXT)) {
+			c->id = d.id;   /* the buffer id is in the last one */
+			break;
+		}
+	}
+	c->ndesc = (uint16_t)n;
+	vq->last_avail_idx = (uint16_t)slot;
+	vq->avail_wrap = wrap;
+	if (w.bad) {
+		vq->npieces = first_piece;
+		c->npieces = 0;
+		c->len = 0;
+		vq->stats.bad_chains++;
+		return VHOST_FETCH_BAD;
+	}
+	c->len = (uint32_t)w.total;
+	return VHOST_FETCH_OK;
+undo:
+	vq->npieces = first_piece;
+	c->npieces = 0;
+	return ret;
+}
+
+void
+vhost_packed_used(struct vhost_vq *vq, uint16_t id, uint16_t ndesc,
+		  uint32_t len, int write)
+{
+	struct vring_packed_desc *d = &vq->desc_packed[vq->last_used_idx];
+	uint16_t flags = vq->used_wrap ?
+		(VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED) : 0;
+
+	if (write && len > 0)
+		flags |= VRING_DESC_F_WRITE;
+	d->id = id;
+	d->len = len;
+	/* id and len before the flags that hand the slot back (2.8.6) */
+	__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+	if (vhost_has_feature(vq->dev, VHOST_F_LOG_ALL))
+		vhost_vq_log_host_write(vq, d, sizeof(*d));
+	vq->last_used_idx = (uint16_t)(vq->last_used_idx + ndesc);
+	if (vq->last_used_idx >= vq->size) {
+		vq->last_used_idx = (uint16_t)(vq->last_used_idx - vq->size);
+		vq->used_wrap ^= 1;
+	}
+}
+
+void
+vhost_packed_used_flush(struct vhost_vq *vq)
+{
+	(void)vq;   /* each used descriptor is published as it is written */
+}
+
+uint16_t
+vhost_packed_avail_count(struct vhost_vq *vq)
+{
+	uint32_t n = 0, slot = vq->last_avail_idx;
+	uint8_t wrap = vq->avail_wrap;
+
+	while (n < vq->size &&
+	       is_avail(__atomic_load_n(&vq->desc_packed[slot].flags,
+					__ATOMIC_ACQUIRE), wrap)) {
+		n++;
+		if (++slot == vq->size) {
+			slot = 0;
+			wrap ^= 1;
+		}
+	}
+	return (uint16_t)n;
+}
+
+void
+vhost_packed_set_kicks(struct vhost_vq *vq, int enable)
+{
+	__atomic_store_n(&vq->device_event->flags,
+			 enable ? VRING_PACKED_EVENT_F_ENABLE :
+				  VRING_PACKED_EVENT_F_DISABLE,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+int
+vhost_packed_need_notify(struct vhost_vq *vq)
+{
+	uint16_t old = vq->signalled_used, new_idx = vq->last_used_idx;
+	uint16_t ev_flags, off_wrap, off;
+	int valid = vq->signalled_valid;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vq->signalled_used = new_idx;
+	vq->signalled_valid = 1;
+	ev_flags = *(const volatile uint16_t *)&vq->driver_event->flags;
+	if (ev_flags != VRING_PACKED_EVENT_F_DESC || !vq->event_idx)
+		return ev_flags != VRING_PACKED_EVENT_F_DISABLE;
+	if (!valid)
+		return 1;
+	/* 2.8.10: the driver asks for an event when the device's used index
+	 * passes off_wrap; indexes compared across the wrap as in 2.7.10 */
+	off_wrap = *(const volatile uint16_t *)&vq->driver_event->off_wrap;
+	off = off_wrap & 0x7fff;
+	if (new_idx <= old)
+		old = (uint16_t)(old - vq->size);
+	if ((off_wrap >> VRING_PACKED_EVENT_WRAP) != vq->used_wrap)
+		off = (uint16_t)(off - vq->size);
+	return vring_need_event(off, new_idx, old);
+}
