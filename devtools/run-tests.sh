@@ -32,11 +32,15 @@ Steps:
               and run them; then run them in the QEMU guest, where they
               must find the edu device through the installed drivers
   asan        ASan/UBSan build in build-asan/ and its fast suite
+  fuzz        the libFuzzer targets (clang) built in build-fuzz/, each run
+              for a while from its seeds (a crash fails the step)
 
 Environment:
   KEEL_SKIP_DEPS=1   skip the deps step
   KEEL_NO_ASAN=1     skip the asan step
   KEEL_NO_VM=1       skip the vm suite and the guest run of out-of-tree
+  KEEL_NO_FUZZ=1     skip the fuzz step
+  KEEL_FUZZ_SECONDS  seconds per fuzz target (default 20)
 EOF
 }
 
@@ -218,6 +222,41 @@ if [ "${KEEL_NO_ASAN:-0}" != 1 ]; then
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			suite asan build-asan --suite fast
 	fi
+fi
+
+# ---- libFuzzer targets (clang only), built apart from the other builds
+fuzz_build() {
+	local t
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dexamples=false \
+			>"$top/build-fuzz.setup.log" 2>&1 ||
+			{ cat "$top/build-fuzz.setup.log"; return 1; }
+	fi
+	t=$(ninja -C build-fuzz -t targets all | grep -o '^app/[^:]*/fuzz-[a-z-]*' | sort -u)
+	[ -n "$t" ] || { echo "no fuzz targets (clang without libFuzzer?)"; return 1; }
+	# shellcheck disable=SC2086
+	ninja -C build-fuzz $t >"$top/build-fuzz.ninja.log" 2>&1 ||
+		{ tail -50 "$top/build-fuzz.ninja.log"; return 1; }
+}
+fuzz_run() { # target
+	local corpus rc log=$1.log
+	corpus=$(mktemp -d)
+	"$1" -max_total_time="${KEEL_FUZZ_SECONDS:-20}" -max_len=9000 "$corpus" \
+		>"$log" 2>&1
+	rc=$?
+	rm -rf "$corpus"
+	grep -a -E '^Done' "$log"
+	[ "$rc" -eq 0 ] || tail -40 "$log"
+	return "$rc"
+}
+if [ "${KEEL_NO_FUZZ:-0}" != 1 ] && command -v clang >/dev/null 2>&1; then
+	if step fuzz-build fuzz_build; then
+		for f in $(find build-fuzz/app -type f -name 'fuzz-*' -perm -u+x | sort); do
+			step "fuzz $(basename "$f")" fuzz_run "$f"
+		done
+	fi
+else
+	say "fuzz: skipped (no clang, or KEEL_NO_FUZZ=1)"
 fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
