@@ -60,7 +60,7 @@ static int
 send_case(struct vt_fe *fe, int i, const struct scratch *sc)
 {
 	const uint32_t NR = VHOST_USER_VERSION | VHOST_USER_NEED_REPLY_MASK;
-	uint64_t ua = (uint64_t)(uintptr_t)fe->g, u;
+	uint64_t ua = (uint64_t)(uintptr_t)fe->g, u = 0;
 	struct vhost_user_mem_table t;
 	struct vhost_user_mem_single one;
 	struct vhost_user_vring_state st;
@@ -71,6 +71,7 @@ send_case(struct vt_fe *fe, int i, const struct scratch *sc)
 	int fds[9], k;
 
 	memset(&t, 0, sizeof(t));
+	memset(raw, 0, sizeof(raw));
 	memset(&one, 0, sizeof(one));
 	memset(&a, 0, sizeof(a));
 	memset(&io, 0, sizeof(io));
