@@ -482,6 +482,15 @@ vhost_vq_translate_rings(struct vhost_vq *vq)
 				 packed ? "device area" : "used ring");
 	if (ret < 0)
 		return ret;
+	/* the front-end's addresses were aligned, but its user addresses
+	 * need not be congruent with the file offsets we mapped at */
+	if (((uintptr_t)desc & 15) ||
+	    ((uintptr_t)drv & (packed ? 3 : 1)) || ((uintptr_t)devarea & 3)) {
+		RING_ERR(vq, "vring %u: rings land misaligned in our mapping "
+			 "(user addresses not congruent with the region's file "
+			 "offset)", vq->index);
+		return -EINVAL;
+	}
 	vq->xlate_warned = 0;
 	ret = vq_alloc_work(vq, n);
 	if (ret < 0) {

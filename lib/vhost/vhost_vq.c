@@ -136,8 +136,10 @@ vhost_walk_indirect(struct vhost_walk *w, uint64_t addr, uint32_t len,
 			w->why = "indirect table outside guest memory";
 			return NULL;
 		}
-		if (done == 0 && contig == len)
-			return h;        /* the usual case */
+		/* the usual case; a misaligned table is copied, so descriptors
+		 * are always read with aligned loads */
+		if (done == 0 && contig == len && ((uintptr_t)h & 7) == 0)
+			return h;
 		/* scattered: gather it (read once, as everything else) */
 		vhost_read_once((uint8_t *)vq->indirect_buf + done, h, contig);
 		done += contig;

@@ -196,7 +196,8 @@ rec(struct seedbuf *b, uint32_t req, uint8_t flags, uint8_t fdspec,
 	b->p[b->len + 5] = fdspec;
 	b->p[b->len + 6] = (uint8_t)size;
 	b->p[b->len + 7] = (uint8_t)(size >> 8);
-	memcpy(b->p + b->len + 8, payload, size);
+	if (size > 0)
+		memcpy(b->p + b->len + 8, payload, size);
 	b->len += 8 + size;
 }
 
