@@ -9,6 +9,7 @@
  * Exit status: 0 when nothing failed; 77 when everything asked for was
  * skipped (meson's skip code); 1 otherwise.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -183,6 +184,23 @@ usage(const char *prg)
 	keel_eal_usage(stdout);
 }
 
+/* a seed: a decimal or 0x-hex integer 1..2^64-1; 0 on error (logged) */
+static uint64_t
+parse_seed(const char *what, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 0) : 0;
+	if (errno != 0 || v == 0 || *end != '\0') {
+		fprintf(stderr, "keel-autotest: %s '%s': expected an integer "
+			"in 1..18446744073709551615\n", what, s);
+		return 0;
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -193,6 +211,10 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(argv[0]);
+			return 0;
+		}
 		if (strcmp(argv[i], "--") == 0) {
 			sep = i;
 			break;
@@ -206,16 +228,27 @@ main(int argc, char **argv)
 	eal_argv = argv;
 
 	env = getenv("KEEL_TEST_SEED");
-	seed = env ? strtoull(env, NULL, 0) : 0;
+	seed = 0;
+	if (env != NULL && (seed = parse_seed("KEEL_TEST_SEED", env)) == 0)
+		return 2;
 	for (i = sep + 1; i < argc; i++) {
-		if (strcmp(argv[i], "--list") == 0) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(argv[0]);
+			return 0;
+		} else if (strcmp(argv[i], "--list") == 0) {
 			list = 1;
 		} else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
 			suite = argv[++i];
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-			seed = strtoull(argv[++i], NULL, 0);
+			seed = parse_seed("--seed", argv[++i]);
+			if (seed == 0)
+				return 2;
 		} else if (argv[i][0] == '-') {
-			usage(argv[0]);
+			fprintf(stderr, "keel-autotest: %s '%s' (see --help)\n",
+				strcmp(argv[i], "--suite") == 0 ||
+				strcmp(argv[i], "--seed") == 0 ?
+				"missing value after" : "unknown option",
+				argv[i]);
 			return 2;
 		}
 	}

@@ -109,6 +109,15 @@ test_eal_args_bad(void)
 }
 KEEL_TEST(eal_args_bad, "fast", TEST_NO_EAL, test_eal_args_bad)
 
+static const char *hook_prgname;
+
+static void
+app_usage(const char *prgname)
+{
+	hook_prgname = prgname;
+	printf("usage: %s [EAL options] -- [test options]\n", prgname);
+}
+
 static int
 test_eal_args_good(void)
 {
@@ -203,6 +212,19 @@ test_eal_args_good(void)
 	/* -h prints the usage and cancels */
 	TEST_ASSERT_EQUAL(test_eal_init_str("--no-huge -h"), -ECANCELED, "-h");
 	TEST_ASSERT(!keel_eal_is_initialized(), "-h does not init");
+	/* ... with the application's usage first, through its hook */
+	{
+		keel_usage_hook_t old = keel_set_application_usage_hook(app_usage);
+
+		hook_prgname = NULL;
+		ret = test_eal_init_str("--no-huge --help");
+		TEST_ASSERT(keel_set_application_usage_hook(old) == app_usage,
+			    "the hook set is returned");
+		TEST_ASSERT_EQUAL(ret, -ECANCELED, "--help");
+		TEST_ASSERT(hook_prgname != NULL &&
+			    strcmp(hook_prgname, "keel-autotest") == 0,
+			    "the hook ran with argv[0]");
+	}
 	return TEST_SUCCESS;
 }
 KEEL_TEST(eal_args_good, "fast", TEST_NO_EAL, test_eal_args_good)

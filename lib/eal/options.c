@@ -61,6 +61,30 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static keel_usage_hook_t usage_hook;
+
+keel_usage_hook_t
+keel_set_application_usage_hook(keel_usage_hook_t hook)
+{
+	keel_usage_hook_t old = usage_hook;
+
+	usage_hook = hook;
+	return old;
+}
+
+/* -h: the application's usage (or a usage line), then the EAL's options */
+static void
+help(const char *prgname)
+{
+	if (usage_hook != NULL)
+		usage_hook(prgname);
+	else
+		printf("usage: %s [EAL options] [-- application options]\n\n",
+		       prgname);
+	keel_eal_usage(stdout);
+	fflush(stdout);
+}
+
 void
 keel_eal_usage(FILE *f)
 {
@@ -618,7 +642,7 @@ eal_parse_args(int argc, char **argv, struct eal_config *cfg, int *consumed)
 				cfg->driver_paths[cfg->n_driver_paths++] = optarg;
 			break;
 		case 'h':
-			keel_eal_usage(stdout);
+			help(argv[0]);
 			return -ECANCELED;
 		case 'v':
 			printf("%s\n", keel_version());

@@ -46,7 +46,8 @@ enum keel_iommu_kind {
  *         counted; argv[n] is overwritten with argv[0] so the application
  *         continues with (argc - n, argv + n). Or a negative errno (errno
  *         set too): -EINVAL for a bad argument (a log line names it),
- *         -ECANCELED after -h/--help printed the usage, -EALREADY when
+ *         -ECANCELED after -h/--help printed the usage (the application's
+ *         through keel_set_application_usage_hook(), then the EAL's), -EALREADY when
  *         already initialised, -ENOMEM when memory cannot be had, -ENODEV
  *         when a requested backend is missing. On failure nothing is left
  *         allocated.
@@ -71,6 +72,23 @@ int keel_eal_is_initialized(void);
 
 /** Print the usage text for EAL options to a stream. */
 void keel_eal_usage(FILE *f);
+
+/**
+ * An application's usage function: prints the application's own usage
+ * line and options to stdout (keel_eal_init() prints the EAL's after it).
+ */
+typedef void (*keel_usage_hook_t)(const char *prgname);
+
+/**
+ * Set the function -h / --help calls before the EAL's options are printed,
+ * as DPDK's rte_set_application_usage_hook(). Without one, --help prints
+ * "usage: PRG [EAL options] [-- application options]". keel_eal_init()
+ * then returns -ECANCELED: the application should exit with status 0.
+ * Kept across keel_eal_cleanup().
+ *
+ * @return the previous hook (NULL if none).
+ */
+keel_usage_hook_t keel_set_application_usage_hook(keel_usage_hook_t hook);
 
 /**
  * The driver directory keel_eal_init() loads every driver library from:
