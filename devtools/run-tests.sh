@@ -187,7 +187,7 @@ out_of_tree() {
 	cat >"$oot/guest.sh" <<EOF
 for mode in shared static; do
 	LD_LIBRARY_PATH=$libdir $oot/dma-copy-\$mode --no-huge -m 16 -- \\
-		--size 8k --chunk 4095 --iters 1 >/tmp/\$mode.log 2>&1 ||
+		--size 8k --chunk 4095 --rounds 1 >/tmp/\$mode.log 2>&1 ||
 		{ cat /tmp/\$mode.log; exit 1; }
 	grep -q 'driver dma_edu' /tmp/\$mode.log ||
 		{ echo "\$mode: no edu device"; cat /tmp/\$mode.log; exit 1; }

@@ -1,19 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * keel-dma-perf: copy throughput (GB/s) and op rate (Mops/s) of DMA
- * devices, for a range of copy sizes, next to a single-core memcpy of the
- * same bytes as the reference column. Every point's data is verified.
+ * devices next to a single-core memcpy() doing the very same copies.
  *
- * The main lcore drives every (device, vchan) round-robin: it keeps each
- * ring filled, enqueueing in bursts of --burst ops followed by a submit,
- * and collects completions. Devices are the ones named with --dev, else
- * --devs soft devices created here with --dev-args (default lcore=any:
- * the engine runs on an EAL worker lcore when one is free).
+ * Honest figures on a noisy machine: every point runs --rounds rounds; a
+ * round times the DMA run and the memcpy run back to back, alternating
+ * which goes first, and the table gives the minimum, median and maximum of
+ * each and of the per-round ratio. Every buffer is written before anything
+ * is timed (no first-touch page faults inside a run), and each run is
+ * preceded by an untimed warm-up of the same copies.
  *
- * With --compare-iommu the EAL is initialised twice, with
- * --iommu=emulated and with --iommu=none, and both tables are printed.
+ * Access patterns (--patterns):
+ *   b2b        back-to-back: op k copies slot k of a region to slot k of
+ *              another (what the soft engine's run merging favours);
+ *   scattered  each op at a random slot of a large region, source and
+ *              destination independently, slots 2x the size apart (packets
+ *              in mbufs);
+ *   mixed      sizes drawn from simple IMIX (64 B x7, 576 B x4, 1500 B x1,
+ *              mean 353 B), scattered like mbufs of 2176 bytes.
+ *
+ * The main lcore drives every (device, vchan) lane round-robin, keeping
+ * each ring filled in bursts of --burst ops and a submit, and verifies the
+ * data of every DMA run. Devices are the ones named with --dev, else
+ * --devs soft devices created here with --dev-args.
  *
  * Usage: keel-dma-perf [EAL args] -- [options]; --help lists them.
+ * Exit status: 0 when every point ran and verified; 1 otherwise; 2 for a
+ * bad option (named, with what it accepts).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,16 +45,26 @@
 #define MAX_DEVS 8
 #define MAX_SIZES 16
 #define MAX_VCHANS 8
-#define BUF_MAX (8ull << 20)   /* bytes per side per vchan */
+#define MAX_ROUNDS 101
+#define MAX_OPS_ROUND (1u << 20)    /* ops per timed run, at most */
+#define MBUF_STRIDE 2176            /* 2048 B of data + 128 B headroom */
+
+enum pattern { PAT_B2B, PAT_SCATTERED, PAT_MIXED, N_PATTERNS };
+static const char *const pattern_names[N_PATTERNS] = {
+	"b2b", "scattered", "mixed",
+};
 
 struct opts {
 	uint64_t sizes[MAX_SIZES];
 	unsigned int n_sizes;
+	unsigned int patterns;     /* bit per enum pattern */
+	unsigned int rounds;
 	uint16_t burst;
-	uint16_t ring;
+	uint16_t ring;             /* 0: the device's largest up to 1024 */
 	uint16_t vchans;
 	unsigned int devs;
-	uint64_t total;            /* bytes per point */
+	uint64_t total;            /* bytes per timed run */
+	uint64_t region;           /* bytes per side per lane */
 	const char *dev_args;
 	const char *dev_names[MAX_DEVS];
 	unsigned int n_dev_names;
@@ -50,14 +73,19 @@ struct opts {
 	int compare_iommu;
 };
 
+struct op {                        /* one copy of a run's op list */
+	uint32_t src_off, dst_off, len;
+};
+
 struct lane {                      /* one (device, vchan) */
 	int16_t dev;
 	uint16_t vchan;
 	uint8_t *src, *dst;
 	uint64_t src_iova, dst_iova;
-	uint64_t slots;            /* copies of `size` that fit the buffer */
 	uint64_t enq, done, target, errors;
 };
+
+static const char *prog = "keel-dma-perf";
 
 static uint64_t
 now_ns(void)
@@ -68,43 +96,82 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
+/* ------------------------------------------------------------ options */
 
+static void
+app_usage(const char *prgname)
+{
+	printf("usage: %s [EAL options] -- [options]\n"
+	       "\n"
+	       "DMA copy throughput next to one core's memcpy() of the same copies.\n"
+	       "Options (sizes take a k, m or g suffix):\n"
+	       "  --sizes LIST     copy sizes for b2b and scattered, each 1..--region\n"
+	       "                   (default 64,4k,64k,1m; at most %d)\n"
+	       "  --patterns LIST  b2b, scattered, mixed (default all three)\n"
+	       "  --rounds N       rounds per point, 1..%d (default 5): min/median/max\n"
+	       "  --burst N        ops per submit, 1..4096 (default 32)\n"
+	       "  --ring N         descriptors per vchan, a power of two 1..32768\n"
+	       "                   within the device's limits (default: its largest\n"
+	       "                   up to 1024)\n"
+	       "  --vchans N       vchans per device, 1..%d (default 1)\n"
+	       "  --devs N         soft devices to create, 1..%d (default 1)\n"
+	       "  --dev NAME       use this existing device instead (repeatable)\n"
+	       "  --dev-args ARGS  arguments of the created soft devices\n"
+	       "                   (default lcore=any)\n"
+	       "  --total BYTES    bytes copied per timed run, 1..64g (default 64m)\n"
+	       "  --region BYTES   bytes per side of each lane's buffers, 4k..1g\n"
+	       "                   (default 32m)\n"
+	       "  --no-verify      skip the data check\n"
+	       "  --compare-iommu  run with --iommu=emulated, then --iommu=none\n"
+	       "  --csv            CSV instead of a table\n"
+	       "  -h, --help       this help, then the EAL's options\n",
+	       prgname, MAX_SIZES, MAX_ROUNDS - 1, MAX_VCHANS, MAX_DEVS);
+}
+
+static int
+bad_opt(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "%s: %s '%s': expected %s\n", prog, opt, val, want);
+	return -1;
+}
+
+/* "64", "4k", "0x100", "1m": the number of bytes; *end past it */
+static int
+parse_size(const char *s, uint64_t *out, const char **endp)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno != 0 || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
-	if (*end != '\0' && *end != ',')
+	if (shift && v > (UINT64_MAX >> shift))
 		return -1;
-	*out = v;
-	return (int)(end - s);
+	*out = v << shift;
+	*endp = end;
+	return 0;
 }
 
-static void
-usage(const char *prog)
+/* a whole option value as a size in [min, max] */
+static int
+parse_num(const char *opt, const char *val, uint64_t min, uint64_t max,
+	  const char *want, uint64_t *out)
 {
-	printf("usage: %s [EAL args] -- [options]\n"
-	       "  --sizes LIST     copy sizes, e.g. 64,4k,64k,1m (default)\n"
-	       "  --burst N        ops per submit (default 32)\n"
-	       "  --ring N         descriptors per vchan (default 1024)\n"
-	       "  --vchans N       vchans per device (default 1)\n"
-	       "  --devs N         soft devices to create (default 1)\n"
-	       "  --dev NAME       use this existing device (repeatable)\n"
-	       "  --dev-args ARGS  arguments of created soft devices "
-	       "(default lcore=any)\n"
-	       "  --total BYTES    bytes copied per point (default 256m)\n"
-	       "  --no-verify      skip the data check\n"
-	       "  --compare-iommu  run with --iommu=emulated, then --iommu=none\n"
-	       "  --csv            CSV instead of a table\n", prog);
+	const char *end;
+
+	if (parse_size(val, out, &end) != 0 || *end != '\0' || *out < min ||
+	    *out > max)
+		return bad_opt(opt, val, want);
+	return 0;
 }
 
 static int
@@ -112,6 +179,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "sizes", required_argument, NULL, 's' },
+		{ "patterns", required_argument, NULL, 'p' },
+		{ "rounds", required_argument, NULL, 'R' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "vchans", required_argument, NULL, 'v' },
@@ -119,6 +188,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "dev", required_argument, NULL, 'd' },
 		{ "dev-args", required_argument, NULL, 'a' },
 		{ "total", required_argument, NULL, 't' },
+		{ "region", required_argument, NULL, 'g' },
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "compare-iommu", no_argument, NULL, 'C' },
 		{ "csv", no_argument, NULL, 'c' },
@@ -126,63 +196,98 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const uint64_t def_sizes[] = { 64, 4096, 65536, 1 << 20 };
+	const char *sizes_arg = NULL;
 	uint64_t v;
-	int opt, n;
-	const char *p;
+	int opt;
 
 	memset(o, 0, sizeof(*o));
 	memcpy(o->sizes, def_sizes, sizeof(def_sizes));
 	o->n_sizes = 4;
+	o->patterns = (1u << N_PATTERNS) - 1;
+	o->rounds = 5;
 	o->burst = 32;
-	o->ring = 1024;
 	o->vchans = 1;
 	o->devs = 1;
-	o->total = 256ull << 20;
+	o->total = 64ull << 20;
+	o->region = 32ull << 20;
 	o->dev_args = "lcore=any";
 	o->verify = 1;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			o->n_sizes = 0;
-			for (p = optarg; *p != '\0'; p += n + (p[n] == ',')) {
-				n = parse_size(p, &v);
-				if (n <= 0 || v == 0 || v > (1ull << 30) ||
-				    o->n_sizes == MAX_SIZES) {
-					fprintf(stderr, "bad --sizes '%s'\n",
-						optarg);
-					return -1;
-				}
-				o->sizes[o->n_sizes++] = v;
-			}
+			sizes_arg = optarg; /* checked against --region below */
 			break;
-		case 'b': case 'r': case 'v': case 'n': case 't':
-			if (parse_size(optarg, &v) <= 0 || v == 0 ||
-			    optarg[parse_size(optarg, &v)] != '\0') {
-				fprintf(stderr, "bad number '%s'\n", optarg);
-				return -1;
+		case 'p': {
+			char buf[128], *tok, *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			o->patterns = 0;
+			for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				int p;
+
+				for (p = 0; p < N_PATTERNS; p++)
+					if (strcmp(tok, pattern_names[p]) == 0)
+						break;
+				if (p == N_PATTERNS)
+					return bad_opt("--patterns", optarg,
+						       "a list of b2b, scattered, mixed");
+				o->patterns |= 1u << p;
 			}
-			if ((opt == 'b' && v > 4096) ||
-			    (opt == 'r' && (v > 32768 || (v & (v - 1)))) ||
-			    (opt == 'v' && v > MAX_VCHANS) ||
-			    (opt == 'n' && v > MAX_DEVS)) {
-				fprintf(stderr, "value %s out of range\n", optarg);
+			if (o->patterns == 0)
+				return bad_opt("--patterns", optarg,
+					       "a list of b2b, scattered, mixed");
+			break;
+		}
+		case 'R':
+			if (parse_num("--rounds", optarg, 1, MAX_ROUNDS - 1,
+				      "an integer in 1..100", &v) < 0)
 				return -1;
-			}
-			if (opt == 'b')
-				o->burst = (uint16_t)v;
-			else if (opt == 'r')
-				o->ring = (uint16_t)v;
-			else if (opt == 'v')
-				o->vchans = (uint16_t)v;
-			else if (opt == 'n')
-				o->devs = (unsigned int)v;
-			else
-				o->total = v;
+			o->rounds = (unsigned int)v;
+			break;
+		case 'b':
+			if (parse_num("--burst", optarg, 1, 4096,
+				      "an integer in 1..4096", &v) < 0)
+				return -1;
+			o->burst = (uint16_t)v;
+			break;
+		case 'r':
+			if (parse_num("--ring", optarg, 1, 32768,
+				      "a power of two in 1..32768", &v) < 0)
+				return -1;
+			if ((v & (v - 1)) != 0)
+				return bad_opt("--ring", optarg,
+					       "a power of two in 1..32768");
+			o->ring = (uint16_t)v;
+			break;
+		case 'v':
+			if (parse_num("--vchans", optarg, 1, MAX_VCHANS,
+				      "an integer in 1..8", &v) < 0)
+				return -1;
+			o->vchans = (uint16_t)v;
+			break;
+		case 'n':
+			if (parse_num("--devs", optarg, 1, MAX_DEVS,
+				      "an integer in 1..8", &v) < 0)
+				return -1;
+			o->devs = (unsigned int)v;
+			break;
+		case 't':
+			if (parse_num("--total", optarg, 1, 64ull << 30,
+				      "a size in 1..64g", &o->total) < 0)
+				return -1;
+			break;
+		case 'g':
+			if (parse_num("--region", optarg, 4096, 1ull << 30,
+				      "a size in 4k..1g", &o->region) < 0)
+				return -1;
 			break;
 		case 'd':
 			if (o->n_dev_names == MAX_DEVS)
-				return -1;
+				return bad_opt("--dev", optarg,
+					       "at most 8 devices");
 			o->dev_names[o->n_dev_names++] = optarg;
 			break;
 		case 'a':
@@ -198,31 +303,158 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->csv = 1;
 			break;
 		case 'h':
-			usage(argv[0]);
-			exit(0);
+			return 1;
+		case ':':
+			fprintf(stderr, "%s: option '%s' needs a value (see --help)\n",
+				prog, argv[optind - 1]);
+			return -1;
 		default:
-			usage(argv[0]);
+			fprintf(stderr, "%s: unknown option '%s' (see --help)\n",
+				prog, argv[optind - 1]);
 			return -1;
 		}
 	}
-	if (o->burst > o->ring) {
-		fprintf(stderr, "--burst %u larger than --ring %u\n", o->burst,
-			o->ring);
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n",
+			prog, argv[optind]);
+		return -1;
+	}
+	if (sizes_arg != NULL) {
+		const char *p = sizes_arg, *end;
+		char want[96];
+
+		snprintf(want, sizeof(want), "a list of at most %d sizes, each "
+			 "in 1..%" PRIu64 "k (--region)", MAX_SIZES,
+			 o->region >> 10);
+		o->n_sizes = 0;
+		for (;;) {
+			if (parse_size(p, &v, &end) != 0 || v == 0 ||
+			    v > o->region || o->n_sizes == MAX_SIZES ||
+			    (*end != ',' && *end != '\0'))
+				return bad_opt("--sizes", sizes_arg, want);
+			o->sizes[o->n_sizes++] = v;
+			if (*end == '\0')
+				break;
+			p = end + 1;
+		}
+	}
+	if (o->n_dev_names > 0 && o->compare_iommu) {
+		fprintf(stderr, "%s: --compare-iommu creates its own devices: "
+			"it cannot be used with --dev\n", prog);
 		return -1;
 	}
 	return 0;
 }
 
-/* Run every lane to its target; @return elapsed ns, 0 on a stall. */
+/* ----------------------------------------------------------- patterns */
+
 static uint64_t
-run_lanes(struct lane *l, unsigned int n, uint64_t size, uint16_t burst)
+rng(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* a random order of slots 0..n-1 */
+static void
+shuffle(uint32_t *a, uint32_t n, uint64_t *s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		a[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rng(s) % (i + 1)), t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+/*
+ * The ops of one run: @p n ops of pattern @p pat (size @p size for b2b
+ * and scattered) over regions of @p region bytes. Returns the op list
+ * (NULL on ENOMEM) and the bytes it copies in *bytes.
+ */
+static struct op *
+make_ops(enum pattern pat, uint64_t size, uint64_t region, uint32_t n,
+	 uint64_t *bytes, uint32_t *n_slots)
+{
+	static const uint32_t imix[12] = {
+		64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500,
+	};
+	uint64_t stride = pat == PAT_B2B ? size :
+			  pat == PAT_MIXED ? MBUF_STRIDE :
+			  2 * ((size + 63) & ~63ull);
+	uint32_t slots = (uint32_t)(region / stride), *sp, *dp;
+	struct op *ops = calloc(n, sizeof(*ops));
+	uint64_t s = 0x6b65656c5045524full;
+
+	*bytes = 0;
+	if (slots == 0)
+		slots = 1;
+	*n_slots = slots;
+	sp = calloc(slots, sizeof(*sp));
+	dp = calloc(slots, sizeof(*dp));
+	if (ops == NULL || sp == NULL || dp == NULL) {
+		free(ops);
+		ops = NULL;
+		goto out;
+	}
+	shuffle(sp, slots, &s);
+	shuffle(dp, slots, &s);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t slot = k % slots;
+
+		switch (pat) {
+		case PAT_B2B:
+			ops[k].src_off = (uint32_t)(slot * stride);
+			ops[k].dst_off = (uint32_t)(slot * stride);
+			ops[k].len = (uint32_t)size;
+			break;
+		case PAT_SCATTERED:
+			ops[k].src_off = (uint32_t)(sp[slot] * stride);
+			ops[k].dst_off = (uint32_t)(dp[slot] * stride);
+			ops[k].len = (uint32_t)size;
+			break;
+		default:
+			ops[k].src_off = (uint32_t)(sp[slot] * stride + 128);
+			ops[k].dst_off = (uint32_t)(dp[slot] * stride + 128);
+			ops[k].len = imix[rng(&s) % 12];
+			break;
+		}
+		*bytes += ops[k].len;
+	}
+out:
+	free(sp);
+	free(dp);
+	return ops;
+}
+
+/* ------------------------------------------------------------ running */
+
+/*
+ * Run the ops (lane i takes ops i, i + n, ...) on every lane to the end;
+ * @return elapsed ns, 0 on a stall (nothing completed for 10 s).
+ */
+static uint64_t
+run_dma(struct lane *l, unsigned int n, const struct op *ops, uint32_t n_ops,
+	uint16_t burst)
 {
 	enum keel_dma_status_code st[256];
-	uint64_t t0 = now_ns(), stall_tsc = 10 * keel_get_tsc_hz();
+	uint64_t stall_tsc = 10 * keel_get_tsc_hz();
 	uint64_t last_progress = keel_get_tsc_cycles();
+	uint64_t t0 = now_ns();
 	unsigned int left = n;
 	uint16_t idx;
 
+	for (unsigned int i = 0; i < n; i++) {
+		l[i].enq = l[i].done = l[i].errors = 0;
+		l[i].target = n_ops / n + (i < n_ops % n);
+	}
 	while (left > 0) {
 		left = 0;
 		for (unsigned int i = 0; i < n; i++) {
@@ -238,12 +470,13 @@ run_lanes(struct lane *l, unsigned int n, uint64_t size, uint16_t burst)
 				uint16_t k;
 
 				for (k = 0; k < burst && x->enq < x->target; k++) {
-					uint64_t off = (x->enq % x->slots) * size;
+					const struct op *o =
+						&ops[x->enq * n + i];
 
 					keel_dma_copy(x->dev, x->vchan,
-						      x->src_iova + off,
-						      x->dst_iova + off,
-						      (uint32_t)size, 0);
+						      x->src_iova + o->src_off,
+						      x->dst_iova + o->dst_off,
+						      o->len, 0);
 					x->enq++;
 				}
 				keel_dma_submit(x->dev, x->vchan);
@@ -270,6 +503,73 @@ run_lanes(struct lane *l, unsigned int n, uint64_t size, uint16_t burst)
 	return now_ns() - t0;
 }
 
+/* the same copies with memcpy() on this core; @return elapsed ns */
+static uint64_t
+run_memcpy(struct lane *l, unsigned int n, const struct op *ops,
+	   uint32_t n_ops)
+{
+	uint64_t t0 = now_ns(), t;
+
+	for (uint32_t k = 0; k < n_ops; k++) {
+		struct lane *x = &l[k % n];
+
+		memcpy(x->dst + ops[k].dst_off, x->src + ops[k].src_off,
+		       ops[k].len);
+	}
+	t = now_ns() - t0;
+	return t ? t : 1;
+}
+
+/*
+ * "ok", or why not. Ops k and k + slots use the same slots, so the first
+ * pass over the slots checks every byte the run wrote.
+ */
+static const char *
+verify(struct lane *l, unsigned int n, const struct op *ops, uint32_t n_ops,
+       uint32_t slots)
+{
+	uint32_t check = n_ops;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (l[i].errors)
+			return "ERRORS";
+	/* n lanes: op k is lane k % n's; a slot of each lane per pass */
+	if ((uint64_t)slots * n < check)
+		check = slots * n;
+	for (uint32_t k = 0; k < check; k++) {
+		struct lane *x = &l[k % n];
+
+		if (memcmp(x->dst + ops[k].dst_off, x->src + ops[k].src_off,
+			   ops[k].len) != 0)
+			return "FAILED";
+	}
+	return "ok";
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct spread {
+	double min, med, max;
+};
+
+static struct spread
+spread_of(double *v, unsigned int n)
+{
+	struct spread s;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	s.min = v[0];
+	s.max = v[n - 1];
+	s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return s;
+}
+
 static const char *
 iommu_now(void)
 {
@@ -279,7 +579,134 @@ iommu_now(void)
 	       keel_iommu_kind_name(keel_iommu_container_kind(c));
 }
 
-/* One EAL session: set up devices and lanes, run every size. */
+/* ring size for device @p id: --ring checked against it, or its largest
+ * power of two up to 1024; 0 (and a message) when --ring does not fit */
+static uint16_t
+ring_for(const struct opts *o, int16_t id)
+{
+	struct keel_dma_info info;
+	uint16_t n = 1024;
+
+	if (keel_dma_info_get(id, &info) < 0)
+		return 0;
+	if (o->ring != 0) {
+		if (o->ring < info.min_desc || o->ring > info.max_desc) {
+			fprintf(stderr, "%s: --ring %u: device %s takes %u..%u "
+				"descriptors\n", prog, o->ring, info.dev_name,
+				info.min_desc, info.max_desc);
+			return 0;
+		}
+		return o->ring;
+	}
+	while (n > info.max_desc && n > 1)
+		n >>= 1;
+	return n < info.min_desc ? info.min_desc : n;
+}
+
+static void
+clear_dst(const struct opts *o, struct lane *l, unsigned int n)
+{
+	for (unsigned int i = 0; i < n && o->verify; i++)
+		memset(l[i].dst, 0, o->region);
+}
+
+/* One point: rounds of (DMA run, memcpy run) in alternating order. */
+static int
+run_point(const struct opts *o, struct lane *lanes, unsigned int n_lanes,
+	  unsigned int n_devs, enum pattern pat, uint64_t size)
+{
+	double dma[MAX_ROUNDS], mc[MAX_ROUNDS], pct[MAX_ROUNDS], mops[MAX_ROUNDS];
+	uint64_t bytes, mean;
+	uint32_t n_ops, slots;
+	struct spread d, m, p, r;
+	const char *vr = o->verify ? "ok" : "skip";
+	char size_str[24];
+	struct op *ops;
+	int ret = 0;
+
+	mean = pat == PAT_MIXED ? 353 : size;
+	n_ops = (uint32_t)(o->total / mean);
+	if (n_ops < 64)
+		n_ops = 64;
+	if (n_ops > MAX_OPS_ROUND)
+		n_ops = MAX_OPS_ROUND;
+	n_ops -= n_ops % n_lanes;
+	if (n_ops == 0)
+		n_ops = n_lanes;
+	ops = make_ops(pat, size, o->region, n_ops, &bytes, &slots);
+	if (ops == NULL) {
+		fprintf(stderr, "%s: no memory for %u ops\n", prog, n_ops);
+		return -1;
+	}
+	/* warm-up: the same copies once each way, untimed */
+	if (run_dma(lanes, n_lanes, ops, n_ops, o->burst) == 0) {
+		fprintf(stderr, "%s: the devices stopped completing ops\n", prog);
+		free(ops);
+		return -1;
+	}
+	run_memcpy(lanes, n_lanes, ops, n_ops);
+	for (unsigned int r_ = 0; r_ < o->rounds; r_++) {
+		uint64_t dns, mns = 0;
+
+		/* odd rounds: memcpy() first. With --verify the destination
+		 * is cleared (untimed) before each run, so the DMA is checked
+		 * on bytes only it wrote, and both runs start alike */
+		if (r_ % 2 == 1) {
+			clear_dst(o, lanes, n_lanes);
+			mns = run_memcpy(lanes, n_lanes, ops, n_ops);
+		}
+		clear_dst(o, lanes, n_lanes);
+		dns = run_dma(lanes, n_lanes, ops, n_ops, o->burst);
+		if (dns == 0) {
+			fprintf(stderr, "%s: the devices stopped completing ops\n",
+				prog);
+			free(ops);
+			return -1;
+		}
+		if (o->verify) {
+			const char *v = verify(lanes, n_lanes, ops, n_ops,
+					       slots);
+
+			if (strcmp(v, "ok") != 0) {
+				vr = v;
+				ret = -1;
+			}
+		}
+		if (r_ % 2 == 0) {
+			clear_dst(o, lanes, n_lanes);
+			mns = run_memcpy(lanes, n_lanes, ops, n_ops);
+		}
+		dma[r_] = (double)bytes / (double)dns;
+		mc[r_] = (double)bytes / (double)mns;
+		pct[r_] = 100.0 * dma[r_] / mc[r_];
+		mops[r_] = (double)n_ops * 1e3 / (double)dns;
+	}
+	free(ops);
+	d = spread_of(dma, o->rounds);
+	m = spread_of(mc, o->rounds);
+	p = spread_of(pct, o->rounds);
+	r = spread_of(mops, o->rounds);
+	if (pat == PAT_MIXED)
+		snprintf(size_str, sizeof(size_str), "imix");
+	else
+		snprintf(size_str, sizeof(size_str), "%" PRIu64, size);
+	if (o->csv)
+		printf("%s,%s,%s,%u,%u,%u,%u,%u,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
+		       "%.3f,%.1f,%.1f,%.1f,%s\n", iommu_now(),
+		       pattern_names[pat], size_str, o->burst, n_devs,
+		       o->vchans, n_ops, o->rounds, d.min, d.med, d.max, r.med,
+		       m.min, m.med, m.max, p.min, p.med, p.max, vr);
+	else
+		printf("%-8s %-9s %7s %8u  %5.2f %5.2f %5.2f  %7.3f  "
+		       "%5.2f %5.2f %5.2f  %4.0f%% %4.0f%% %4.0f%%  %s\n",
+		       iommu_now(), pattern_names[pat], size_str, n_ops, d.min,
+		       d.med, d.max, r.med, m.min, m.med, m.max, p.min, p.med,
+		       p.max, vr);
+	fflush(stdout);
+	return ret;
+}
+
+/* One EAL session: set up devices and lanes, run every point. */
 static int
 run_all(const struct opts *o, int print_header)
 {
@@ -295,8 +722,8 @@ run_all(const struct opts *o, int print_header)
 			int id = keel_dma_get_dev_id_by_name(o->dev_names[i]);
 
 			if (id < 0) {
-				fprintf(stderr, "no DMA device %s\n",
-					o->dev_names[i]);
+				fprintf(stderr, "%s: --dev %s: no such DMA device\n",
+					prog, o->dev_names[i]);
 				return -1;
 			}
 			devs[n_devs++] = (int16_t)id;
@@ -306,6 +733,9 @@ run_all(const struct opts *o, int print_header)
 			snprintf(made[n_made], sizeof(made[0]), "dma_soft_perf%u",
 				 i);
 			if (keel_vdev_create(made[n_made], o->dev_args) < 0) {
+				fprintf(stderr, "%s: cannot create %s with '%s' "
+					"(--dev-args; see the log above)\n",
+					prog, made[n_made], o->dev_args);
 				ret = -1;
 				goto out;
 			}
@@ -316,11 +746,22 @@ run_all(const struct opts *o, int print_header)
 	for (unsigned int d = 0; d < n_devs; d++) {
 		struct keel_dma_conf conf = { .nb_vchans = o->vchans };
 		struct keel_dma_vchan_conf vc = {
-			.direction = KEEL_DMA_DIR_MEM_TO_MEM, .nb_desc = o->ring,
+			.direction = KEEL_DMA_DIR_MEM_TO_MEM,
+			.nb_desc = ring_for(o, devs[d]),
 		};
 
+		if (vc.nb_desc == 0 || vc.nb_desc < o->burst) {
+			if (vc.nb_desc != 0)
+				fprintf(stderr, "%s: --burst %u is larger than the "
+					"ring (%u descriptors)\n", prog, o->burst,
+					vc.nb_desc);
+			ret = -1;
+			goto out;
+		}
 		keel_dma_stop(devs[d]);
 		if (keel_dma_configure(devs[d], &conf) < 0) {
+			fprintf(stderr, "%s: cannot configure %u vchans (--vchans)\n",
+				prog, o->vchans);
 			ret = -1;
 			goto out;
 		}
@@ -333,25 +774,22 @@ run_all(const struct opts *o, int print_header)
 			}
 			x->dev = devs[d];
 			x->vchan = v;
-			x->src = keel_malloc("dma-perf", BUF_MAX, 4096);
-			x->dst = keel_zmalloc("dma-perf", BUF_MAX, 4096);
+			/* heap memory is IOVA-contiguous: one IOVA per side */
+			x->src = keel_malloc("dma-perf", o->region, 4096);
+			x->dst = keel_malloc("dma-perf", o->region, 4096);
 			if (x->src == NULL || x->dst == NULL) {
-				fprintf(stderr, "cannot allocate buffers (try -m)\n");
+				fprintf(stderr, "%s: cannot allocate 2 x %" PRIu64
+					" bytes per lane (-m, --region)\n", prog,
+					o->region);
 				ret = -1;
 				goto out;
 			}
 			x->src_iova = keel_mem_virt2iova(x->src);
 			x->dst_iova = keel_mem_virt2iova(x->dst);
-			if (keel_mem_virt2iova(x->src + BUF_MAX - 1) !=
-			    x->src_iova + BUF_MAX - 1 ||
-			    keel_mem_virt2iova(x->dst + BUF_MAX - 1) !=
-			    x->dst_iova + BUF_MAX - 1) {
-				fprintf(stderr, "buffers are not IOVA-contiguous\n");
-				ret = -1;
-				goto out;
-			}
-			for (uint64_t k = 0; k < BUF_MAX; k++)
+			/* touch every page before anything is timed */
+			for (uint64_t k = 0; k < o->region; k++)
 				x->src[k] = (uint8_t)(k * 7 + (k >> 11) + d);
+			memset(x->dst, 0, o->region);
 		}
 		if (keel_dma_start(devs[d]) < 0) {
 			ret = -1;
@@ -359,87 +797,27 @@ run_all(const struct opts *o, int print_header)
 		}
 	}
 	if (print_header && o->csv)
-		printf("iommu,size,burst,devs,vchans,ops,dma_gbps,dma_mops,"
-		       "memcpy_gbps,memcpy_mops,pct_of_memcpy,verify\n");
-	if (print_header && !o->csv)
-		printf("%-8s %8s %5s %4s %6s %9s %9s %9s %11s %11s %7s %6s\n",
-		       "iommu", "size", "burst", "devs", "vchans", "ops",
-		       "DMA GB/s", "DMA Mop/s", "memcpy GB/s", "memcpy Mop/s",
-		       "% mcpy", "verify");
-	for (unsigned int s = 0; s < o->n_sizes; s++) {
-		uint64_t size = o->sizes[s], ops, ns, mc_ns, errors = 0;
-		uint64_t slots = BUF_MAX / size ? BUF_MAX / size : 0;
-		const char *vr = "skip";
-
-		if (slots == 0) {
-			fprintf(stderr, "size %" PRIu64 " above %llu\n", size,
-				BUF_MAX);
+		printf("iommu,pattern,size,burst,devs,vchans,ops,rounds,"
+		       "dma_gbps_min,dma_gbps_med,dma_gbps_max,dma_mops_med,"
+		       "memcpy_gbps_min,memcpy_gbps_med,memcpy_gbps_max,"
+		       "pct_min,pct_med,pct_max,verify\n");
+	if (print_header && !o->csv) {
+		printf("%u rounds per point, DMA and memcpy() interleaved; "
+		       "min / median / max\n", o->rounds);
+		printf("%-8s %-9s %7s %8s  %-17s  %7s  %-17s  %-17s  %s\n",
+		       "iommu", "pattern", "size", "ops", "DMA GB/s", "Mop/s",
+		       "memcpy GB/s", "% of memcpy", "verify");
+	}
+	for (int pat = 0; pat < N_PATTERNS && ret == 0; pat++) {
+		if (!(o->patterns & (1u << pat)))
+			continue;
+		if (pat == PAT_MIXED) {
+			ret = run_point(o, lanes, n_lanes, n_devs, PAT_MIXED, 0);
 			continue;
 		}
-		ops = o->total / size;
-		if (ops < 64)
-			ops = 64;
-		if (ops > 4000000)
-			ops = 4000000;
-		for (unsigned int i = 0; i < n_lanes; i++) {
-			lanes[i].slots = slots;
-			lanes[i].enq = lanes[i].done = lanes[i].errors = 0;
-			lanes[i].target = (ops + n_lanes - 1) / n_lanes;
-			memset(lanes[i].dst, 0, BUF_MAX);
-		}
-		ns = run_lanes(lanes, n_lanes, size, o->burst);
-		if (ns == 0) {
-			fprintf(stderr, "devices stopped completing ops\n");
-			ret = -1;
-			goto out;
-		}
-		ops = 0;
-		for (unsigned int i = 0; i < n_lanes; i++) {
-			ops += lanes[i].done;
-			errors += lanes[i].errors;
-		}
-		if (o->verify) {
-			vr = errors ? "ERRORS" : "ok";
-			for (unsigned int i = 0; i < n_lanes && !errors; i++) {
-				uint64_t used = lanes[i].target < slots ?
-						lanes[i].target : slots;
-
-				if (memcmp(lanes[i].src, lanes[i].dst,
-					   used * size) != 0)
-					vr = "FAILED";
-			}
-			if (strcmp(vr, "ok") != 0)
-				ret = -1;
-		}
-		/* reference: the same copies with memcpy on this core */
-		uint64_t t0 = now_ns();
-
-		for (uint64_t k = 0; k < ops; k++) {
-			uint64_t off = (k % slots) * size;
-			struct lane *x = &lanes[k % n_lanes];
-
-			memcpy(x->dst + off, x->src + off, size);
-		}
-		mc_ns = now_ns() - t0;
-		if (mc_ns == 0)
-			mc_ns = 1;
-		double gbps = (double)(ops * size) / (double)ns;
-		double mops = (double)ops * 1e3 / (double)ns;
-		double mgbps = (double)(ops * size) / (double)mc_ns;
-		double mmops = (double)ops * 1e3 / (double)mc_ns;
-
-		if (o->csv)
-			printf("%s,%" PRIu64 ",%u,%u,%u,%" PRIu64
-			       ",%.3f,%.3f,%.3f,%.3f,%.1f,%s\n", iommu_now(),
-			       size, o->burst, n_devs, o->vchans, ops, gbps,
-			       mops, mgbps, mmops, 100.0 * gbps / mgbps, vr);
-		else
-			printf("%-8s %8" PRIu64 " %5u %4u %6u %9" PRIu64
-			       " %9.2f %9.3f %11.2f %11.3f %6.1f%% %6s\n",
-			       iommu_now(), size, o->burst, n_devs, o->vchans,
-			       ops, gbps, mops, mgbps, mmops,
-			       100.0 * gbps / mgbps, vr);
-		fflush(stdout);
+		for (unsigned int s = 0; s < o->n_sizes && ret == 0; s++)
+			ret = run_point(o, lanes, n_lanes, n_devs,
+					(enum pattern)pat, o->sizes[s]);
 	}
 out:
 	for (unsigned int d = 0; d < n_devs; d++)
@@ -453,18 +831,27 @@ out:
 	return ret;
 }
 
+static void
+usage_hook(const char *prgname)
+{
+	app_usage(prgname);
+	printf("\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	int split = argc, ret, rc = 0;
 
+	prog = argv[0];
+	keel_set_application_usage_hook(usage_hook);
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
 			split = i;
 			break;
 		}
-	/* application options after "--" */
+	/* application options after "--", checked before the EAL starts */
 	{
 		char **av = calloc((size_t)(argc - split) + 2, sizeof(char *));
 
@@ -473,10 +860,15 @@ main(int argc, char **argv)
 		av[0] = argv[0];
 		for (int i = split + 1; i < argc; i++)
 			av[i - split] = argv[i];
-		ret = parse_opts(argc - split, av, &o);
+		ret = parse_opts(argc - split > 0 ? argc - split : 1, av, &o);
 		free(av);
 		if (ret < 0)
-			return 1;
+			return 2;
+		if (ret > 0) {
+			usage_hook(argv[0]);
+			keel_eal_usage(stdout);
+			return 0;
+		}
 	}
 	for (int pass = 0; pass < (o.compare_iommu ? 2 : 1); pass++) {
 		char **ev = calloc((size_t)split + 2, sizeof(char *));
@@ -489,8 +881,11 @@ main(int argc, char **argv)
 			ev[ec++] = pass == 0 ? "--iommu=emulated" : "--iommu=none";
 		ret = keel_eal_init(ec, ev);
 		free(ev);
+		if (ret == -ECANCELED)
+			return 0; /* --help */
 		if (ret < 0) {
-			fprintf(stderr, "keel_eal_init: %s\n", strerror(-ret));
+			fprintf(stderr, "%s: keel_eal_init: %s\n", prog,
+				strerror(-ret));
 			return 1;
 		}
 		if (run_all(&o, pass == 0) < 0)
