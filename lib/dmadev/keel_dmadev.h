@@ -89,8 +89,13 @@ enum keel_dma_status_code {
 	KEEL_DMA_STATUS_SUCCESSFUL = 0,      /**< done */
 	KEEL_DMA_STATUS_USER_ABORT,          /**< aborted by stop/close */
 	KEEL_DMA_STATUS_NOT_ATTEMPTED,       /**< skipped after an earlier error */
-	KEEL_DMA_STATUS_INVALID_SRC_ADDR,    /**< source not mapped for read */
-	KEEL_DMA_STATUS_INVALID_DST_ADDR,    /**< destination not mapped for write */
+	/** source not readable: not mapped, or mapped without read
+	 *  permission (an IOMMU fault on the source side) */
+	KEEL_DMA_STATUS_INVALID_SRC_ADDR,
+	/** destination not writable: not mapped, or mapped read-only (an
+	 *  IOMMU fault on the destination side; dma_soft and dma_edu report
+	 *  every fault with these two) */
+	KEEL_DMA_STATUS_INVALID_DST_ADDR,
 	KEEL_DMA_STATUS_INVALID_ADDR,        /**< an address is invalid */
 	KEEL_DMA_STATUS_INVALID_LENGTH,      /**< length invalid for the device */
 	KEEL_DMA_STATUS_INVALID_OPCODE,      /**< op not supported */
@@ -100,7 +105,9 @@ enum keel_dma_status_code {
 	KEEL_DMA_STATUS_DATA_ERROR,          /**< data poisoned or corrupt */
 	KEEL_DMA_STATUS_DESCRIPTOR_READ_ERROR, /**< descriptor unreadable */
 	KEEL_DMA_STATUS_DEV_LINK_ERROR,      /**< device link down */
-	KEEL_DMA_STATUS_PAGE_FAULT,          /**< IOMMU fault (permission) */
+	/** an IOMMU fault the device cannot attribute to a side (no Keel
+	 *  driver reports it: they use INVALID_SRC_ADDR / INVALID_DST_ADDR) */
+	KEEL_DMA_STATUS_PAGE_FAULT,
 	KEEL_DMA_STATUS_ERROR_UNKNOWN = 0x100, /**< anything else */
 };
 
@@ -312,7 +319,12 @@ keel_dma_fp_get(int16_t dev_id, uint16_t vchan, int *err)
 /**
  * Enqueue a copy of @p length bytes from IOVA @p src to IOVA @p dst.
  *
- * @param flags  KEEL_DMA_OP_FLAG_* (FENCE, SUBMIT, NOCACHE)
+ * @param dev_id  the device
+ * @param vchan   its vchan (driven by one thread at a time)
+ * @param src     IOVA of the first source byte
+ * @param dst     IOVA of the first destination byte
+ * @param length  bytes to copy (> 0)
+ * @param flags   KEEL_DMA_OP_FLAG_* (FENCE, SUBMIT, NOCACHE)
  * @return the op's ring index (0..65535), -ENOSPC when the ring is full
  *         (completed ops not yet collected count as occupying it), or
  *         -EINVAL (bad device, vchan, zero length, device not started).
@@ -399,6 +411,9 @@ keel_dma_submit(int16_t dev_id, uint16_t vchan)
  * first op that failed (that op and those after it stay for
  * keel_dma_completed_status()).
  *
+ * @param dev_id     the device
+ * @param vchan      its vchan
+ * @param nb_cpls    most ops to collect
  * @param last_idx   set to the ring index of the last op returned (or of
  *                   the last op collected before, when 0 are returned)
  * @param has_error  set to true when collection stopped at a failed op

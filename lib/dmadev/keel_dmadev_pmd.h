@@ -73,13 +73,14 @@ struct keel_dma_dev_ops {
 
 /** Fast-path callbacks of a driver (copied into keel_dma_fp_objs at start). */
 struct keel_dma_fp_ops {
-	keel_dma_copy_t copy;
-	keel_dma_copy_sg_t copy_sg;
-	keel_dma_fill_t fill;
-	keel_dma_submit_t submit;
-	keel_dma_completed_t completed;
+	keel_dma_copy_t copy;                 /**< keel_dma_copy() */
+	keel_dma_copy_sg_t copy_sg;           /**< keel_dma_copy_sg() */
+	keel_dma_fill_t fill;                 /**< keel_dma_fill() */
+	keel_dma_submit_t submit;             /**< keel_dma_submit() */
+	keel_dma_completed_t completed;       /**< keel_dma_completed() */
+	/** keel_dma_completed_status() */
 	keel_dma_completed_status_t completed_status;
-	keel_dma_burst_capacity_t burst_capacity;
+	keel_dma_burst_capacity_t burst_capacity; /**< keel_dma_burst_capacity() */
 };
 
 /** Library state of a device. */

@@ -55,8 +55,9 @@ void keel_kvargs_free(struct keel_kvargs *kv);
 /** @return the number of pairs. */
 unsigned int keel_kvargs_count(const struct keel_kvargs *kv);
 
-/** @return key / value of pair @p i (NULL when out of range). */
+/** @return the key of pair @p i (NULL when out of range). */
 const char *keel_kvargs_key(const struct keel_kvargs *kv, unsigned int i);
+/** @return the value of pair @p i (NULL when out of range). */
 const char *keel_kvargs_value(const struct keel_kvargs *kv, unsigned int i);
 
 /** @return the value of @p key, or NULL when absent. */

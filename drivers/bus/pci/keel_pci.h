@@ -6,7 +6,7 @@
  * @file
  * A minimal PCI bus: drivers register with the vendor:device ids they
  * handle; the bus's probe (run by keel_eal_init()) scans
- * <sysfs>/bus/pci/devices, keeps the devices bound to vfio-pci that pass
+ * SYSFS/bus/pci/devices, keeps the devices bound to vfio-pci that pass
  * the EAL's -a / -b / --no-pci filters (keel_eal_pci_allowed()), and hands
  * each to the driver matching its ids. keel_eal_cleanup() removes them.
  *
@@ -98,7 +98,7 @@ struct keel_pci_scan_stats {
 };
 
 /**
- * Scan <sysfs>/bus/pci/devices and attach the devices not attached yet
+ * Scan SYSFS/bus/pci/devices and attach the devices not attached yet
  * (so a second scan is harmless).
  * @param st  counters of this scan (may be NULL)
  * @return the number of devices attached by this call; 0 when the

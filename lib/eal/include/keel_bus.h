@@ -21,7 +21,7 @@ extern "C" {
 
 /** A bus. The structure must stay valid while registered. */
 struct keel_bus {
-	const char *name;
+	const char *name; /**< "vdev", "pci": keel_bus_find() takes it */
 	/** create the devices (from --vdev, a PCI scan, ...); 0 or -errno */
 	int (*probe)(void);
 	/** remove every device the bus created */

@@ -119,8 +119,9 @@ struct keel_devarg {
 	char args[256];    /**< the text after the first ',' ("" when none) */
 };
 
-/** @return the number of --vdev arguments and each through @p out. */
+/** @return the number of --vdev arguments. */
 int keel_eal_vdev_count(void);
+/** @return --vdev argument @p i (0..count - 1), or NULL out of range. */
 const struct keel_devarg *keel_eal_vdev_get(int i);
 /** @return 1 if a PCI address passes -a/-b filters and --no-pci. */
 int keel_eal_pci_allowed(const char *pci_addr);

@@ -2,7 +2,8 @@
 #ifndef KEEL_IOMMU_BACKEND_H
 #define KEEL_IOMMU_BACKEND_H
 
-/*
+/**
+ * @file
  * The one interface between the IOVA map table / container and an IOMMU
  * backend (VFIO type1, the emulated IOMMU, a test's fake). Every map and
  * unmap the process makes goes through these ops, so tests can plug in a
@@ -16,59 +17,65 @@
 
 #include "keel_eal.h"   /* enum keel_iommu_kind */
 
+/** Most usable IOVA ranges a backend reports. */
 #define KEEL_IOMMU_MAX_RANGES 16
 
+/** Mapping permission: the device may read. */
 #define KEEL_IOMMU_PROT_READ  (1u << 0)
+/** Mapping permission: the device may write. */
 #define KEEL_IOMMU_PROT_WRITE (1u << 1)
 
-/* An inclusive IOVA range [start, last]. */
+/** An inclusive IOVA range [start, last]. */
 struct keel_iova_range {
-	uint64_t start;
-	uint64_t last;
+	uint64_t start;  /**< first IOVA */
+	uint64_t last;   /**< last IOVA (inclusive) */
 };
 
+/** What a backend can do, as the map table needs to know it. */
 struct keel_iommu_caps {
-	/* true: any page-aligned sub-range of a mapping may be unmapped;
-	 * false (VFIO type1 v2, virtio-iommu): an unmap may not bisect the
-	 * range of an earlier map call */
+	/** true: any page-aligned sub-range of a mapping may be unmapped;
+	 *  false (VFIO type1 v2, virtio-iommu): an unmap may not bisect the
+	 *  range of an earlier map call */
 	bool can_split;
-	/* supported page sizes; the lowest set bit is the minimum alignment */
+	/** supported page sizes; the lowest set bit is the minimum alignment */
 	uint64_t pgsize_bitmap;
-	/* IOVA address width in bits (39, 48, 57, 64) */
+	/** IOVA address width in bits (39, 48, 57, 64) */
 	unsigned int addr_width;
-	/* most mappings the backend holds at once; 0 = no limit */
+	/** most mappings the backend holds at once; 0 = no limit */
 	uint64_t max_mappings;
-	/* usable IOVA ranges (aperture minus reserved), ascending */
+	/** usable IOVA ranges (aperture minus reserved), ascending */
 	struct keel_iova_range ranges[KEEL_IOMMU_MAX_RANGES];
-	unsigned int n_ranges;
+	unsigned int n_ranges;  /**< entries used in ranges[] */
 };
 
+/** A backend's operations; every map and unmap goes through them. */
 struct keel_iommu_backend_ops {
-	const char *name;
+	const char *name;  /**< backend name ("vfio", "emulated", ...) */
+	/** fill @p caps; 0 or -errno */
 	int (*get_caps)(void *priv, struct keel_iommu_caps *caps);
-	/* map [iova, iova + len) to [va, va + len); 0 or -errno */
+	/** map [iova, iova + len) to [va, va + len); 0 or -errno */
 	int (*map)(void *priv, uint64_t va, uint64_t iova, uint64_t len,
 		   uint32_t prot);
-	/* unmap [iova, iova + len); *unmapped = bytes the backend removed;
-	 * 0 or -errno */
+	/** unmap [iova, iova + len); *unmapped = bytes the backend removed;
+	 *  0 or -errno */
 	int (*unmap)(void *priv, uint64_t iova, uint64_t len,
 		     uint64_t *unmapped);
-	/* release the backend's private state */
+	/** release the backend's private state */
 	void (*destroy)(void *priv);
-	/* optional (may be NULL): how many mappings the backend holds now
-	 * (type1: dma_entry_limit - DMA_AVAIL); used in ENOSPC messages */
+	/** optional (may be NULL): how many mappings the backend holds now
+	 *  (type1: dma_entry_limit - DMA_AVAIL); used in ENOSPC messages */
 	int (*get_usage)(void *priv, uint64_t *n_mappings);
 };
 
-/*
+/**
  * Backend registry. A backend registers itself from a constructor, so the
- * container has no link-time dependency on it. create() parses @p args
+ * container has no link-time dependency on it. create() parses its args
  * (may be NULL or ""), sets *ops and *priv, and returns 0 or -errno.
  */
 typedef int (*keel_iommu_backend_create_t)(const char *args,
 		const struct keel_iommu_backend_ops **ops, void **priv);
 
-/*
+/**
  * Register backend @p name for @p kind. Re-registering the same name
  * replaces its entry. @return 0, -EINVAL (NULL/too long name, NULL create),
  * -ENOSPC (registry full).
@@ -76,10 +83,10 @@ typedef int (*keel_iommu_backend_create_t)(const char *args,
 int keel_iommu_backend_register(enum keel_iommu_kind kind, const char *name,
 				keel_iommu_backend_create_t create);
 
-/* Remove a registration (tests). @return 0 or -ENOENT. */
+/** Remove a registration (tests). @return 0 or -ENOENT. */
 int keel_iommu_backend_unregister(const char *name);
 
-/*
+/**
  * Find the backend registered for @p kind (the most recent one if several),
  * or by @p name when name != NULL. @return its create function, or NULL.
  * *name_out (if not NULL) gets the registered name.
@@ -87,7 +94,7 @@ int keel_iommu_backend_unregister(const char *name);
 keel_iommu_backend_create_t keel_iommu_backend_find(enum keel_iommu_kind kind,
 		const char *name, const char **name_out);
 
-/* The kind @p name is registered under (>= 0), or -ENOENT / -EINVAL. */
+/** @return the kind @p name is registered under (>= 0), or -ENOENT / -EINVAL. */
 int keel_iommu_backend_kind_of(const char *name);
 
 #endif /* KEEL_IOMMU_BACKEND_H */

@@ -66,6 +66,7 @@ struct keel_iommu_container *keel_iommu_container_default(void);
 /**
  * Create a container whose backend is the one registered for @p kind
  * (KEEL_IOMMU_VFIO or KEEL_IOMMU_EMULATED).
+ * @param kind  KEEL_IOMMU_VFIO or KEEL_IOMMU_EMULATED
  * @param args  backend arguments ("key=value,..."), may be NULL
  * @return the container, or NULL with errno: ENODEV (no backend registered
  *         for @p kind), EINVAL (bad kind), ENOMEM, or the backend's error.
@@ -126,6 +127,9 @@ int keel_iommu_dma_unmap(struct keel_iommu_container *c, uint64_t va,
  * Map [va, va + len) at an IOVA the container picks: IOVA = VA when the VA
  * range is usable, below 2^dma_mask_bits and free; otherwise the lowest
  * free, aligned IOVA in the usable ranges below 2^dma_mask_bits.
+ * @param c              the container
+ * @param va             first VA (page-aligned: see keel_iommu_dma_map())
+ * @param len            bytes (whole pages)
  * @param dma_mask_bits  device DMA mask width (1..64), 0 = address width
  * @param[out] iova      the IOVA chosen
  * @return 0, or the errors of keel_iommu_dma_map(), or -ENOSPC (no free

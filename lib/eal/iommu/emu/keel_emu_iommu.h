@@ -99,8 +99,8 @@ enum keel_emu_fault_reason {
 
 /** An inclusive IOVA range [first, last]. */
 struct keel_emu_range {
-	uint64_t first;
-	uint64_t last;
+	uint64_t first;  /**< first IOVA */
+	uint64_t last;   /**< last IOVA (inclusive) */
 };
 
 struct keel_emu_domain;
@@ -202,6 +202,10 @@ uint64_t keel_emu_domain_id(const struct keel_emu_domain *d);
  * Map [iova, iova + len) to [va, va + len) with the largest leaves that
  * the alignment of va and iova and the length allow.
  *
+ * @param d     the domain
+ * @param iova  first IOVA (4 KiB-aligned)
+ * @param va    first VA it maps to (4 KiB-aligned)
+ * @param len   bytes (a multiple of 4 KiB)
  * @param prot  KEEL_EMU_PROT_READ and/or KEEL_EMU_PROT_WRITE (not 0)
  * @return 0; -EINVAL for a len of 0, va/iova/len not 4 KiB-aligned, a bad
  *         prot or a wrapping range; -ERANGE beyond the address width;
@@ -215,6 +219,9 @@ int keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
  * Unmap every mapping in [iova, iova + len). Holes are fine; a range
  * covering nothing succeeds with *unmapped = 0.
  *
+ * @param d         the domain
+ * @param iova      first IOVA (4 KiB-aligned)
+ * @param len       bytes (a multiple of 4 KiB)
  * @param unmapped  if not NULL, bytes removed
  * @return 0; -EINVAL for bad alignment or length, or (strict mode) when
  *         the range bisects an earlier map call; -ERANGE beyond the address
@@ -252,6 +259,7 @@ uint64_t keel_emu_pt_pages_alive(void);
  * Create an endpoint (a device) with an endpoint ID, e.g. one given by
  * keel_emu_topology_lookup_pci(). The endpoint starts detached.
  *
+ * @param id    its endpoint ID
  * @param name  for logs and faults (copied; may be NULL)
  * @return the endpoint or NULL with errno ENOMEM.
  */
@@ -291,6 +299,10 @@ uint32_t keel_emu_endpoint_id(const struct keel_emu_endpoint *ep);
  * @p dir. The result is a snapshot: it stays right only while the caller
  * knows the range is not unmapped; to hold a range use keel_emu_dma_map().
  *
+ * @param ep    the endpoint (device) making the access
+ * @param iova  first IOVA of the access
+ * @param len   bytes of the access (> 0)
+ * @param dir   read or write
  * @param va    out: the VA of @p iova
  * @param plen  out: bytes contiguous from @p iova with the same
  *              permission, at most @p len (always > 0 on success)
@@ -333,6 +345,9 @@ int keel_emu_dma_zero(struct keel_emu_endpoint *ep, uint64_t iova,
  * IOMMU unmap of any part of it waits (or gets -EBUSY) until
  * keel_emu_dma_unmap(). The VA is never stale while held.
  *
+ * @param ep   the endpoint (device)
+ * @param iova first IOVA
+ * @param dir  read or write
  * @param len  in: bytes wanted; out: bytes contiguous at the returned VA
  *             (may be less; call again for the rest)
  * @return the VA, or NULL with errno EFAULT (fault recorded), ENOSPC (this
@@ -347,6 +362,7 @@ void *keel_emu_dma_map(struct keel_emu_endpoint *ep, uint64_t iova,
 /**
  * Release a range held by keel_emu_dma_map() (from any thread).
  *
+ * @param ep   the endpoint that holds it
  * @param va   the VA keel_emu_dma_map() returned
  * @param len  the length it returned
  * @return 0; -EINVAL (logged) when no such hold exists.

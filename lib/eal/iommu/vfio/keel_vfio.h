@@ -82,7 +82,7 @@ unsigned int keel_vfio_container_n_groups(struct keel_vfio_container *c);
 
 /**
  * IOMMU group of a PCI device, from the basename of
- * <sysfs>/bus/pci/devices/<bdf>/iommu_group.
+ * SYSFS/bus/pci/devices/BDF/iommu_group.
  *
  * @param bdf        "0000:00:03.0"
  * @param group_num  the group number
@@ -129,6 +129,7 @@ uint64_t keel_vfio_dma_limit(struct keel_vfio_container *c);
  * Usable IOVA ranges: kernel IOVA ranges minus every bound group's reserved
  * regions (except direct-relaxable), aligned to the minimum page size.
  *
+ * @param c          the container
  * @param out        result (ascending)
  * @param max        capacity; when more ranges exist the largest @p max
  *                   are kept (a warning is logged)
@@ -144,6 +145,10 @@ int keel_vfio_usable_ranges(struct keel_vfio_container *c,
 /**
  * VFIO_IOMMU_MAP_DMA of [iova, iova + len) to [va, va + len).
  *
+ * @param c     the container
+ * @param va    first VA
+ * @param iova  first IOVA
+ * @param len   bytes
  * @param prot  KEEL_IOMMU_PROT_READ | KEEL_IOMMU_PROT_WRITE (at least one)
  * @return 0; -EINVAL (bad prot, zero/unaligned length, wrap, outside the
  *         IOVA ranges); -EEXIST (overlap); -ENOSPC (dma_entry_limit);
@@ -156,6 +161,9 @@ int keel_vfio_dma_map(struct keel_vfio_container *c, uint64_t va,
  * VFIO_IOMMU_UNMAP_DMA of [iova, iova + len). The kernel reports the bytes
  * it removed; anything other than @p len is an error here.
  *
+ * @param c         the container
+ * @param iova      first IOVA
+ * @param len       bytes
  * @param unmapped  bytes the kernel removed (also on -EIO); may be NULL
  * @return 0; -EINVAL (zero/unaligned length, wrap, the range bisects a
  *         mapping: nothing removed); -EIO when the kernel removed a
@@ -189,6 +197,7 @@ struct keel_vfio_irq {
  * Open a PCI device: bind its group to @p c if needed, then
  * VFIO_GROUP_GET_DEVICE_FD, VFIO_DEVICE_GET_INFO and region info.
  *
+ * @param c    the container
  * @param bdf  "0000:00:03.0"
  * @param out  the device
  * @return 0 or -errno (-ENODEV: no IOMMU group; -EPERM: group not viable)
@@ -294,11 +303,13 @@ const struct keel_iommu_backend_ops *keel_vfio_backend_ops(void);
  * @param args  a comma-separated list of "group=N" and "dev=BDF" items:
  *              each group (or the group of each device) is bound;
  *              NULL or "": the groups of all devices bound to vfio-pci
- *              (<sysfs>/bus/pci/drivers/vfio-pci/BDF; groups that cannot
+ *              (SYSFS/bus/pci/drivers/vfio-pci/BDF; groups that cannot
  *              be bound are skipped with a warning); "nogroups": none.
  *              With no group bound, get_caps() fails with -ENODEV until one
  *              is bound with keel_vfio_group_bind() on
  *              keel_vfio_backend_container(priv).
+ * @param ops   out: the backend's ops
+ * @param priv  out: its private state (the container)
  * @return 0; -EINVAL for a bad item (named in the log); errors of
  *         keel_vfio_container_open() and keel_vfio_group_bind()
  */
