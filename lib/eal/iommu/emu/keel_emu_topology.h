@@ -85,6 +85,8 @@ struct keel_emu_topology;
  * of kind KEEL_EMU_TOPO_IOMMU_SELF, and keel_emu_topology_count() is
  * num_items.
  *
+ * @param buf   the bytes (untrusted)
+ * @param size  their length
  * @param topo  out: the parsed topology (free with keel_emu_topology_free())
  * @return 0, -EINVAL or -ENOMEM.
  */
@@ -128,6 +130,8 @@ int keel_emu_topology_parse(const void *buf, uint64_t size,
  * address; more than 4096 items or IOMMUs; and anything breaking the
  * model's rules above.
  *
+ * @param buf   the bytes (untrusted)
+ * @param size  their length
  * @param topo  out: the parsed topology (free with keel_emu_topology_free())
  * @return 0, -EINVAL or -ENOMEM.
  */
@@ -154,6 +158,10 @@ int keel_emu_topology_iommu_get(const struct keel_emu_topology *topo,
  * Endpoint ID of a PCI device: requester ID @p rid (bus << 8 | devfn) in
  * PCI segment @p hierarchy.
  *
+ * @param topo   a parsed topology
+ * @param hierarchy  the PCI segment
+ * @param rid    the requester ID
+ * @param ep_id  out: the endpoint ID
  * @param iommu  out (may be NULL): index of the IOMMU that translates it
  * @return 0 with *ep_id set; -ENOENT when no range covers it; -EINVAL.
  */
@@ -164,7 +172,10 @@ int keel_emu_topology_lookup_pci(const struct keel_emu_topology *topo,
 /**
  * Endpoint ID of an MMIO device at @p address.
  *
- * @param iommu  out (may be NULL): index of the IOMMU that translates it
+ * @param topo     a parsed topology
+ * @param address  the device's MMIO address
+ * @param ep_id    out: the endpoint ID
+ * @param iommu    out (may be NULL): index of the IOMMU that translates it
  * @return 0 with *ep_id set; -ENOENT; -EINVAL.
  */
 int keel_emu_topology_lookup_mmio(const struct keel_emu_topology *topo,
