@@ -7,8 +7,10 @@
  * round times the DMA run and the memcpy run back to back, alternating
  * which goes first, and the table gives the minimum, median and maximum of
  * each and of the per-round ratio. Every buffer is written before anything
- * is timed (no first-touch page faults inside a run), and each run is
- * preceded by an untimed warm-up of the same copies.
+ * is timed (no first-touch page faults inside a run), each point starts
+ * with an untimed warm-up of the same copies, and each DMA run with one
+ * untimed op that has the engine busy (a software engine left idle gives
+ * its CPU away and would start late: see wake()).
  *
  * Access patterns (--patterns):
  *   b2b        back-to-back: op k copies slot k of a region to slot k of
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "keel_dmadev.h"
 #include "keel_eal.h"
@@ -503,6 +506,41 @@ run_dma(struct lane *l, unsigned int n, const struct op *ops, uint32_t n_ops,
 	return now_ns() - t0;
 }
 
+/*
+ * Have every lane's engine busy before a timed run: one 64-byte copy into
+ * the destination's scratch page, waited for. A software engine that found
+ * no work for a while gives its CPU away (dma_soft yields, then sleeps), and
+ * its first op then waits for the scheduler: milliseconds on a loaded
+ * machine, not the copy throughput this measures. @return 0 or -1 (stall).
+ */
+static int
+wake(struct lane *l, unsigned int n, uint64_t region)
+{
+	uint64_t t0 = now_ns();
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t last;
+		bool err = false;
+
+		if (keel_dma_copy(l[i].dev, l[i].vchan, l[i].src_iova,
+				  l[i].dst_iova + region, 64,
+				  KEEL_DMA_OP_FLAG_SUBMIT) < 0)
+			return -1;
+		while (keel_dma_completed(l[i].dev, l[i].vchan, 1, &last,
+					  &err) == 0 && !err)
+			if (now_ns() - t0 > 10000000000ull)
+				return -1;
+		if (err) {
+			enum keel_dma_status_code st;
+
+			keel_dma_completed_status(l[i].dev, l[i].vchan, 1,
+						  &last, &st);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* the same copies with memcpy() on this core; @return elapsed ns */
 static uint64_t
 run_memcpy(struct lane *l, unsigned int n, const struct op *ops,
@@ -656,7 +694,8 @@ run_point(const struct opts *o, struct lane *lanes, unsigned int n_lanes,
 			mns = run_memcpy(lanes, n_lanes, ops, n_ops);
 		}
 		clear_dst(o, lanes, n_lanes);
-		dns = run_dma(lanes, n_lanes, ops, n_ops, o->burst);
+		dns = wake(lanes, n_lanes, o->region) < 0 ? 0 :
+		      run_dma(lanes, n_lanes, ops, n_ops, o->burst);
 		if (dns == 0) {
 			fprintf(stderr, "%s: the devices stopped completing ops\n",
 				prog);
@@ -776,7 +815,8 @@ run_all(const struct opts *o, int print_header)
 			x->vchan = v;
 			/* heap memory is IOVA-contiguous: one IOVA per side */
 			x->src = keel_malloc("dma-perf", o->region, 4096);
-			x->dst = keel_malloc("dma-perf", o->region, 4096);
+			/* + a scratch page for wake() */
+			x->dst = keel_malloc("dma-perf", o->region + 4096, 4096);
 			if (x->src == NULL || x->dst == NULL) {
 				fprintf(stderr, "%s: cannot allocate 2 x %" PRIu64
 					" bytes per lane (-m, --region)\n", prog,
@@ -789,7 +829,7 @@ run_all(const struct opts *o, int print_header)
 			/* touch every page before anything is timed */
 			for (uint64_t k = 0; k < o->region; k++)
 				x->src[k] = (uint8_t)(k * 7 + (k >> 11) + d);
-			memset(x->dst, 0, o->region);
+			memset(x->dst, 0, o->region + 4096);
 		}
 		if (keel_dma_start(devs[d]) < 0) {
 			ret = -1;
@@ -802,6 +842,14 @@ run_all(const struct opts *o, int print_header)
 		       "memcpy_gbps_min,memcpy_gbps_med,memcpy_gbps_max,"
 		       "pct_min,pct_med,pct_max,verify\n");
 	if (print_header && !o->csv) {
+		double load = -1;
+
+		if (getloadavg(&load, 1) == 1 &&
+		    load >= (double)sysconf(_SC_NPROCESSORS_ONLN))
+			printf("note: load average %.1f on %ld CPUs: other work "
+			       "shares the CPUs the engine and memcpy() run on; "
+			       "expect wide spreads\n", load,
+			       sysconf(_SC_NPROCESSORS_ONLN));
 		printf("%u rounds per point, DMA and memcpy() interleaved; "
 		       "min / median / max\n", o->rounds);
 		printf("%-8s %-9s %7s %8s  %-17s  %7s  %-17s  %-17s  %s\n",
