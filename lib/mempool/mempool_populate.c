@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Populating pools: carving objects out of memory chunks whose IOVAs are
+ * contiguous, and giving the chunks back at free.
+ *
+ * Invariant: every chunk on mp->mem_list is IOVA-contiguous over its
+ * length (chunk->iova + offset is the IOVA of chunk->addr + offset), unless
+ * the pool has KEEL_MEMPOOL_F_NO_IOVA_CONTIG, in which case each object
+ * header holds the IOVA of the object's first byte read from the EAL. So an
+ * object never straddles an IOVA discontinuity: in VA mode EAL memory is one
+ * run; in alloc mode runs end where allocation units end; in PA mode each
+ * page may stand alone, and populate_default splits its memory there.
+ *
+ * A populate call either adds its objects (and chunks) or changes nothing:
+ * memory and chunk headers are all had first, objects written and enqueued
+ * last (enqueueing at most mp->size objects cannot fail).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keel_iommu.h"
+#include "keel_malloc.h"
+#include "mempool_internal.h"
+
+#define MAX_REGIONS 64   /* populate_default: most allocations per call */
+#define ENQ_BATCH 64
+
+static uint64_t
+obj_align(const struct keel_mempool *mp)
+{
+	return (mp->flags & KEEL_MEMPOOL_F_NO_CACHE_ALIGN) ? 8 : 64;
+}
+
+/* objects that fit in [addr, addr + len) */
+static uint64_t
+objs_fit(const struct keel_mempool *mp, uintptr_t addr, uint64_t len)
+{
+	uint64_t a = obj_align(mp);
+	uint64_t skip = ((addr + a - 1) & ~(a - 1)) - addr;
+
+	if (len <= skip)
+		return 0;
+	return (len - skip) / mp_total_size(mp);
+}
+
+/* ops alloc on the first populate */
+static int
+ops_alloc_once(struct keel_mempool *mp)
+{
+	int ret;
+
+	if (mp->flags & KEEL_MEMPOOL_F_POOL_CREATED)
+		return 0;
+	ret = mp->ops->alloc(mp);
+	if (ret < 0) {
+		MP_LOG(ERR, "mempool '%s': ops '%s' cannot set up the backend: %s",
+		       mp->name, mp->ops->name, strerror(-ret));
+		return mp_fail(-ret);
+	}
+	mp->flags |= KEEL_MEMPOOL_F_POOL_CREATED;
+	return 0;
+}
+
+static int
+check_populate(struct keel_mempool *mp, const char *what)
+{
+	if (!mp_live(mp)) {
+		MP_LOG(ERR, "mempool %s: %p is not a pool", what, (void *)mp);
+		return mp_fail(EINVAL);
+	}
+	if (mp->populated_size >= mp->size) {
+		MP_LOG(ERR, "mempool '%s' %s: already holds its %u objects",
+		       mp->name, what, mp->size);
+		return mp_fail(EEXIST);
+	}
+	return 0;
+}
+
+/* Write the headers of a chunk's objects and enqueue them; cannot fail. */
+static void
+chunk_commit(struct keel_mempool *mp, struct keel_mempool_memhdr *m)
+{
+	uint64_t a = obj_align(mp), total = mp_total_size(mp);
+	uintptr_t base = (uintptr_t)m->addr;
+	uintptr_t hdr = (base + a - 1) & ~(uintptr_t)(a - 1);
+	bool per_obj_iova = (mp->flags & KEEL_MEMPOOL_F_NO_IOVA_CONTIG) != 0;
+	void *batch[ENQ_BATCH];
+	unsigned int nb = 0;
+	struct keel_mempool_memhdr **pp;
+	uint32_t i;
+
+	m->first_obj = (uint32_t)(hdr - base);
+	for (i = 0; i < m->n_objs; i++, hdr += total) {
+		void *obj = (char *)hdr + mp->header_size;
+		struct keel_mempool_objhdr *oh = keel_mempool_get_header(obj);
+
+		oh->mp = mp;
+		oh->iova = per_obj_iova ? keel_mem_virt2iova(obj) :
+			m->iova + ((uintptr_t)obj - base);
+		oh->reserved = 0;
+		mp_obj_cookies_init(mp, obj);
+		batch[nb++] = obj;
+		if (nb == ENQ_BATCH) {
+			keel_mempool_backend_put_(mp, batch, nb);
+			nb = 0;
+		}
+	}
+	if (nb != 0)
+		keel_mempool_backend_put_(mp, batch, nb);
+	for (pp = &mp->mem_list; *pp != NULL; pp = &(*pp)->next)
+		;
+	m->next = NULL;
+	*pp = m;
+	mp->nb_mem_chunks++;
+	mp->populated_size += m->n_objs;
+}
+
+static struct keel_mempool_memhdr *
+memhdr_new(struct keel_mempool *mp, void *addr, uint64_t iova, uint64_t len,
+	   uint64_t n_objs)
+{
+	struct keel_mempool_memhdr *m;
+
+	m = keel_zmalloc("mempool_memhdr", sizeof(*m), 0);
+	if (m == NULL)
+		return NULL;
+	m->mp = mp;
+	m->addr = addr;
+	m->iova = iova;
+	m->len = len;
+	m->n_objs = (uint32_t)n_objs;
+	return m;
+}
+
+int
+keel_mempool_populate_iova(struct keel_mempool *mp, void *vaddr, uint64_t iova,
+			   uint64_t len, keel_mempool_memchunk_free_cb_t *free_cb,
+			   void *opaque)
+{
+	struct keel_mempool_memhdr *m;
+	uint64_t n;
+	int ret;
+
+	ret = check_populate(mp, "populate_iova");
+	if (ret < 0)
+		return ret;
+	n = objs_fit(mp, (uintptr_t)vaddr, len);
+	if (vaddr == NULL || iova == KEEL_BAD_IOVA || n == 0 ||
+	    (uintptr_t)vaddr + len < (uintptr_t)vaddr || iova + len < iova) {
+		MP_LOG(ERR, "mempool '%s' populate_iova: va %p iova 0x%" PRIx64
+		       " len %" PRIu64 ": %s", mp->name, vaddr, iova, len,
+		       vaddr == NULL ? "NULL address" :
+		       iova == KEEL_BAD_IOVA ? "objects need an IOVA" :
+		       n == 0 ? "too small for one object" : "range wraps");
+		return mp_fail(EINVAL);
+	}
+	if (n > mp->size - mp->populated_size)
+		n = mp->size - mp->populated_size;
+	ret = ops_alloc_once(mp);
+	if (ret < 0)
+		return ret;
+	m = memhdr_new(mp, vaddr, iova, len, n);
+	if (m == NULL) {
+		MP_LOG(ERR, "mempool '%s': no memory for a chunk header", mp->name);
+		return mp_fail(ENOMEM);
+	}
+	m->free_cb = free_cb;
+	m->opaque = opaque;
+	chunk_commit(mp, m);
+	return (int)n;
+}
+
+int
+keel_mempool_populate_extmem(struct keel_mempool *mp, void *addr, uint64_t len,
+			     keel_mempool_memchunk_free_cb_t *free_cb,
+			     void *opaque)
+{
+	struct keel_iommu_container *c = keel_iommu_container_default();
+	struct keel_iommu_mapping map;
+	uint64_t va = (uintptr_t)addr, iova, n;
+	bool mapped_here = false;
+	int ret;
+
+	ret = check_populate(mp, "populate_extmem");
+	if (ret < 0)
+		return ret;
+	n = objs_fit(mp, va, len);
+	if (addr == NULL || n == 0 || va + len < va) {
+		MP_LOG(ERR, "mempool '%s' populate_extmem: va %p len %" PRIu64
+		       ": %s", mp->name, addr, len, addr == NULL ? "NULL address" :
+		       n == 0 ? "too small for one object" : "range wraps");
+		return mp_fail(EINVAL);
+	}
+	if (c == NULL) {
+		if (keel_eal_iova_mode() != KEEL_IOVA_VA) {
+			MP_LOG(ERR, "mempool '%s' populate_extmem: no IOMMU "
+			       "container, and IOVA mode '%s' is not VA: the "
+			       "memory at %p would have no IOVA", mp->name,
+			       keel_iova_mode_name(keel_eal_iova_mode()), addr);
+			return mp_fail(ENOTSUP);
+		}
+		iova = va;
+	} else if (keel_iommu_lookup_va(c, va, &map) == 0 &&
+		   map.va + map.len >= va + len) {
+		/* the caller mapped it already: use that mapping as is */
+		iova = map.iova + (va - map.va);
+	} else {
+		ret = keel_iommu_dma_register(c, va, len, 0, &iova);
+		if (ret < 0) {
+			MP_LOG(ERR, "mempool '%s' populate_extmem: cannot map va %p"
+			       " len %" PRIu64 " in the IOMMU container: %s",
+			       mp->name, addr, len, strerror(-ret));
+			return mp_fail(-ret);
+		}
+		mapped_here = true;
+	}
+	ret = keel_mempool_populate_iova(mp, addr, iova, len, free_cb, opaque);
+	if (ret < 0) {
+		if (mapped_here)
+			keel_iommu_dma_unmap(c, va, iova, len);
+		return ret;
+	}
+	if (mapped_here) {
+		struct keel_mempool_memhdr *m = mp->mem_list;
+
+		while (m->next != NULL)
+			m = m->next;
+		m->iommu = c;
+	}
+	return ret;
+}
+
+/* ---- populate_default: EAL memory ---- */
+
+/* one IOVA-contiguous piece of a region */
+struct piece {
+	struct keel_mempool_memhdr *m;
+	void *alloc_base;  /* set on the first piece of a region */
+};
+
+/* page size of EAL memory at va */
+static uint64_t
+page_size_at(const void *va)
+{
+	struct keel_memseg ms;
+
+	return keel_mem_virt2memseg(va, &ms) == 0 ? ms.hugepage_sz : 4096;
+}
+
+/*
+ * Split region [base, base + len) into IOVA-contiguous pieces and plan up
+ * to @p want objects in them. Appends memhdrs to pieces[]; returns the
+ * objects planned, or -ENOMEM when a chunk header cannot be had.
+ */
+static int64_t
+plan_region(struct keel_mempool *mp, uint8_t *base, uint64_t len,
+	    uint64_t want, struct piece *pieces, unsigned int *np,
+	    unsigned int max_pieces)
+{
+	bool one_run = keel_eal_iova_mode() == KEEL_IOVA_VA ||
+		(mp->flags & KEEL_MEMPOOL_F_NO_IOVA_CONTIG);
+	uint64_t pg = page_size_at(base), planned = 0;
+	uint8_t *end = base + len, *run = base;
+	uint64_t run_iova = keel_mem_virt2iova(base);
+
+	while (run < end && planned < want) {
+		uint8_t *p = run;
+		uint64_t n;
+
+		/* extend the run while the next page continues its IOVAs */
+		if (one_run) {
+			p = end;
+		} else {
+			do {
+				uint8_t *next = (uint8_t *)(((uintptr_t)p + pg) &
+							    ~(uintptr_t)(pg - 1));
+
+				p = next < end ? next : end;
+			} while (p < end && keel_mem_virt2iova(p) ==
+				 run_iova + (uint64_t)(p - run));
+		}
+		n = objs_fit(mp, (uintptr_t)run, (uint64_t)(p - run));
+		if (n > want - planned)
+			n = want - planned;
+		if (n != 0) {
+			struct keel_mempool_memhdr *m;
+
+			if (*np == max_pieces)
+				break;
+			m = memhdr_new(mp, run, (mp->flags &
+					KEEL_MEMPOOL_F_NO_IOVA_CONTIG) ?
+				       KEEL_BAD_IOVA : run_iova,
+				       (uint64_t)(p - run), n);
+			if (m == NULL)
+				return -ENOMEM;
+			pieces[*np].m = m;
+			pieces[*np].alloc_base = NULL;
+			(*np)++;
+			planned += n;
+		}
+		run = p;
+		if (run < end)
+			run_iova = keel_mem_virt2iova(run);
+	}
+	return (int64_t)planned;
+}
+
+int
+keel_mempool_populate_default(struct keel_mempool *mp)
+{
+	struct piece *pieces;
+	unsigned int np = 0, regions = 0, i, max_pieces;
+	uint64_t remaining, planned = 0, total, ask;
+	int ret;
+
+	ret = check_populate(mp, "populate_default");
+	if (ret < 0)
+		return ret;
+	remaining = mp->size - mp->populated_size;
+	total = mp_total_size(mp);
+	max_pieces = 4096;
+	pieces = calloc(max_pieces, sizeof(*pieces));
+	if (pieces == NULL)
+		return mp_fail(ENOMEM);
+	ask = remaining * total + obj_align(mp);
+	while (planned < remaining) {
+		unsigned int first = np;
+		uint8_t *base;
+		int64_t got;
+
+		if (regions == MAX_REGIONS || np == max_pieces) {
+			MP_LOG(ERR, "mempool '%s': %" PRIu64 " of %" PRIu64
+			       " objects placed in %u allocations; giving up",
+			       mp->name, planned, remaining, regions);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		base = keel_malloc_socket("mempool", ask, 64, mp->socket_id);
+		if (base == NULL) {
+			MP_LOG(ERR, "mempool '%s': no EAL memory for %" PRIu64
+			       " objects (%" PRIu64 " bytes) on socket %d",
+			       mp->name, remaining - planned, ask, mp->socket_id);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		regions++;
+		got = plan_region(mp, base, ask, remaining - planned, pieces,
+				  &np, max_pieces);
+		if (got <= 0) {
+			if (got == 0)
+				MP_LOG(ERR, "mempool '%s': objects of %" PRIu64
+				       " bytes do not fit in an IOVA-contiguous run"
+				       " of pages (page size %" PRIu64 ", IOVA mode "
+				       "%s); use bigger pages, or "
+				       "KEEL_MEMPOOL_F_NO_IOVA_CONTIG", mp->name,
+				       total, page_size_at(base),
+				       keel_iova_mode_name(keel_eal_iova_mode()));
+			keel_free(base);
+			ret = -ENOMEM;
+			goto fail;
+		}
+		pieces[first].alloc_base = base;
+		planned += (uint64_t)got;
+		/* next allocation sized by this one's yield */
+		if (planned < remaining)
+			ask = (remaining - planned) * ((ask + (uint64_t)got - 1) /
+						       (uint64_t)got) + ask / 8 +
+				obj_align(mp);
+	}
+	ret = ops_alloc_once(mp);
+	if (ret < 0)
+		goto fail;
+	for (i = 0; i < np; i++) {
+		pieces[i].m->alloc_base = pieces[i].alloc_base;
+		chunk_commit(mp, pieces[i].m);
+	}
+	free(pieces);
+	return (int)planned;
+fail:
+	for (i = 0; i < np; i++) {
+		if (pieces[i].alloc_base != NULL)
+			keel_free(pieces[i].alloc_base);
+		keel_free(pieces[i].m);
+	}
+	free(pieces);
+	return mp_fail(-ret);
+}
+
+void
+mp_release_chunks(struct keel_mempool *mp)
+{
+	struct keel_mempool_memhdr *m = mp->mem_list, *next;
+
+	for (; m != NULL; m = next) {
+		next = m->next;
+		if (m->iommu != NULL) {
+			int ret = keel_iommu_dma_unmap(m->iommu,
+					(uintptr_t)m->addr, m->iova, m->len);
+
+			if (ret < 0)
+				MP_LOG(ERR, "mempool '%s': unmapping va %p iova 0x%"
+				       PRIx64 " len %" PRIu64 ": %s", mp->name,
+				       m->addr, m->iova, m->len, strerror(-ret));
+		}
+		if (m->free_cb != NULL)
+			m->free_cb(m, m->opaque);
+		if (m->alloc_base != NULL)
+			keel_free(m->alloc_base);
+		keel_free(m);
+	}
+	mp->mem_list = NULL;
+	mp->nb_mem_chunks = 0;
+	mp->populated_size = 0;
+}
+
+uint32_t
+keel_mempool_obj_iter(struct keel_mempool *mp, keel_mempool_obj_cb_t *obj_cb,
+		      void *obj_cb_arg)
+{
+	struct keel_mempool_memhdr *m;
+	uint32_t n = 0, i;
+
+	if (!mp_live(mp) || obj_cb == NULL) {
+		MP_LOG(ERR, "mempool obj_iter: %s", obj_cb == NULL ?
+		       "NULL callback" : "not a pool");
+		return 0;
+	}
+	for (m = mp->mem_list; m != NULL; m = m->next) {
+		char *hdr = (char *)m->addr + m->first_obj;
+
+		for (i = 0; i < m->n_objs; i++, hdr += mp_total_size(mp))
+			obj_cb(mp, obj_cb_arg, hdr + mp->header_size, n++);
+	}
+	return n;
+}
+
+uint32_t
+keel_mempool_mem_iter(struct keel_mempool *mp, keel_mempool_mem_cb_t *mem_cb,
+		      void *mem_cb_arg)
+{
+	struct keel_mempool_memhdr *m;
+	uint32_t n = 0;
+
+	if (!mp_live(mp) || mem_cb == NULL) {
+		MP_LOG(ERR, "mempool mem_iter: %s", mem_cb == NULL ?
+		       "NULL callback" : "not a pool");
+		return 0;
+	}
+	for (m = mp->mem_list; m != NULL; m = m->next)
+		mem_cb(mp, mem_cb_arg, m, n++);
+	return n;
+}
