@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "keel_lcore.h"
+#include "keel_malloc.h"   /* KEEL_SOCKET_ID_ANY */
 #include "keel_memory.h"
 
 #ifdef __cplusplus
