@@ -32,7 +32,7 @@ struct worker {
 };
 
 static struct worker workers[KEEL_MAX_LCORE];
-static __thread unsigned int this_lcore = KEEL_LCORE_ID_ANY;
+__thread unsigned int keel_lcore_id_tls = KEEL_LCORE_ID_ANY;
 
 /* numa_available() is a system call: ask once (0 = not asked yet) */
 static int numa_state; /* 1: NUMA available, -1: not */
@@ -62,12 +62,6 @@ eal_cpu_socket_id(unsigned int cpu)
 		return 0;
 	s = numa_node_of_cpu((int)cpu);
 	return s < 0 ? 0 : s;
-}
-
-unsigned int
-keel_lcore_id(void)
-{
-	return this_lcore;
 }
 
 unsigned int
@@ -149,7 +143,7 @@ worker_loop(void *p)
 	struct worker *w = p;
 	int ret;
 
-	this_lcore = (unsigned int)(w - workers);
+	keel_lcore_id_tls = (unsigned int)(w - workers);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->pending && !w->quit)
@@ -336,7 +330,7 @@ eal_lcore_init(void)
 			return -ret;
 		}
 	}
-	this_lcore = eal_cfg.main_lcore;
+	keel_lcore_id_tls = eal_cfg.main_lcore;
 	return 0;
 }
 
@@ -344,7 +338,7 @@ void
 eal_lcore_cleanup(void)
 {
 	stop_workers();
-	this_lcore = KEEL_LCORE_ID_ANY;
+	keel_lcore_id_tls = KEEL_LCORE_ID_ANY;
 }
 
 int

@@ -29,8 +29,19 @@ enum keel_lcore_state {
 	KEEL_LCORE_RUNNING,   /**< running a function */
 };
 
+/** @cond internal */
+/* The calling thread's lcore id, set by the EAL on its lcore threads. A
+ * thread-local variable read inline: datapaths (mempool caches) ask for
+ * it on every call, and a call into the library costs more than the rest. */
+extern __thread unsigned int keel_lcore_id_tls;
+/** @endcond */
+
 /** @return the calling thread's lcore id, or KEEL_LCORE_ID_ANY. */
-unsigned int keel_lcore_id(void);
+static inline unsigned int
+keel_lcore_id(void)
+{
+	return keel_lcore_id_tls;
+}
 
 /** @return the main lcore's id. */
 unsigned int keel_get_main_lcore(void);
