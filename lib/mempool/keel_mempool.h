@@ -21,8 +21,9 @@
  *    flag, KEEL_MEMPOOL_F_DEBUG, on by default in debug builds: a double
  *    put or an overwrite past an object is logged, counted and the bad
  *    object is not put back, instead of a panic;
- *  - statistics are always kept (per lcore, no atomics on lcores) and read
- *    with keel_mempool_stats_get();
+ *  - statistics are read with keel_mempool_stats_get(): backend and
+ *    failure counters always, per-call counters with KEEL_MEMPOOL_F_STATS
+ *    (per lcore, no atomics on lcores);
  *  - every control call checks its arguments first and leaves the pool as
  *    it was when it fails (return code, errno and a log line naming the
  *    value).
@@ -91,6 +92,13 @@ extern "C" {
  * every pool in debug builds.
  */
 #define KEEL_MEMPOOL_F_DEBUG          0x0100u
+/**
+ * Keep the per-call counters (put_bulk, put_objs, get_success_bulk,
+ * get_success_objs; see keel_mempool_stats_get()). They cost as much as the
+ * rest of a cached one-object get or put, so they are off unless asked for
+ * (on in debug builds). Backend and failure counters are always kept.
+ */
+#define KEEL_MEMPOOL_F_STATS          0x0200u
 /** Set by the library once the ops allocated their pool (read-only). */
 #define KEEL_MEMPOOL_F_POOL_CREATED   0x1000u
 /** @} */
@@ -237,11 +245,6 @@ struct keel_mempool {
 
 /** @cond internal */
 #define KEEL_MEMPOOL_MAGIC 0x4b4d504cu /* "KMPL" */
-/* the audit paths, out of line (mempool_audit.c) */
-void keel_mempool_put_audit(struct keel_mempool *mp, void * const *obj_table,
-			    unsigned int n, struct keel_mempool_cache *cache);
-void keel_mempool_get_audit(struct keel_mempool *mp, void **obj_table,
-			    unsigned int n);
 /* a get the backend alone cannot serve: use the caller's cache too */
 int keel_mempool_get_short_(struct keel_mempool *mp, void **obj_table,
 			    unsigned int n, struct keel_mempool_cache *cache);
@@ -485,6 +488,58 @@ keel_mempool_stats_of_(struct keel_mempool *mp,
 		(st)->field += (n); \
 } while (0)
 
+/*
+ * Copy n object pointers. Inline moves: a memcpy() call (what the compiler
+ * makes of a plain loop or of memcpy with a variable size) costs more than
+ * the rest of a one-object put.
+ */
+static inline void
+keel_mempool_copy_objs_(void **dst, void * const *src, unsigned int n)
+{
+	struct objs4 {
+		void *p[4];
+	};
+	unsigned int i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		*(struct objs4 *)(void *)(dst + i) =
+			*(const struct objs4 *)(const void *)(src + i);
+	switch (n - i) {
+	case 3:
+		dst[i + 2] = src[i + 2];
+		__attribute__((fallthrough));
+	case 2:
+		dst[i + 1] = src[i + 1];
+		__attribute__((fallthrough));
+	case 1:
+		dst[i] = src[i];
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Hand out n objects from the top of a cache (the last put first): pairs
+ * with one 16-byte load, a swap and one 16-byte store.
+ */
+static inline void
+keel_mempool_pop_objs_(void **dst, void **top, unsigned int n)
+{
+	typedef uint64_t v2_ __attribute__((vector_size(16)));
+	unsigned int i = 0;
+
+	for (; i + 2 <= n; i += 2) {
+		v2_ v;
+
+		memcpy(&v, top - i - 2, sizeof(v));
+		v = __builtin_shuffle(v, (v2_){ 1, 0 });
+		memcpy(dst + i, &v, sizeof(v));
+	}
+	if (i < n)
+		dst[i] = top[-(int)i - 1];
+}
+
 static inline void
 keel_mempool_backend_put_(struct keel_mempool *mp, void * const *objs,
 			  unsigned int n)
@@ -493,24 +548,35 @@ keel_mempool_backend_put_(struct keel_mempool *mp, void * const *objs,
 		keel_mempool_backend_refused(mp, n);
 }
 
+/*
+ * The put and get paths. @p calls (a constant in each caller) says whether
+ * the per-call counters are kept (pools with KEEL_MEMPOOL_F_STATS); the
+ * backend and failure counters are always kept, on paths that reach the
+ * backend anyway.
+ */
 static inline void
 keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
-		     unsigned int n, struct keel_mempool_cache *cache)
+		     unsigned int n, struct keel_mempool_cache *cache,
+		     const int calls)
 {
 	if (cache == NULL || __builtin_expect(n > cache->flushthresh, 0)) {
 		int sh;
 		struct keel_mempool_stats *st = keel_mempool_stats_of_(mp, cache,
 								       &sh);
 
-		KEEL_MEMPOOL_SADD_(st, sh, put_bulk, 1);
-		KEEL_MEMPOOL_SADD_(st, sh, put_objs, n);
+		if (calls) {
+			KEEL_MEMPOOL_SADD_(st, sh, put_bulk, 1);
+			KEEL_MEMPOOL_SADD_(st, sh, put_objs, n);
+		}
 		KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_bulk, 1);
 		KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_objs, n);
 		keel_mempool_backend_put_(mp, obj_table, n);
 		return;
 	}
-	cache->stats.put_bulk++;
-	cache->stats.put_objs += n;
+	if (calls) {
+		cache->stats.put_bulk++;
+		cache->stats.put_objs += n;
+	}
 	if (cache->len + n > cache->flushthresh) {
 		/* flush the whole cache, then keep the new objects */
 		cache->stats.put_common_pool_bulk++;
@@ -518,17 +584,16 @@ keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
 		keel_mempool_backend_put_(mp, cache->objs, cache->len);
 		cache->len = 0;
 	}
-	memcpy(&cache->objs[cache->len], obj_table, sizeof(void *) * n);
+	keel_mempool_copy_objs_(&cache->objs[cache->len], obj_table, n);
 	cache->len += n;
 }
 
 static inline int
 keel_mempool_do_get_(struct keel_mempool *mp, void **obj_table,
-		     unsigned int n, struct keel_mempool_cache *cache)
+		     unsigned int n, struct keel_mempool_cache *cache,
+		     const int calls)
 {
 	struct keel_mempool_stats *st;
-	void **top;
-	unsigned int i;
 	int sh;
 
 	if (cache == NULL || __builtin_expect(n >= cache->size, 0))
@@ -552,23 +617,31 @@ keel_mempool_do_get_(struct keel_mempool *mp, void **obj_table,
 		cache->len += req;
 	}
 	/* hot objects first: the cache is a stack */
-	top = &cache->objs[cache->len];
-	for (i = 0; i < n; i++)
-		obj_table[i] = *--top;
+	keel_mempool_pop_objs_(obj_table, &cache->objs[cache->len], n);
 	cache->len -= n;
-	cache->stats.get_success_bulk++;
-	cache->stats.get_success_objs += n;
+	if (calls) {
+		cache->stats.get_success_bulk++;
+		cache->stats.get_success_objs += n;
+	}
 	return 0;
 backend:
 	if (__builtin_expect(mp->ops->dequeue(mp, obj_table, n) < 0, 0))
 		return keel_mempool_get_short_(mp, obj_table, n, cache);
 	st = keel_mempool_stats_of_(mp, cache, &sh);
-	KEEL_MEMPOOL_SADD_(st, sh, get_success_bulk, 1);
-	KEEL_MEMPOOL_SADD_(st, sh, get_success_objs, n);
+	if (calls) {
+		KEEL_MEMPOOL_SADD_(st, sh, get_success_bulk, 1);
+		KEEL_MEMPOOL_SADD_(st, sh, get_success_objs, n);
+	}
 	KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_bulk, 1);
 	KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_objs, n);
 	return 0;
 }
+
+/* pools with KEEL_MEMPOOL_F_DEBUG or _STATS: out of line */
+void keel_mempool_put_slow_(struct keel_mempool *mp, void * const *obj_table,
+			    unsigned int n, struct keel_mempool_cache *cache);
+int keel_mempool_get_slow_(struct keel_mempool *mp, void **obj_table,
+			   unsigned int n, struct keel_mempool_cache *cache);
 /** @endcond */
 
 /**
@@ -580,11 +653,12 @@ static inline void
 keel_mempool_generic_put(struct keel_mempool *mp, void * const *obj_table,
 			 unsigned int n, struct keel_mempool_cache *cache)
 {
-	if (__builtin_expect(mp->flags & KEEL_MEMPOOL_F_DEBUG, 0)) {
-		keel_mempool_put_audit(mp, obj_table, n, cache);
+	if (__builtin_expect(mp->flags & (KEEL_MEMPOOL_F_DEBUG |
+					  KEEL_MEMPOOL_F_STATS), 0)) {
+		keel_mempool_put_slow_(mp, obj_table, n, cache);
 		return;
 	}
-	keel_mempool_do_put_(mp, obj_table, n, cache);
+	keel_mempool_do_put_(mp, obj_table, n, cache, 0);
 }
 
 /**
@@ -596,11 +670,10 @@ static inline int
 keel_mempool_generic_get(struct keel_mempool *mp, void **obj_table,
 			 unsigned int n, struct keel_mempool_cache *cache)
 {
-	int ret = keel_mempool_do_get_(mp, obj_table, n, cache);
-
-	if (__builtin_expect(mp->flags & KEEL_MEMPOOL_F_DEBUG, 0) && ret == 0)
-		keel_mempool_get_audit(mp, obj_table, n);
-	return ret;
+	if (__builtin_expect(mp->flags & (KEEL_MEMPOOL_F_DEBUG |
+					  KEEL_MEMPOOL_F_STATS), 0))
+		return keel_mempool_get_slow_(mp, obj_table, n, cache);
+	return keel_mempool_do_get_(mp, obj_table, n, cache, 0);
 }
 
 /** Put @p n objects through the calling lcore's cache. */

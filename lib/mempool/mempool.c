@@ -27,7 +27,8 @@
 #define ALIGN64(x) (((uint64_t)(x) + 63u) & ~(uint64_t)63u)
 #define KNOWN_FLAGS (KEEL_MEMPOOL_F_NO_SPREAD | KEEL_MEMPOOL_F_NO_CACHE_ALIGN | \
 		     KEEL_MEMPOOL_F_SP_PUT | KEEL_MEMPOOL_F_SC_GET | \
-		     KEEL_MEMPOOL_F_NO_IOVA_CONTIG | KEEL_MEMPOOL_F_DEBUG)
+		     KEEL_MEMPOOL_F_NO_IOVA_CONTIG | KEEL_MEMPOOL_F_DEBUG | \
+		     KEEL_MEMPOOL_F_STATS)
 
 uint32_t
 keel_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags,
@@ -122,7 +123,7 @@ keel_mempool_create_empty(const char *name, unsigned int n,
 	int err = EINVAL;
 
 #ifdef KEEL_MEMPOOL_DEBUG_DEFAULT
-	flags |= KEEL_MEMPOOL_F_DEBUG;
+	flags |= KEEL_MEMPOOL_F_DEBUG | KEEL_MEMPOOL_F_STATS;
 #endif
 	if (name == NULL || name[0] == '\0')
 		why = "empty name";

@@ -2,7 +2,8 @@
 /*
  * The audit of debug pools (KEEL_MEMPOOL_F_DEBUG): cookies in each
  * object's header and trailer, checked on every get and put and by
- * keel_mempool_audit().
+ * keel_mempool_audit(); and the out-of-line get/put of pools that audit
+ * or count every call (KEEL_MEMPOOL_F_STATS).
  *
  * Invariant (debug pools): an object's header cookie is MP_COOKIE_FREE
  * while the object is in the backend or a cache, MP_COOKIE_ALLOC while a
@@ -90,9 +91,9 @@ put_check(struct keel_mempool *mp, void *obj)
 	return cookie_move(mp, obj, MP_COOKIE_ALLOC, MP_COOKIE_FREE, "put of");
 }
 
-void
-keel_mempool_put_audit(struct keel_mempool *mp, void * const *obj_table,
-		       unsigned int n, struct keel_mempool_cache *cache)
+static void
+put_audit(struct keel_mempool *mp, void * const *obj_table, unsigned int n,
+	  struct keel_mempool_cache *cache, int calls)
 {
 	void *good[AUDIT_BATCH];
 	unsigned int i, ng = 0;
@@ -102,28 +103,27 @@ keel_mempool_put_audit(struct keel_mempool *mp, void * const *obj_table,
 		if (put_check(mp, obj_table[i]) < 0)
 			break;
 	if (i == n) {
-		keel_mempool_do_put_(mp, obj_table, n, cache);
+		keel_mempool_do_put_(mp, obj_table, n, cache, calls);
 		return;
 	}
 	/* the good ones before the first bad one, then the rest checked */
 	if (i != 0)
-		keel_mempool_do_put_(mp, obj_table, i, cache);
+		keel_mempool_do_put_(mp, obj_table, i, cache, calls);
 	for (i++; i < n; i++) {
 		if (put_check(mp, obj_table[i]) < 0)
 			continue;
 		good[ng++] = obj_table[i];
 		if (ng == AUDIT_BATCH) {
-			keel_mempool_do_put_(mp, good, ng, cache);
+			keel_mempool_do_put_(mp, good, ng, cache, calls);
 			ng = 0;
 		}
 	}
 	if (ng != 0)
-		keel_mempool_do_put_(mp, good, ng, cache);
+		keel_mempool_do_put_(mp, good, ng, cache, calls);
 }
 
-void
-keel_mempool_get_audit(struct keel_mempool *mp, void **obj_table,
-		       unsigned int n)
+static void
+get_audit(struct keel_mempool *mp, void **obj_table, unsigned int n)
 {
 	unsigned int i;
 
@@ -132,6 +132,33 @@ keel_mempool_get_audit(struct keel_mempool *mp, void **obj_table,
 		cookie_move(mp, obj_table[i], MP_COOKIE_FREE, MP_COOKIE_ALLOC,
 			    "get of");
 	}
+}
+
+void
+keel_mempool_put_slow_(struct keel_mempool *mp, void * const *obj_table,
+		       unsigned int n, struct keel_mempool_cache *cache)
+{
+	int calls = (mp->flags & KEEL_MEMPOOL_F_STATS) != 0;
+
+	if (mp->flags & KEEL_MEMPOOL_F_DEBUG)
+		put_audit(mp, obj_table, n, cache, calls);
+	else
+		keel_mempool_do_put_(mp, obj_table, n, cache, 1);
+}
+
+int
+keel_mempool_get_slow_(struct keel_mempool *mp, void **obj_table,
+		       unsigned int n, struct keel_mempool_cache *cache)
+{
+	int ret;
+
+	if (mp->flags & KEEL_MEMPOOL_F_STATS)
+		ret = keel_mempool_do_get_(mp, obj_table, n, cache, 1);
+	else
+		ret = keel_mempool_do_get_(mp, obj_table, n, cache, 0);
+	if (ret == 0 && (mp->flags & KEEL_MEMPOOL_F_DEBUG))
+		get_audit(mp, obj_table, n);
+	return ret;
 }
 
 struct audit_walk {

@@ -220,7 +220,8 @@ test_mempool_cache(void)
 	unsigned int i;
 
 	mp = keel_mempool_create("mp_cache", 1024, 64, 100, 0, NULL, NULL,
-				 NULL, NULL, KEEL_SOCKET_ID_ANY, 0);
+				 NULL, NULL, KEEL_SOCKET_ID_ANY,
+				 KEEL_MEMPOOL_F_STATS);
 	TEST_ASSERT(mp != NULL, "create: %s", strerror(errno));
 	c = keel_mempool_default_cache(mp, keel_lcore_id());
 	TEST_ASSERT(c != NULL && c->size == 100 && c->flushthresh == 150 &&
@@ -288,7 +289,8 @@ test_mempool_cache(void)
 
 	/* a non-lcore thread uses no cache */
 	mp = keel_mempool_create("mp_cache2", 256, 64, 16, 0, NULL, NULL,
-				 NULL, NULL, KEEL_SOCKET_ID_ANY, 0);
+				 NULL, NULL, KEEL_SOCKET_ID_ANY,
+				 KEEL_MEMPOOL_F_STATS);
 	TEST_ASSERT(mp != NULL, "create: %s", strerror(errno));
 	memset(&na, 0, sizeof(na));
 	na.mp = mp;

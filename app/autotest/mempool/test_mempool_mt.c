@@ -147,7 +147,7 @@ mt_case(const char *ops, unsigned int cache_size, uint64_t seed)
 		goto out;
 	c->seed = seed;
 	c->mp = keel_mempool_create_empty("mp_mt", MT_OBJS, 64, cache_size, 0,
-					  -1, 0);
+					  -1, KEEL_MEMPOOL_F_STATS);
 	if (c->mp == NULL || keel_mempool_set_ops_byname(c->mp, ops, NULL) ||
 	    keel_mempool_populate_default(c->mp) != MT_OBJS) {
 		printf("  cannot create the pool: %s\n", strerror(errno));
