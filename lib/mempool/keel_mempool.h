@@ -12,9 +12,10 @@
  * keel_mempool_create() (or create_empty + set_ops_byname + populate_*),
  * keel_mempool_get/put[_bulk], per-lcore caches, keel_mempool_obj_iter(),
  * keel_mempool_lookup(), keel_mempool_free(). Where Keel differs:
- *  - objects never straddle an IOVA discontinuity (unless
- *    KEEL_MEMPOOL_F_NO_IOVA_CONTIG), in every IOVA mode (va, pa, alloc), and
- *    a pool without an IOVA for its objects cannot be built;
+ *  - objects never straddle an IOVA discontinuity, in every IOVA mode (va,
+ *    pa, alloc): populate_default carves them from IOVA-contiguous EAL
+ *    allocations (in pa mode at most a page each), and a pool without an
+ *    IOVA for its objects cannot be built;
  *  - keel_mempool_populate_extmem() maps external memory in the default
  *    IOMMU container, and keel_mempool_free() unmaps it again;
  *  - the audit (cookies in each object's header and trailer) is a per-pool
@@ -80,8 +81,8 @@ extern "C" {
 /** Gets come from one thread only (single-consumer backend). */
 #define KEEL_MEMPOOL_F_SC_GET         0x0008u
 /**
- * Objects may straddle IOVA discontinuities (their IOVA is that of their
- * first byte): for pools whose objects are never given to a device whole.
+ * Accepted for DPDK compatibility. Keel's objects are always
+ * IOVA-contiguous (every EAL heap allocation is), so this changes nothing.
  */
 #define KEEL_MEMPOOL_F_NO_IOVA_CONTIG 0x0020u
 /**
@@ -223,8 +224,10 @@ struct keel_mempool {
 	uint32_t size;                        /**< objects in the pool */
 	uint32_t cache_size;                  /**< per-lcore cache size */
 	uint32_t elt_size;                    /**< object size (bytes) */
-	/** uncached get/put counters: one line per lcore, then the
-	 *  shared (atomic) line of other threads */
+	uint32_t n_lcores;                    /**< lcore ids below this have
+						   a counter line */
+	/** uncached get/put counters: one line per lcore id below
+	 *  n_lcores, then the shared (atomic) line of other threads */
 	struct keel_mempool_stats_slot *lcore_stats;
 	/* ---- control path ---- */
 	char name[KEEL_MEMPOOL_NAMESIZE];     /**< unique name */
@@ -306,10 +309,13 @@ int keel_mempool_set_ops_byname(struct keel_mempool *mp, const char *name,
 				void *pool_config);
 
 /**
- * Add objects in EAL memory until the pool holds mp->size objects.
+ * Add objects in EAL memory until the pool holds mp->size objects: one
+ * allocation in IOVA modes va and alloc; in pa mode allocations of at most
+ * a page (an allocation is IOVA-contiguous, and pages are as contiguous as
+ * the physical memory behind them), so an object must fit in a page.
  * @return objects added, or -errno with nothing added: -EINVAL, -EEXIST
- *         (already full), -ENOMEM (also: objects that do not fit in an
- *         IOVA-contiguous run of pages; see KEEL_MEMPOOL_F_NO_IOVA_CONTIG).
+ *         (already full), -ENOMEM (no memory, or objects larger than a page
+ *         in pa mode: logged with the sizes).
  */
 int keel_mempool_populate_default(struct keel_mempool *mp);
 
@@ -475,10 +481,10 @@ keel_mempool_stats_of_(struct keel_mempool *mp,
 	if (cache != NULL)
 		return &cache->stats;
 	id = keel_lcore_id();
-	if (__builtin_expect(id < KEEL_MAX_LCORE, 1))
+	if (__builtin_expect(id < mp->n_lcores, 1))
 		return &mp->lcore_stats[id].s;
 	*shared = 1;
-	return &mp->lcore_stats[KEEL_MAX_LCORE].s;
+	return &mp->lcore_stats[mp->n_lcores].s;
 }
 
 #define KEEL_MEMPOOL_SADD_(st, shared, field, n) do { \

@@ -117,7 +117,7 @@ keel_mempool_create_empty(const char *name, unsigned int n,
 	struct keel_mempool_objsz sz;
 	struct keel_mempool *mp;
 	uint64_t off_caches, off_stats, off_priv, total;
-	uint32_t n_caches = 0, stride = 0, i;
+	uint32_t n_caches = 0, stride = 0, n_lcores, i;
 	unsigned int user_flags = flags;
 	const char *why = NULL;
 	int err = EINVAL;
@@ -163,7 +163,8 @@ keel_mempool_create_empty(const char *name, unsigned int n,
 	}
 	off_caches = ALIGN64(sizeof(*mp));
 	off_stats = off_caches + (uint64_t)n_caches * stride;
-	off_priv = off_stats + (KEEL_MAX_LCORE + 1ull) *
+	n_lcores = lcore_ids_used();
+	off_priv = off_stats + (n_lcores + 1ull) *
 		sizeof(struct keel_mempool_stats_slot);
 	total = off_priv + ALIGN64(private_data_size);
 	snprintf(mz_name, sizeof(mz_name), KEEL_MEMPOOL_MZ_PREFIX "%s", name);
@@ -190,6 +191,7 @@ keel_mempool_create_empty(const char *name, unsigned int n,
 	mp->socket_id = socket_id;
 	mp->mz = mz;
 	mp->n_caches = n_caches;
+	mp->n_lcores = n_lcores;
 	mp->cache_stride = stride;
 	mp->local_cache = (struct keel_mempool_cache *)((char *)mp + off_caches);
 	for (i = 0; i < n_caches; i++)
@@ -489,7 +491,7 @@ keel_mempool_stats_get(const struct keel_mempool *mp,
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < mp->n_caches; i++)
 		stats_add(st, &keel_mempool_default_cache(m, i)->stats);
-	for (i = 0; i <= KEEL_MAX_LCORE; i++)
+	for (i = 0; i <= mp->n_lcores; i++)
 		stats_add(st, &mp->lcore_stats[i].s);
 	st->audit_errors = __atomic_load_n(&mp->audit_errors, __ATOMIC_RELAXED);
 	return 0;
@@ -505,7 +507,7 @@ keel_mempool_stats_reset(struct keel_mempool *mp)
 	for (i = 0; i < mp->n_caches; i++)
 		memset(&keel_mempool_default_cache(mp, i)->stats, 0,
 		       sizeof(struct keel_mempool_stats));
-	memset(mp->lcore_stats, 0, (KEEL_MAX_LCORE + 1) *
+	memset(mp->lcore_stats, 0, (mp->n_lcores + 1) *
 	       sizeof(struct keel_mempool_stats_slot));
 	__atomic_store_n(&mp->audit_errors, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mp->backend_errors, 0, __ATOMIC_RELAXED);

@@ -4,12 +4,12 @@
  * contiguous, and giving the chunks back at free.
  *
  * Invariant: every chunk on mp->mem_list is IOVA-contiguous over its
- * length (chunk->iova + offset is the IOVA of chunk->addr + offset), unless
- * the pool has KEEL_MEMPOOL_F_NO_IOVA_CONTIG, in which case each object
- * header holds the IOVA of the object's first byte read from the EAL. So an
- * object never straddles an IOVA discontinuity: in VA mode EAL memory is one
- * run; in alloc mode runs end where allocation units end; in PA mode each
- * page may stand alone, and populate_default splits its memory there.
+ * length (chunk->iova + offset is the IOVA of chunk->addr + offset), so an
+ * object never straddles an IOVA discontinuity and its header holds the
+ * IOVA of its first byte. populate_default relies on the EAL heap, whose
+ * every allocation is IOVA-contiguous (in pa mode it asks for at most a
+ * page at a time); populate_iova and populate_extmem on their callers or
+ * on the IOMMU container.
  *
  * A populate call either adds its objects (and chunks) or changes nothing:
  * memory and chunk headers are all had first, objects written and enqueued
@@ -23,7 +23,6 @@
 #include "keel_malloc.h"
 #include "mempool_internal.h"
 
-#define MAX_REGIONS 64   /* populate_default: most allocations per call */
 #define ENQ_BATCH 64
 
 static uint64_t
@@ -84,7 +83,6 @@ chunk_commit(struct keel_mempool *mp, struct keel_mempool_memhdr *m)
 	uint64_t a = obj_align(mp), total = mp_total_size(mp);
 	uintptr_t base = (uintptr_t)m->addr;
 	uintptr_t hdr = (base + a - 1) & ~(uintptr_t)(a - 1);
-	bool per_obj_iova = (mp->flags & KEEL_MEMPOOL_F_NO_IOVA_CONTIG) != 0;
 	void *batch[ENQ_BATCH];
 	unsigned int nb = 0;
 	struct keel_mempool_memhdr **pp;
@@ -96,8 +94,7 @@ chunk_commit(struct keel_mempool *mp, struct keel_mempool_memhdr *m)
 		struct keel_mempool_objhdr *oh = keel_mempool_get_header(obj);
 
 		oh->mp = mp;
-		oh->iova = per_obj_iova ? keel_mem_virt2iova(obj) :
-			m->iova + ((uintptr_t)obj - base);
+		oh->iova = m->iova + ((uintptr_t)obj - base);
 		oh->reserved = 0;
 		mp_obj_cookies_init(mp, obj);
 		batch[nb++] = obj;
@@ -233,85 +230,29 @@ keel_mempool_populate_extmem(struct keel_mempool *mp, void *addr, uint64_t len,
 
 /* ---- populate_default: EAL memory ---- */
 
-/* one IOVA-contiguous piece of a region */
-struct piece {
-	struct keel_mempool_memhdr *m;
-	void *alloc_base;  /* set on the first piece of a region */
-};
-
-/* page size of EAL memory at va */
-static uint64_t
-page_size_at(const void *va)
-{
-	struct keel_memseg ms;
-
-	return keel_mem_virt2memseg(va, &ms) == 0 ? ms.hugepage_sz : 4096;
-}
-
 /*
- * Split region [base, base + len) into IOVA-contiguous pieces and plan up
- * to @p want objects in them. Appends memhdrs to pieces[]; returns the
- * objects planned, or -ENOMEM when a chunk header cannot be had.
+ * Most bytes one allocation may have: the EAL heap gives IOVA-contiguous
+ * allocations only, which in pa mode means at most a page for sure (pages
+ * are as contiguous as the physical memory behind them); va and alloc
+ * modes have no limit.
  */
-static int64_t
-plan_region(struct keel_mempool *mp, uint8_t *base, uint64_t len,
-	    uint64_t want, struct piece *pieces, unsigned int *np,
-	    unsigned int max_pieces)
+static uint64_t
+chunk_limit(void)
 {
-	bool one_run = keel_eal_iova_mode() == KEEL_IOVA_VA ||
-		(mp->flags & KEEL_MEMPOOL_F_NO_IOVA_CONTIG);
-	uint64_t pg = page_size_at(base), planned = 0;
-	uint8_t *end = base + len, *run = base;
-	uint64_t run_iova = keel_mem_virt2iova(base);
+	struct keel_mem_stats st;
 
-	while (run < end && planned < want) {
-		uint8_t *p = run;
-		uint64_t n;
-
-		/* extend the run while the next page continues its IOVAs */
-		if (one_run) {
-			p = end;
-		} else {
-			do {
-				uint8_t *next = (uint8_t *)(((uintptr_t)p + pg) &
-							    ~(uintptr_t)(pg - 1));
-
-				p = next < end ? next : end;
-			} while (p < end && keel_mem_virt2iova(p) ==
-				 run_iova + (uint64_t)(p - run));
-		}
-		n = objs_fit(mp, (uintptr_t)run, (uint64_t)(p - run));
-		if (n > want - planned)
-			n = want - planned;
-		if (n != 0) {
-			struct keel_mempool_memhdr *m;
-
-			if (*np == max_pieces)
-				break;
-			m = memhdr_new(mp, run, (mp->flags &
-					KEEL_MEMPOOL_F_NO_IOVA_CONTIG) ?
-				       KEEL_BAD_IOVA : run_iova,
-				       (uint64_t)(p - run), n);
-			if (m == NULL)
-				return -ENOMEM;
-			pieces[*np].m = m;
-			pieces[*np].alloc_base = NULL;
-			(*np)++;
-			planned += n;
-		}
-		run = p;
-		if (run < end)
-			run_iova = keel_mem_virt2iova(run);
-	}
-	return (int64_t)planned;
+	if (keel_eal_iova_mode() != KEEL_IOVA_PA ||
+	    keel_mem_stats_get(&st) != 0 || st.page_sz == 0)
+		return UINT64_MAX;
+	return st.page_sz;
 }
 
 int
 keel_mempool_populate_default(struct keel_mempool *mp)
 {
-	struct piece *pieces;
-	unsigned int np = 0, regions = 0, i, max_pieces;
-	uint64_t remaining, planned = 0, total, ask;
+	struct keel_mempool_memhdr **chunks = NULL;
+	uint64_t remaining, per_chunk, total, limit, n, left;
+	unsigned int nc = 0, max_chunks, i;
 	int ret;
 
 	ret = check_populate(mp, "populate_default");
@@ -319,71 +260,58 @@ keel_mempool_populate_default(struct keel_mempool *mp)
 		return ret;
 	remaining = mp->size - mp->populated_size;
 	total = mp_total_size(mp);
-	max_pieces = 4096;
-	pieces = calloc(max_pieces, sizeof(*pieces));
-	if (pieces == NULL)
+	limit = chunk_limit();
+	per_chunk = limit == UINT64_MAX ? remaining : limit / total;
+	if (per_chunk == 0) {
+		MP_LOG(ERR, "mempool '%s': objects of %" PRIu64 " bytes (%u + "
+		       "header and trailer) are larger than a page (%" PRIu64
+		       " bytes), the most IOVA-contiguous memory IOVA mode pa "
+		       "can promise; use bigger pages, or IOVA mode va or alloc",
+		       mp->name, total, mp->elt_size, limit);
 		return mp_fail(ENOMEM);
-	ask = remaining * total + obj_align(mp);
-	while (planned < remaining) {
-		unsigned int first = np;
-		uint8_t *base;
-		int64_t got;
+	}
+	max_chunks = (unsigned int)((remaining + per_chunk - 1) / per_chunk);
+	chunks = calloc(max_chunks, sizeof(*chunks));
+	if (chunks == NULL)
+		return mp_fail(ENOMEM);
+	/* have every chunk and its header first: nothing is added on failure */
+	for (left = remaining; left > 0; left -= n) {
+		uint64_t bytes;
+		void *base;
 
-		if (regions == MAX_REGIONS || np == max_pieces) {
-			MP_LOG(ERR, "mempool '%s': %" PRIu64 " of %" PRIu64
-			       " objects placed in %u allocations; giving up",
-			       mp->name, planned, remaining, regions);
-			ret = -ENOMEM;
-			goto fail;
-		}
-		base = keel_malloc_socket("mempool", ask, 64, mp->socket_id);
+		n = left < per_chunk ? left : per_chunk;
+		bytes = n * total;
+		base = keel_malloc_socket("mempool", bytes, (unsigned int)
+					  obj_align(mp), mp->socket_id);
 		if (base == NULL) {
 			MP_LOG(ERR, "mempool '%s': no EAL memory for %" PRIu64
 			       " objects (%" PRIu64 " bytes) on socket %d",
-			       mp->name, remaining - planned, ask, mp->socket_id);
+			       mp->name, n, bytes, mp->socket_id);
 			ret = -ENOMEM;
 			goto fail;
 		}
-		regions++;
-		got = plan_region(mp, base, ask, remaining - planned, pieces,
-				  &np, max_pieces);
-		if (got <= 0) {
-			if (got == 0)
-				MP_LOG(ERR, "mempool '%s': objects of %" PRIu64
-				       " bytes do not fit in an IOVA-contiguous run"
-				       " of pages (page size %" PRIu64 ", IOVA mode "
-				       "%s); use bigger pages, or "
-				       "KEEL_MEMPOOL_F_NO_IOVA_CONTIG", mp->name,
-				       total, page_size_at(base),
-				       keel_iova_mode_name(keel_eal_iova_mode()));
+		chunks[nc] = memhdr_new(mp, base, keel_mem_virt2iova(base),
+					bytes, n);
+		if (chunks[nc] == NULL) {
 			keel_free(base);
 			ret = -ENOMEM;
 			goto fail;
 		}
-		pieces[first].alloc_base = base;
-		planned += (uint64_t)got;
-		/* next allocation sized by this one's yield */
-		if (planned < remaining)
-			ask = (remaining - planned) * ((ask + (uint64_t)got - 1) /
-						       (uint64_t)got) + ask / 8 +
-				obj_align(mp);
+		chunks[nc++]->alloc_base = base;
 	}
 	ret = ops_alloc_once(mp);
 	if (ret < 0)
 		goto fail;
-	for (i = 0; i < np; i++) {
-		pieces[i].m->alloc_base = pieces[i].alloc_base;
-		chunk_commit(mp, pieces[i].m);
-	}
-	free(pieces);
-	return (int)planned;
+	for (i = 0; i < nc; i++)
+		chunk_commit(mp, chunks[i]);
+	free(chunks);
+	return (int)remaining;
 fail:
-	for (i = 0; i < np; i++) {
-		if (pieces[i].alloc_base != NULL)
-			keel_free(pieces[i].alloc_base);
-		keel_free(pieces[i].m);
+	for (i = 0; i < nc; i++) {
+		keel_free(chunks[i]->alloc_base);
+		keel_free(chunks[i]);
 	}
-	free(pieces);
+	free(chunks);
 	return mp_fail(-ret);
 }
 

@@ -84,54 +84,64 @@ iova_mode_case(const char *mode)
 	struct straddle s;
 	struct keel_mempool *mp;
 	struct keel_memseg ms;
-	char *log;
 	int dev, ret;
 
-	snprintf(args, sizeof(args), "--no-huge -m 32 --iova-mode %s "
-		 "--iommu emulated", mode);
+	/* pa: hugepages (test_hugepages_reserve()), else 4 KiB pages */
+	snprintf(args, sizeof(args), "%s -m 16 --iova-mode %s --iommu emulated",
+		 strcmp(mode, "pa") == 0 ? "--in-memory" : "--no-huge", mode);
 	ret = test_eal_init_str(args);
 	TEST_ASSERT(ret >= 0, "init %s: %s", args, strerror(-ret));
 	dev = test_dma_open();
 	TEST_ASSERT(dev >= 0, "dma device");
-	/* 3000-byte objects: in PA mode each 4 KiB page may stand alone */
-	mp = keel_mempool_create("mp_iova", 300, 3000, 0, 0, NULL, NULL, NULL,
+	/* 1000 objects of 3000 bytes: 3 MB, more than one 2 MiB page */
+	mp = keel_mempool_create("mp_iova", 1000, 3000, 0, 0, NULL, NULL, NULL,
 				 NULL, -1, 0);
 	TEST_ASSERT(mp != NULL, "%s: create: %s", mode, strerror(errno));
 	TEST_ASSERT_SUCCESS(keel_mem_virt2memseg(mp->mem_list->addr, &ms),
 			    "memseg");
 	s = (struct straddle){ ms.hugepage_sz, 0, 0 };
 	keel_mempool_obj_iter(mp, straddle_obj, &s);
-	TEST_ASSERT(s.n == 300 && s.bad == 0, "%s: %u of %u objects straddle "
+	TEST_ASSERT(s.n == 1000 && s.bad == 0, "%s: %u of %u objects straddle "
 		    "an IOVA discontinuity", mode, s.bad, s.n);
-	printf("  %s: 300 objects in %u chunks\n", mode, mp->nb_mem_chunks);
+	printf("  %s: %u objects in %u chunks (%" PRIu64 " KiB pages)\n", mode,
+	       s.n, mp->nb_mem_chunks, ms.hugepage_sz >> 10);
 	ret = dma_into_pool(dev, mp, 3000);
 	TEST_ASSERT_SUCCESS(ret, "%s: DMA into every object", mode);
 	keel_mempool_free(mp);
-
-	if (strcmp(mode, "pa") == 0) {
-		/* larger than a page: no IOVA-contiguous place, a clear error */
-		test_log_capture_start();
-		mp = keel_mempool_create("mp_iova", 64, 5000, 0, 0, NULL, NULL,
-					 NULL, NULL, -1, 0);
-		log = test_log_capture_stop();
-		if (mp != NULL) {
-			/* pages happened to be physically contiguous */
-			printf("  pa: 5000-byte objects found contiguous pages\n");
-			keel_mempool_free(mp);
-		} else {
-			TEST_ASSERT(errno == ENOMEM &&
-				    strstr(log, "do not fit in an IOVA-contiguous")
-				    != NULL, "pa: clear error: %s", log);
-		}
-		free(log);
-		/* unless the objects need no contiguous IOVAs */
-		mp = keel_mempool_create("mp_iova", 64, 5000, 0, 0, NULL, NULL,
-					 NULL, NULL, -1,
-					 KEEL_MEMPOOL_F_NO_IOVA_CONTIG);
-		TEST_ASSERT(mp != NULL, "pa: NO_IOVA_CONTIG: %s", strerror(errno));
-		keel_mempool_free(mp);
-	}
 	test_dma_close(dev);
+	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
+	return TEST_SUCCESS;
+}
+
+/* pa mode with 4 KiB pages: an object larger than a page, a clear error */
+static int
+pa_small_pages(void)
+{
+	struct keel_mempool *mp;
+	char *log;
+	int ret;
+
+	test_log_capture_start();
+	ret = test_eal_init_str("--no-huge -m 8 --iova-mode pa --iommu emulated");
+	free(test_log_capture_stop());
+	TEST_ASSERT(ret >= 0, "init: %s", strerror(-ret));
+	test_log_capture_start();
+	mp = keel_mempool_create("mp_iova", 64, 5000, 0, 0, NULL, NULL, NULL,
+				 NULL, -1, 0);
+	log = test_log_capture_stop();
+	TEST_ASSERT(mp == NULL && errno == ENOMEM, "5000-byte objects in 4 KiB "
+		    "pages: %p", (void *)mp);
+	TEST_ASSERT(strstr(log, "larger than a page (4096 bytes)") != NULL,
+		    "clear error: %s", log);
+	free(log);
+	TEST_ASSERT_EQUAL(test_mempool_zones(), 0, "nothing left");
+	/* objects that fit in a page: one allocation each page */
+	mp = keel_mempool_create("mp_iova", 64, 2000, 0, 0, NULL, NULL, NULL,
+				 NULL, -1, 0);
+	TEST_ASSERT(mp != NULL, "2000-byte objects: %s", strerror(errno));
+	TEST_ASSERT_EQUAL(mp->nb_mem_chunks, 64 / (4096 / (64 + 2000 + 48)),
+			  "chunks of one page");
+	keel_mempool_free(mp);
 	TEST_ASSERT_SUCCESS(keel_eal_cleanup(), "cleanup");
 	return TEST_SUCCESS;
 }
@@ -146,8 +156,17 @@ test_mempool_iova_modes(void)
 		printf("  pa mode skipped: needs root\n");
 		return TEST_SUCCESS;
 	}
-	if (iova_mode_case("pa") != TEST_SUCCESS)
+	if (pa_small_pages() != TEST_SUCCESS)
 		goto fail;
+	if (test_hugepages_reserve(16) < 0) {
+		printf("  pa mode with hugepages skipped: cannot reserve 16\n");
+		return TEST_SUCCESS;
+	}
+	if (iova_mode_case("pa") != TEST_SUCCESS) {
+		test_hugepages_release(16);
+		goto fail;
+	}
+	test_hugepages_release(16);
 	return TEST_SUCCESS;
 fail:
 	if (keel_eal_is_initialized())

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The dma_soft device of the mempool and mbuf tests (test_pktmem_dma.h). */
+/*
+ * Helpers of the mempool and mbuf tests (test_pktmem_dma.h): a dma_soft
+ * device, a DMA source buffer, hugepages for IOVA mode pa.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -117,4 +120,60 @@ test_dma_src(uint32_t len, uint8_t seed, uint64_t *iova)
 		p[i] = (uint8_t)(seed + i * 7 + (i >> 8));
 	*iova = keel_mem_virt2iova(p);
 	return p;
+}
+
+#define NR_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+#define FREE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static long
+read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static void
+write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return;
+	fprintf(f, "%ld\n", v);
+	fclose(f);
+}
+
+int
+test_hugepages_reserve(long n)
+{
+	long nr = read_long(NR_2M);
+
+	if (nr < 0)
+		return -1;
+	/* relative to what is there now: another test may reserve too */
+	write_long(NR_2M, nr + n);
+	if (read_long(FREE_2M) < n) {
+		long added = read_long(NR_2M) - nr;
+
+		if (added > 0)
+			test_hugepages_release(added);
+		return -1;
+	}
+	return 0;
+}
+
+void
+test_hugepages_release(long n)
+{
+	long nr = read_long(NR_2M);
+
+	if (nr >= n)
+		write_long(NR_2M, nr - n);
 }
