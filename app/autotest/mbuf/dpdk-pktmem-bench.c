@@ -16,6 +16,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #define MAX_KEEP 512
 #define ELT_SIZE 2048
@@ -146,8 +148,85 @@ struct mperf {
 	uint64_t count[RTE_MAX_LCORE];
 	uint64_t elapsed[RTE_MAX_LCORE];
 	uint16_t perm[HOLD];
+	struct rte_ring *pipe;
+	volatile unsigned int pipe_done;
 	int failed;
 };
+
+/*
+ * Waits in the pipeline spin, then yield now and then: on a machine with
+ * fewer free CPUs than lcores the other side may not be running.
+ */
+static void
+pipe_wait(unsigned int *spins)
+{
+	rte_pause();
+	if (++*spins % 1024 == 0)
+		sched_yield();
+}
+
+static int
+pipe_consumer(void *arg)
+{
+	struct mperf *c = arg;
+	struct rte_mbuf *ms_[32];
+	unsigned int lcore = rte_lcore_id(), n;
+	uint64_t start, count = 0;
+	unsigned int spins = 0;
+
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE))
+		rte_pause();
+	start = rte_get_tsc_cycles();
+	for (;;) {
+		n = rte_ring_sc_dequeue_burst(c->pipe, (void **)ms_, 32, NULL);
+		if (n == 0) {
+			if (__atomic_load_n(&c->pipe_done, __ATOMIC_ACQUIRE) &&
+			    rte_ring_empty(c->pipe))
+				break;
+			pipe_wait(&spins);
+			continue;
+		}
+		rte_pktmbuf_free_bulk(ms_, n);
+		count += n;
+	}
+	c->count[lcore] = count;
+	c->elapsed[lcore] = rte_get_tsc_cycles() - start;
+	return 0;
+}
+
+static double
+pipe_run(struct mperf *c)
+{
+	struct rte_mbuf *ms_[32];
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0), k, spins = 0;
+	uint64_t start;
+
+	if (worker >= RTE_MAX_LCORE)
+		return 0;
+	memset(c->count, 0, sizeof(c->count));
+	c->go = 0;
+	c->pipe_done = 0;
+	rte_eal_remote_launch(pipe_consumer, c, worker);
+	__atomic_store_n(&c->go, 1, __ATOMIC_RELEASE);
+	start = rte_get_tsc_cycles();
+	while (rte_get_tsc_cycles() - start < c->ticks) {
+		if (rte_pktmbuf_alloc_bulk(c->mp, ms_, 32) != 0) {
+			pipe_wait(&spins);   /* all in flight: wait for frees */
+			continue;
+		}
+		for (k = 0; k < 32; k++)
+			ms_[k]->data_len = 64;
+		while (rte_ring_sp_enqueue_bulk(c->pipe, (void **)ms_, 32,
+						NULL) == 0)
+			pipe_wait(&spins);
+	}
+	__atomic_store_n(&c->pipe_done, 1, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(worker);
+	if (c->count[worker] == 0)
+		return -1;
+	return (double)c->elapsed[worker] * 1e9 / (double)rte_get_tsc_hz() /
+		(double)c->count[worker];
+}
 
 static void
 burst_round(struct mperf *c, struct rte_mbuf **ms_)
@@ -293,6 +372,21 @@ mbuf_perf(void)
 			if (mperf_line(c, cores, bursts[b], 0) < 0 ||
 			    (bursts[b] > 1 && mperf_line(c, cores, bursts[b], 1) < 0))
 				return -1;
+	if (rte_lcore_count() >= 2) {
+		double ns;
+
+		c->pipe = rte_ring_create("mbuf_perf_pipe", 1024, SOCKET_ID_ANY,
+					  RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (c->pipe == NULL)
+			return -1;
+		c->ticks = rte_get_tsc_hz() / 1000 * ms;
+		ns = pipe_run(c);
+		rte_ring_free(c->pipe);
+		if (ns <= 0)
+			return -1;
+		printf("mbuf_perf pattern=pipeline cache=%u cores=2 burst=32 "
+		       "ns_per_mbuf=%.2f\n", c->mp->cache_size, ns);
+	}
 	rte_mempool_free(c->mp);
 	free(c);
 	return 0;

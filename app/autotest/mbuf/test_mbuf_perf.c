@@ -7,16 +7,24 @@
  *    that drops, the cache's best case);
  *  - hold: allocate 512 mbufs in bursts, write 64 bytes into each, and
  *    free them in bursts in a shuffled order (packets held in queues and
- *    freed out of order: colder mbufs, scattered memory).
+ *    freed out of order: colder mbufs, scattered memory);
+ *  - pipeline (2 cores): one lcore allocates bursts of 32 and passes them
+ *    through a single-producer/single-consumer ring to another, which
+ *    frees them (rx on one core, tx on another: every mbuf crosses from
+ *    one lcore cache to the other through the pool's backend); ns per
+ *    mbuf of the whole pipeline.
  * app/autotest/mbuf/dpdk-pktmem-bench.c runs the same lines on DPDK's
  * rte_pktmbuf_alloc_bulk/rte_pktmbuf_free_bulk. Prints figures only.
- * KEEL_PERF_MS sets the time per line (default 500).
+ * KEEL_PERF_MS sets the time per line (default 500), KEEL_PERF_OPS the
+ * pool's backend (default: keel_mbuf_best_mempool_ops()).
  */
+#include <sched.h>
 #include <stdlib.h>
 
 #include "keel_cycles.h"
 #include "keel_eal.h"
 #include "keel_mbuf.h"
+#include "keel_ring.h"
 #include "test.h"
 
 #define HOLD 512
@@ -32,8 +40,88 @@ struct mperf {
 	uint64_t count[KEEL_MAX_LCORE];
 	uint64_t elapsed[KEEL_MAX_LCORE];
 	uint16_t perm[HOLD];      /* free order of the hold pattern */
+	struct keel_ring *pipe;   /* pipeline pattern */
+	unsigned int pipe_done;   /* atomic: the producer stopped */
 	int failed;
 };
+
+/*
+ * Waits in the pipeline spin, then yield now and then: on a machine with
+ * fewer free CPUs than lcores the other side may not be running.
+ */
+static void
+pipe_wait(unsigned int *spins)
+{
+	keel_pause();
+	if (++*spins % 1024 == 0)
+		sched_yield();
+}
+
+/* pipeline consumer: free what comes out of the ring until told to stop */
+static int
+pipe_consumer(void *arg)
+{
+	struct mperf *c = arg;
+	struct keel_mbuf *ms[32];
+	unsigned int lcore = keel_lcore_id(), n;
+	uint64_t start, count = 0;
+	unsigned int spins = 0;
+
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE))
+		keel_pause();
+	start = keel_get_tsc_cycles();
+	for (;;) {
+		n = keel_ring_sc_dequeue_burst(c->pipe, (void **)ms, 32, NULL);
+		if (n == 0) {
+			if (__atomic_load_n(&c->pipe_done, __ATOMIC_ACQUIRE) &&
+			    keel_ring_empty(c->pipe))
+				break;
+			pipe_wait(&spins);
+			continue;
+		}
+		keel_pktmbuf_free_bulk(ms, n);
+		count += n;
+	}
+	c->count[lcore] = count;
+	c->elapsed[lcore] = keel_get_tsc_cycles() - start;
+	return 0;
+}
+
+/* pipeline producer (the main lcore); @return ns per mbuf, or < 0 */
+static double
+pipe_run(struct mperf *c)
+{
+	struct keel_mbuf *ms[32];
+	unsigned int worker = keel_get_next_lcore(-1, 1), k, spins = 0;
+	uint64_t start;
+
+	if (worker >= KEEL_MAX_LCORE)
+		return 0;
+	memset(c->count, 0, sizeof(c->count));
+	c->go = 0;
+	c->pipe_done = 0;
+	if (keel_eal_remote_launch(pipe_consumer, c, worker) != 0)
+		return -1;
+	__atomic_store_n(&c->go, 1, __ATOMIC_RELEASE);
+	start = keel_get_tsc_cycles();
+	while (keel_get_tsc_cycles() - start < c->ticks) {
+		if (keel_pktmbuf_alloc_bulk(c->mp, ms, 32) != 0) {
+			pipe_wait(&spins);   /* all in flight: wait for frees */
+			continue;
+		}
+		for (k = 0; k < 32; k++)
+			ms[k]->data_len = 64;
+		while (keel_ring_sp_enqueue_bulk(c->pipe, (void **)ms, 32,
+						 NULL) == 0)
+			pipe_wait(&spins);
+	}
+	__atomic_store_n(&c->pipe_done, 1, __ATOMIC_RELEASE);
+	keel_eal_wait_lcore(worker);
+	if (c->count[worker] == 0)
+		return -1;
+	return (double)c->elapsed[worker] * 1e9 / (double)keel_get_tsc_hz() /
+		(double)c->count[worker];
+}
 
 static void
 burst_round(struct mperf *c, struct keel_mbuf **ms)
@@ -154,9 +242,10 @@ test_mbuf_perf(void)
 	TEST_ASSERT(c != NULL, "calloc");
 	if (ms == 0)
 		ms = 500;
-	c->mp = keel_pktmbuf_pool_create("mbuf_perf", keel_lcore_count() *
-					 (HOLD + 2 * CACHE) + 256, CACHE, 0,
-					 KEEL_MBUF_DEFAULT_BUF_SIZE, -1);
+	c->mp = keel_pktmbuf_pool_create_by_ops("mbuf_perf", keel_lcore_count() *
+						(HOLD + 2 * CACHE) + 256, CACHE,
+						0, KEEL_MBUF_DEFAULT_BUF_SIZE, -1,
+						getenv("KEEL_PERF_OPS"));
 	TEST_ASSERT(c->mp != NULL, "pool: %s", strerror(errno));
 	printf("ops %s\n", c->mp->ops->name);
 	for (i = 0; i < HOLD; i++)
@@ -176,6 +265,19 @@ test_mbuf_perf(void)
 				ret = TEST_FAILED;
 				break;
 			}
+	if (ret == TEST_SUCCESS && keel_lcore_count() >= 2) {
+		double ns;
+
+		c->pipe = keel_ring_create("mbuf_perf_pipe", 1024, -1,
+					   KEEL_RING_F_SP_ENQ | KEEL_RING_F_SC_DEQ);
+		TEST_ASSERT(c->pipe != NULL, "ring: %s", strerror(errno));
+		c->ticks = keel_get_tsc_hz() / 1000 * ms;
+		ns = pipe_run(c);
+		keel_ring_free(c->pipe);
+		TEST_ASSERT(ns > 0, "pipeline");
+		printf("mbuf_perf pattern=pipeline cache=%u cores=2 burst=32 "
+		       "ns_per_mbuf=%.2f\n", c->mp->cache_size, ns);
+	}
 	TEST_ASSERT(keel_mempool_full(c->mp), "every mbuf back");
 	keel_mempool_free(c->mp);
 	free(c);

@@ -13,7 +13,10 @@
 #include "test.h"
 #include "test_mempool.h"
 
-const char *const test_mempool_ops[] = { "stack" };
+const char *const test_mempool_ops[] = {
+	"ring_mp_mc", "ring_sp_sc", "ring_mp_sc", "ring_sp_mc", "ring_mt_rts",
+	"ring_mt_hts", "stack",
+};
 const unsigned int test_mempool_n_ops =
 	sizeof(test_mempool_ops) / sizeof(test_mempool_ops[0]);
 
@@ -143,6 +146,12 @@ test_mempool_basic(void)
 		if (basic_one(test_mempool_ops[i]) != TEST_SUCCESS)
 			return TEST_FAILED;
 	}
+	/* the documented defaults (doc/guides/mempool.md) */
+	TEST_ASSERT(strcmp(keel_mempool_default_ops_name(0), "stack") == 0 &&
+		    strcmp(keel_mempool_default_ops_name(KEEL_MEMPOOL_F_SP_PUT |
+			   KEEL_MEMPOOL_F_SC_GET), "ring_sp_sc") == 0 &&
+		    strcmp(keel_mempool_default_ops_name(KEEL_MEMPOOL_F_SC_GET),
+			   "ring_mp_sc") == 0, "default backends");
 	/* keel_mempool_create with callbacks, default ops, no cache */
 	mp = keel_mempool_create("mp_cb", 100, 8, 0, 0, NULL, NULL,
 				 test_mempool_obj_index, NULL,

@@ -8,7 +8,8 @@
  * Each core gets n_keep objects in bulks of n_get_bulk, puts them back in
  * bulks of n_put_bulk, and counts; the rate is the sum over the cores.
  * app/autotest/mbuf/dpdk-pktmem-bench.c runs the same lines on DPDK.
- * Prints figures only. KEEL_PERF_MS sets the time per line (default 500).
+ * Prints figures only. KEEL_PERF_MS sets the time per line (default 500),
+ * KEEL_PERF_OPS limits the run to one backend.
  */
 #include <stdlib.h>
 
@@ -105,6 +106,7 @@ perf_pool(const char *ops, unsigned int cache_size, uint64_t ms)
 	unsigned int n = keel_lcore_count() * (MAX_KEEP +
 					       KEEL_MEMPOOL_CACHE_MAX_SIZE * 2) - 1;
 	struct perf_ctx *c = calloc(1, sizeof(*c));
+	unsigned int max_cores;
 	int ret = 0;
 
 	if (c == NULL)
@@ -119,7 +121,9 @@ perf_pool(const char *ops, unsigned int cache_size, uint64_t ms)
 		return -1;
 	}
 	printf("ops %s (flags 0x%x)\n", ops, c->mp->flags);
-	for (unsigned int cores = 1; cores <= 2 && ret >= 0; cores++)
+	/* a single-producer or single-consumer backend: one core only */
+	max_cores = strstr(ops, "_sp_") || strstr(ops, "_sc") ? 1 : 2;
+	for (unsigned int cores = 1; cores <= max_cores && ret >= 0; cores++)
 		for (unsigned int b = 0; b < 3 && ret >= 0; b++)
 			for (unsigned int k = 0; k < 2 && ret >= 0; k++)
 				ret = run_line(c, cores, bulks[b], keeps[k], ms);
