@@ -46,6 +46,7 @@
 #include "keel_lcore.h"
 #include "keel_malloc.h"   /* KEEL_SOCKET_ID_ANY */
 #include "keel_memory.h"
+#include "keel_mempool_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,10 +56,6 @@ extern "C" {
 #define KEEL_MEMPOOL_MZ_PREFIX "MP_"
 /** Longest pool name, NUL included (memzone name minus the prefix). */
 #define KEEL_MEMPOOL_NAMESIZE 29
-/** Longest ops name, NUL included. */
-#define KEEL_MEMPOOL_OPS_NAMESIZE 32
-/** Most ops drivers registered at once. */
-#define KEEL_MEMPOOL_MAX_OPS 16
 /** Largest per-lcore cache (objects), as DPDK. */
 #define KEEL_MEMPOOL_CACHE_MAX_SIZE 512
 /**
@@ -155,26 +152,6 @@ struct keel_mempool_cache {
 	/** this cache's counters (audit_errors unused) */
 	struct keel_mempool_stats stats;
 	void *objs[] __attribute__((aligned(64))); /**< the stack */
-};
-
-/** Ops of a pool backend (the shared store behind the caches). */
-struct keel_mempool_ops {
-	char name[KEEL_MEMPOOL_OPS_NAMESIZE]; /**< unique name */
-	/** Set up mp->pool_data for mp->size objects; 0 or -errno. */
-	int (*alloc)(struct keel_mempool *mp);
-	/** Release mp->pool_data. */
-	void (*free)(struct keel_mempool *mp);
-	/**
-	 * Store @p n objects. Never fails while the pool holds at most
-	 * mp->size objects; -ENOBUFS otherwise (a double put).
-	 */
-	int (*enqueue)(struct keel_mempool *mp, void * const *obj_table,
-		       unsigned int n);
-	/** Take exactly @p n objects; 0, or -ENOBUFS taking none. */
-	int (*dequeue)(struct keel_mempool *mp, void **obj_table,
-		       unsigned int n);
-	/** Objects stored now. */
-	unsigned int (*get_count)(const struct keel_mempool *mp);
 };
 
 /** Memory chunk free callback (keel_mempool_populate_iova()). */
@@ -381,39 +358,6 @@ uint32_t keel_mempool_obj_iter(struct keel_mempool *mp,
 /** Call @p mem_cb on every memory chunk. @return the number of chunks. */
 uint32_t keel_mempool_mem_iter(struct keel_mempool *mp,
 			       keel_mempool_mem_cb_t *mem_cb, void *mem_cb_arg);
-
-/** @} */
-
-/**
- * @name Ops
- * @{
- */
-
-/**
- * Register a backend (usually from a constructor through
- * KEEL_MEMPOOL_REGISTER_OPS). @p ops must live as long as the process.
- * @return its index (>= 0), or -EINVAL (missing callback or name), -EEXIST
- *         (name taken), -ENOSPC (KEEL_MEMPOOL_MAX_OPS reached).
- */
-int keel_mempool_register_ops(const struct keel_mempool_ops *ops);
-
-/** @return the ops registered as @p name, or NULL (errno EINVAL). */
-const struct keel_mempool_ops *keel_mempool_ops_lookup(const char *name);
-
-/**
- * Name of the ops keel_mempool_create() gives a pool with @p flags: the
- * default backend, in its single-producer/consumer variant when the flags
- * ask for one and it has one.
- */
-const char *keel_mempool_default_ops_name(unsigned int flags);
-
-/** Register ops from a constructor. */
-#define KEEL_MEMPOOL_REGISTER_OPS(ops) \
-	__attribute__((constructor)) static void \
-	keel_mempool_ops_ctor_##ops(void) \
-	{ \
-		keel_mempool_register_ops(&(ops)); \
-	}
 
 /** @} */
 

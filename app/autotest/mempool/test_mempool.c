@@ -135,6 +135,13 @@ basic_one(const char *ops)
 	return TEST_SUCCESS;
 }
 
+static void
+walk_count(struct keel_mempool *mp, void *arg)
+{
+	if (strncmp(mp->name, "mp_", 3) == 0)
+		(*(unsigned int *)arg)++;
+}
+
 static int
 test_mempool_basic(void)
 {
@@ -173,6 +180,16 @@ test_mempool_basic(void)
 			seen[idx] = 1;
 		}
 		keel_mempool_put_bulk(mp, objs, 100);
+	}
+	{
+		struct keel_mempool *mp2 = keel_mempool_create("mp_cb2", 10, 8, 0,
+				0, NULL, NULL, NULL, NULL, -1, 0);
+		unsigned int n = 0;
+
+		TEST_ASSERT(mp2 != NULL, "second pool");
+		keel_mempool_walk(walk_count, &n);
+		TEST_ASSERT_EQUAL(n, 2, "walk sees both pools");
+		keel_mempool_free(mp2);
 	}
 	keel_mempool_free(mp);
 	keel_mempool_free(NULL);
