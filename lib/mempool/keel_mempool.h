@@ -22,9 +22,9 @@
  *    flag, KEEL_MEMPOOL_F_DEBUG, on by default in debug builds: a double
  *    put or an overwrite past an object is logged, counted and the bad
  *    object is not put back, instead of a panic;
- *  - statistics are read with keel_mempool_stats_get(): backend and
- *    failure counters always, per-call counters with KEEL_MEMPOOL_F_STATS
- *    (per lcore, no atomics on lcores);
+ *  - statistics are read with keel_mempool_stats_get(): cache refills,
+ *    flushes and failed gets always, every other counter with
+ *    KEEL_MEMPOOL_F_STATS (per lcore, no atomics on lcores);
  *  - every control call checks its arguments first and leaves the pool as
  *    it was when it fails (return code, errno and a log line naming the
  *    value).
@@ -91,10 +91,11 @@ extern "C" {
  */
 #define KEEL_MEMPOOL_F_DEBUG          0x0100u
 /**
- * Keep the per-call counters (put_bulk, put_objs, get_success_bulk,
- * get_success_objs; see keel_mempool_stats_get()). They cost as much as the
- * rest of a cached one-object get or put, so they are off unless asked for
- * (on in debug builds). Backend and failure counters are always kept.
+ * Count every call (put_bulk, put_objs, get_success_*, and the backend
+ * calls of uncached gets and puts; see keel_mempool_stats_get()). Counting
+ * costs as much as the rest of a one-object get or put, so it is off
+ * unless asked for (on in debug builds). Cache refills and flushes and
+ * failed gets are always counted: they are rare next to the calls.
  */
 #define KEEL_MEMPOOL_F_STATS          0x0200u
 /** Set by the library once the ops allocated their pool (read-only). */
@@ -500,9 +501,8 @@ keel_mempool_backend_put_(struct keel_mempool *mp, void * const *objs,
 
 /*
  * The put and get paths. @p calls (a constant in each caller) says whether
- * the per-call counters are kept (pools with KEEL_MEMPOOL_F_STATS); the
- * backend and failure counters are always kept, on paths that reach the
- * backend anyway.
+ * every call is counted (pools with KEEL_MEMPOOL_F_STATS); cache refills
+ * and flushes and failed gets are always counted.
  */
 static inline void
 keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
@@ -510,16 +510,16 @@ keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
 		     const int calls)
 {
 	if (cache == NULL || __builtin_expect(n > cache->flushthresh, 0)) {
-		int sh;
-		struct keel_mempool_stats *st = keel_mempool_stats_of_(mp, cache,
-								       &sh);
-
 		if (calls) {
+			int sh;
+			struct keel_mempool_stats *st =
+				keel_mempool_stats_of_(mp, cache, &sh);
+
 			KEEL_MEMPOOL_SADD_(st, sh, put_bulk, 1);
 			KEEL_MEMPOOL_SADD_(st, sh, put_objs, n);
+			KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_bulk, 1);
+			KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_objs, n);
 		}
-		KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_bulk, 1);
-		KEEL_MEMPOOL_SADD_(st, sh, put_common_pool_objs, n);
 		keel_mempool_backend_put_(mp, obj_table, n);
 		return;
 	}
@@ -577,13 +577,13 @@ keel_mempool_do_get_(struct keel_mempool *mp, void **obj_table,
 backend:
 	if (__builtin_expect(mp->ops->dequeue(mp, obj_table, n) < 0, 0))
 		return keel_mempool_get_short_(mp, obj_table, n, cache);
-	st = keel_mempool_stats_of_(mp, cache, &sh);
 	if (calls) {
+		st = keel_mempool_stats_of_(mp, cache, &sh);
 		KEEL_MEMPOOL_SADD_(st, sh, get_success_bulk, 1);
 		KEEL_MEMPOOL_SADD_(st, sh, get_success_objs, n);
+		KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_bulk, 1);
+		KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_objs, n);
 	}
-	KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_bulk, 1);
-	KEEL_MEMPOOL_SADD_(st, sh, get_common_pool_objs, n);
 	return 0;
 }
 
