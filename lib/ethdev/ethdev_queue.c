@@ -13,6 +13,7 @@
 #include "ethdev_private.h"
 #include "keel_lcore.h"
 #include "keel_malloc.h"
+#include "keel_mbuf.h"
 
 /* DPDK's fallback ring size when a driver suggests none */
 #define ETH_FALLBACK_RING_SIZE 512
@@ -142,6 +143,15 @@ keel_eth_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id,
 		KEEL_LOG(ERR, keel_logtype_ethdev,
 			 "Rx queue setup %s: queue %u: NULL mempool", dev->name,
 			 rx_queue_id);
+		goto out;
+	}
+	if (keel_pktmbuf_data_room_size(mb_pool) <
+	    (uint32_t)KEEL_PKTMBUF_HEADROOM + info.min_rx_bufsize) {
+		KEEL_LOG(ERR, keel_logtype_ethdev,
+			 "Rx queue setup %s: queue %u: pool %s has %u bytes of data room, the port needs headroom %u + %u",
+			 dev->name, rx_queue_id, mb_pool->name,
+			 keel_pktmbuf_data_room_size(mb_pool),
+			 KEEL_PKTMBUF_HEADROOM, info.min_rx_bufsize);
 		goto out;
 	}
 	conf = rx_conf != NULL ? *rx_conf : info.default_rxconf;

@@ -218,9 +218,9 @@ int keel_eth_dev_link_set(struct keel_eth_dev *dev,
 			  const struct keel_eth_link *link);
 
 /**
- * Signal @p event on a port (e.g. INTR_RMV or INTR_RESET from a driver's
- * monitor thread). Must not be called from an op (the library lock is
- * held there): use it from the driver's own threads.
+ * Signal @p event on a port (e.g. INTR_RMV or INTR_RESET). From an op it
+ * is queued and delivered when the control call returns; from a driver's
+ * own thread it is delivered at once. Not from the fast path.
  */
 void keel_eth_dev_event(struct keel_eth_dev *dev,
 			enum keel_eth_event_type event);

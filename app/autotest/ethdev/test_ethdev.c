@@ -11,12 +11,11 @@
 
 #include "keel_ethdev.h"
 #include "keel_malloc.h"
+#include "keel_mbuf.h"
+#include "keel_mempool.h"
 #include "test.h"
 #include "test_ethdev_drv.h"
 
-/* a non-NULL mempool handle: the test driver never uses it */
-#define FAKE_POOL ((struct keel_mempool *)(void *)&fake_pool_storage)
-static char fake_pool_storage[64];
 
 /* run @p call, expect @p err and a log line containing @p in_log */
 #define EXPECT_FAIL(call, err, in_log) do { \
@@ -93,7 +92,7 @@ setup_all(uint16_t port, uint16_t nrx, uint16_t ntx)
 			    "configure");
 	for (uint16_t q = 0; q < nrx; q++)
 		TEST_ASSERT_SUCCESS(keel_eth_rx_queue_setup(port, q, 128,
-				    KEEL_SOCKET_ID_ANY, NULL, FAKE_POOL),
+				    KEEL_SOCKET_ID_ANY, NULL, test_eth_pool()),
 				    "rxq %u", q);
 	for (uint16_t q = 0; q < ntx; q++)
 		TEST_ASSERT_SUCCESS(keel_eth_tx_queue_setup(port, q, 128,
@@ -223,39 +222,51 @@ test_ethdev_queue_checks(void)
 	TEST_ASSERT(port >= 0, "create");
 	pv = test_eth_priv(p);
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -EINVAL,
+					    NULL, test_eth_pool()), -EINVAL,
 		    "not configured");
 	TEST_ASSERT_SUCCESS(keel_eth_dev_configure(p, 2, 2, &c), "configure");
 	take(p, &s);
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 2, 128, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -EINVAL,
+					    NULL, test_eth_pool()), -EINVAL,
 		    "queue 2 >= 2 configured");
 	EXPECT_FAIL(keel_eth_tx_queue_setup(p, 7, 128, KEEL_SOCKET_ID_ANY,
 					    NULL), -EINVAL,
 		    "queue 7 >= 2 configured");
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 32, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -EINVAL,
+					    NULL, test_eth_pool()), -EINVAL,
 		    "32 descriptors not in 64..4096 (multiple of 32)");
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 8192, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -EINVAL,
+					    NULL, test_eth_pool()), -EINVAL,
 		    "8192 descriptors");
 	EXPECT_FAIL(keel_eth_tx_queue_setup(p, 0, 100, KEEL_SOCKET_ID_ANY,
 					    NULL), -EINVAL, "100 descriptors");
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
 					    NULL, NULL), -EINVAL,
 		    "NULL mempool");
-	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, 999, NULL, FAKE_POOL),
+	{
+		struct keel_mempool *small = keel_pktmbuf_pool_create("t_small",
+			15, 0, 0, KEEL_PKTMBUF_HEADROOM + 64, KEEL_SOCKET_ID_ANY);
+
+		TEST_ASSERT(small != NULL, "pool");
+		pv->cfg.min_rx_bufsize = 100;
+		EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128,
+			    KEEL_SOCKET_ID_ANY, NULL, small), -EINVAL,
+			    "pool t_small has 192 bytes of data room, the port needs headroom 128 + 100");
+		pv->cfg.min_rx_bufsize = 0;
+		keel_mempool_free(small);
+	}
+	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, 999, NULL, test_eth_pool()),
 		    -EINVAL, "socket 999");
 	rc.offloads = KEEL_ETH_RX_OFFLOAD_IPV4_CKSUM;  /* port-only offload */
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
-					    &rc, FAKE_POOL), -EINVAL,
+					    &rc, test_eth_pool()), -EINVAL,
 		    "offloads 0x2 are not per-queue");
 	tc.offloads = KEEL_ETH_TX_OFFLOAD_TCP_TSO;
 	EXPECT_FAIL(keel_eth_tx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
 					    &tc), -EINVAL, "offloads 0x20");
 	pv->fail_next[TOP_RXQ_SETUP] = -ENOMEM;
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -ENOMEM,
+					    NULL, test_eth_pool()), -ENOMEM,
 		    "driver");
 	if (same(p, &s, "queue setup"))
 		return TEST_FAILED;
@@ -264,21 +275,21 @@ test_ethdev_queue_checks(void)
 	/* nb_desc 0: the driver's default (fallback 512, within limits) */
 	rc.offloads = KEEL_ETH_RX_OFFLOAD_VLAN_STRIP;  /* a per-queue one */
 	TEST_ASSERT_SUCCESS(keel_eth_rx_queue_setup(p, 0, 0,
-				KEEL_SOCKET_ID_ANY, &rc, FAKE_POOL), "rxq0");
+				KEEL_SOCKET_ID_ANY, &rc, test_eth_pool()), "rxq0");
 	TEST_ASSERT_SUCCESS(keel_eth_rx_queue_info_get(p, 0, &qi), "qinfo");
 	TEST_ASSERT_EQUAL(qi.nb_desc, 512, "default descriptors");
-	TEST_ASSERT(qi.mp == FAKE_POOL, "pool");
+	TEST_ASSERT(qi.mp == test_eth_pool(), "pool");
 	TEST_ASSERT_EQUAL(qi.conf.offloads, KEEL_ETH_RX_OFFLOAD_VLAN_STRIP,
 			  "queue offloads");
 	/* replacing a queue: a failed setup keeps the old one */
 	pv->fail_next[TOP_RXQ_SETUP] = -ENOMEM;
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 256, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -ENOMEM, "driver");
+					    NULL, test_eth_pool()), -ENOMEM, "driver");
 	TEST_ASSERT_SUCCESS(keel_eth_rx_queue_info_get(p, 0, &qi), "qinfo");
 	TEST_ASSERT_EQUAL(qi.nb_desc, 512, "old queue kept");
 	TEST_ASSERT_EQUAL(pv->live_rxq, 1, "one queue object");
 	TEST_ASSERT_SUCCESS(keel_eth_rx_queue_setup(p, 0, 256,
-				KEEL_SOCKET_ID_ANY, NULL, FAKE_POOL), "again");
+				KEEL_SOCKET_ID_ANY, NULL, test_eth_pool()), "again");
 	TEST_ASSERT_EQUAL(pv->live_rxq, 1, "old one released");
 	EXPECT_FAIL(keel_eth_rx_queue_info_get(p, 1, &qi), -EINVAL,
 		    "queue 1 not set up");
@@ -286,7 +297,7 @@ test_ethdev_queue_checks(void)
 	/* start needs every queue */
 	EXPECT_FAIL(keel_eth_dev_start(p), -EINVAL, "Rx queue 1 is not set up");
 	TEST_ASSERT_SUCCESS(keel_eth_rx_queue_setup(p, 1, 64,
-				KEEL_SOCKET_ID_ANY, NULL, FAKE_POOL), "rxq1");
+				KEEL_SOCKET_ID_ANY, NULL, test_eth_pool()), "rxq1");
 	EXPECT_FAIL(keel_eth_dev_start(p), -EINVAL, "Tx queue 0 is not set up");
 	for (uint16_t q = 0; q < 2; q++)
 		TEST_ASSERT_SUCCESS(keel_eth_tx_queue_setup(p, q, 64,
@@ -300,7 +311,7 @@ test_ethdev_queue_checks(void)
 	EXPECT_FAIL(keel_eth_dev_configure(p, 1, 1, &c), -EBUSY,
 		    "port is started; stop it first");
 	EXPECT_FAIL(keel_eth_rx_queue_setup(p, 0, 128, KEEL_SOCKET_ID_ANY,
-					    NULL, FAKE_POOL), -EBUSY,
+					    NULL, test_eth_pool()), -EBUSY,
 		    "port is started");
 	if (same(p, &s, "call on a started port"))
 		return TEST_FAILED;
@@ -377,7 +388,7 @@ test_ethdev_burst_states(void)
 		struct keel_eth_rxconf rc = { .rx_deferred_start = 1 };
 
 		TEST_ASSERT_SUCCESS(keel_eth_rx_queue_setup(p, 1, 64,
-				KEEL_SOCKET_ID_ANY, &rc, FAKE_POOL), "rxq1");
+				KEEL_SOCKET_ID_ANY, &rc, test_eth_pool()), "rxq1");
 	}
 	TEST_ASSERT_SUCCESS(keel_eth_dev_start(p), "start");
 	TEST_ASSERT_EQUAL(keel_eth_rx_burst(p, 1, pkts, 8), 0, "deferred");

@@ -11,6 +11,9 @@
 
 #include "keel_ethdev_driver.h"
 #include "keel_kvargs.h"
+#include "keel_malloc.h"
+#include "keel_mbuf.h"
+#include "keel_mempool.h"
 #include "keel_vdev.h"
 #include "test_ethdev_drv.h"
 
@@ -87,6 +90,7 @@ t_infos_get(struct keel_eth_dev *dev, struct keel_eth_dev_info *info)
 	info->max_rx_pktlen = (uint32_t)c->max_mtu + KEEL_ETHER_HDR_CRC_LEN;
 	info->max_mac_addrs = c->max_mac_addrs;
 	info->dev_capa = c->dev_capa;
+	info->min_rx_bufsize = c->min_rx_bufsize;
 	info->speed_capa = KEEL_ETH_LINK_SPEED_10G;
 	return 0;
 }
@@ -378,6 +382,18 @@ create(const char *name, const char *device, const struct test_eth_cfg *cfg)
 		return ret;
 	}
 	return dev->port_id;
+}
+
+struct keel_mempool *
+test_eth_pool(void)
+{
+	struct keel_mempool *mp = keel_mempool_lookup("ethtest_pool");
+
+	if (mp == NULL)
+		mp = keel_pktmbuf_pool_create("ethtest_pool", 63, 0, 0,
+					      KEEL_MBUF_DEFAULT_BUF_SIZE,
+					      KEEL_SOCKET_ID_ANY);
+	return mp;
 }
 
 int

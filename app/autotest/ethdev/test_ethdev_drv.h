@@ -27,6 +27,7 @@ struct test_eth_cfg {
 	uint64_t dev_capa;
 	uint32_t rx_avail;       /* packets each Rx burst can return */
 	uint32_t tx_room;        /* packets each Tx burst takes */
+	uint32_t min_rx_bufsize; /* data room an Rx pool must have */
 };
 
 enum test_eth_op {
@@ -52,6 +53,9 @@ void test_eth_default_cfg(struct test_eth_cfg *cfg);
 
 /* Create a port by API; returns its id or -errno. */
 int test_eth_create(const char *name, const struct test_eth_cfg *cfg);
+
+/* A small mbuf pool for queue setups (made at first use in each EAL). */
+struct keel_mempool *test_eth_pool(void);
 
 /* The driver state of a test port (NULL when @p port_id is not one). */
 struct test_eth_priv *test_eth_priv(uint16_t port_id);

@@ -13,8 +13,6 @@
 #include "test.h"
 #include "test_ethdev_drv.h"
 
-static char fake_pool_storage[64];
-#define FAKE_POOL ((struct keel_mempool *)(void *)fake_pool_storage)
 
 static int
 mk_started(const char *name, uint16_t nrx, uint16_t ntx,
@@ -34,7 +32,7 @@ mk_started(const char *name, uint16_t nrx, uint16_t ntx,
 		return -1;
 	for (uint16_t q = 0; q < nrx; q++)
 		if (keel_eth_rx_queue_setup((uint16_t)port, q, 64,
-				KEEL_SOCKET_ID_ANY, NULL, FAKE_POOL) < 0)
+				KEEL_SOCKET_ID_ANY, NULL, test_eth_pool()) < 0)
 			return -1;
 	for (uint16_t q = 0; q < ntx; q++)
 		if (keel_eth_tx_queue_setup((uint16_t)port, q, 64,

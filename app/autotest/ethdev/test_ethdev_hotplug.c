@@ -18,8 +18,6 @@
 #include "test_ethdev_drv.h"
 #include "test_util.h"
 
-static char fake_pool_storage[64];
-#define FAKE_POOL ((struct keel_mempool *)(void *)fake_pool_storage)
 
 static int
 start_port(uint16_t p, uint16_t nq)
@@ -30,7 +28,7 @@ start_port(uint16_t p, uint16_t nq)
 		return -1;
 	for (uint16_t q = 0; q < nq; q++)
 		if (keel_eth_rx_queue_setup(p, q, 64, KEEL_SOCKET_ID_ANY, NULL,
-					    FAKE_POOL) < 0 ||
+					    test_eth_pool()) < 0 ||
 		    keel_eth_tx_queue_setup(p, q, 64, KEEL_SOCKET_ID_ANY,
 					    NULL) < 0)
 			return -1;
