@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """List the Keel drivers embedded in ELF files.
 
-Usage: pmdinfo.py [--json] [--check NAME]... FILE...
+Usage: pmdinfo.py [--json] [--check NAME[:KEY,KEY...]]... FILE...
 
 Each driver registration (KEEL_VDEV_DRIVER_REGISTER, ...) places a string
 "KEEL_PMD_INFO={json}" in the section ".keel_pmd_info" of its object. This
 tool reads that section from shared objects, executables, relocatable
 objects and the members of static archives (.a), with pyelftools, and prints
 one line per driver (or a JSON list with --json). With --check NAME it exits
-with status 1 unless a driver called NAME was found.
+with status 1 unless a driver called NAME was found; NAME:KEY,KEY also needs
+each KEY among the parameters the driver lists ("size=<...> copy=<0|1>").
 """
 import argparse
 import io
 import json
+import re
 import sys
 
 try:
@@ -86,13 +88,19 @@ def drivers_in_file(path):
         yield from drivers_in_elf(data, path)
 
 
+def param_keys(params):
+    """The keys of a params string: 'size=<n> copy=<0|1>' -> {size, copy}."""
+    return set(re.findall(r'(?:^|\s)([A-Za-z0-9_-]+)=', params or ''))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--json', action='store_true', help='print JSON')
-    ap.add_argument('--check', action='append', default=[], metavar='NAME',
-                    help='fail unless driver NAME is found')
+    ap.add_argument('--check', action='append', default=[],
+                    metavar='NAME[:KEY,...]',
+                    help='fail unless driver NAME is found (listing KEYs)')
     ap.add_argument('files', nargs='+')
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()
     found = []
     for path in args.files:
         try:
@@ -108,13 +116,22 @@ def main():
                              if k not in ('name', 'file', 'params'))
             print(f"{d.get('name', '?')}: {extra} params: "
                   f"{d.get('params', '')}  [{d['file']}]")
-    names = {d.get('name') for d in found}
-    missing = [n for n in args.check if n not in names]
-    if missing:
-        print(f"pmdinfo.py: driver(s) not found: {' '.join(missing)}",
-              file=sys.stderr)
-        return 1
-    return 0
+    by_name = {d.get('name'): d for d in found}
+    status = 0
+    for check in args.check:
+        name, _, keys = check.partition(':')
+        if name not in by_name:
+            print(f'pmdinfo.py: driver not found: {name}', file=sys.stderr)
+            status = 1
+            continue
+        have = param_keys(by_name[name].get('params'))
+        lacking = [k for k in keys.split(',') if k and k not in have]
+        if lacking:
+            print(f"pmdinfo.py: {name} does not list parameter(s) "
+                  f"{' '.join(lacking)} (it lists: {' '.join(sorted(have))})",
+                  file=sys.stderr)
+            status = 1
+    return status
 
 
 if __name__ == '__main__':
