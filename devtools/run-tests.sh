@@ -158,7 +158,7 @@ out_of_tree() {
 	moved=$top/build.moved-$$
 	mv "$top/build" "$moved" || { moved=""; return 1; }
 	export PKG_CONFIG_PATH=$pc
-	for ex in helloworld dma-copy; do
+	for ex in helloworld dma-copy skeleton; do
 		# the README's commands, exactly
 		(cd "examples/$ex" && cc main.c $(pkg-config --cflags --libs keel) \
 			-o "$oot/$ex-shared") || { restore_build; return 1; }
@@ -178,7 +178,11 @@ out_of_tree() {
 		LD_LIBRARY_PATH=$libdir "$oot/helloworld-$mode" --no-huge -m 16 \
 			--vdev dma_soft0 >"$oot/helloworld-$mode.log" 2>&1 &&
 		LD_LIBRARY_PATH=$libdir "$oot/dma-copy-$mode" --no-huge -m 64 -- \
-			--size 4m >"$oot/dma-copy-$mode.log" 2>&1 ||
+			--size 4m >"$oot/dma-copy-$mode.log" 2>&1 &&
+		LD_LIBRARY_PATH=$libdir "$oot/skeleton-$mode" --no-huge -m 64 \
+			--vdev net_null0 --vdev net_null1 -- --packets 100000 \
+			>"$oot/skeleton-$mode.log" 2>&1 &&
+		grep -q '^forwarded' "$oot/skeleton-$mode.log" ||
 			{ tail -20 "$oot"/*-$mode.log; restore_build; return 1; }
 	done
 	restore_build
