@@ -94,16 +94,26 @@ struct keel_mempool;
  * Same bits as DPDK's RTE_ETH_RX_OFFLOAD_*.
  * @{
  */
-#define KEEL_ETH_RX_OFFLOAD_VLAN_STRIP   (1ull << 0)
-#define KEEL_ETH_RX_OFFLOAD_IPV4_CKSUM   (1ull << 1)
-#define KEEL_ETH_RX_OFFLOAD_UDP_CKSUM    (1ull << 2)
-#define KEEL_ETH_RX_OFFLOAD_TCP_CKSUM    (1ull << 3)
-#define KEEL_ETH_RX_OFFLOAD_TCP_LRO      (1ull << 4)
-#define KEEL_ETH_RX_OFFLOAD_VLAN_FILTER  (1ull << 9)
-#define KEEL_ETH_RX_OFFLOAD_SCATTER      (1ull << 13)
-#define KEEL_ETH_RX_OFFLOAD_TIMESTAMP    (1ull << 14)
-#define KEEL_ETH_RX_OFFLOAD_KEEP_CRC     (1ull << 16)
-#define KEEL_ETH_RX_OFFLOAD_RSS_HASH     (1ull << 19)
+/** strip the VLAN tag into vlan_tci */
+#define KEEL_ETH_RX_OFFLOAD_VLAN_STRIP (1ull << 0)
+/** check IPv4 header checksums */
+#define KEEL_ETH_RX_OFFLOAD_IPV4_CKSUM (1ull << 1)
+/** check UDP checksums */
+#define KEEL_ETH_RX_OFFLOAD_UDP_CKSUM (1ull << 2)
+/** check TCP checksums */
+#define KEEL_ETH_RX_OFFLOAD_TCP_CKSUM (1ull << 3)
+/** coalesce TCP segments */
+#define KEEL_ETH_RX_OFFLOAD_TCP_LRO (1ull << 4)
+/** drop VLANs not in the filter */
+#define KEEL_ETH_RX_OFFLOAD_VLAN_FILTER (1ull << 9)
+/** receive frames longer than a buffer as chains */
+#define KEEL_ETH_RX_OFFLOAD_SCATTER (1ull << 13)
+/** time-stamp received packets */
+#define KEEL_ETH_RX_OFFLOAD_TIMESTAMP (1ull << 14)
+/** keep the frame check sequence */
+#define KEEL_ETH_RX_OFFLOAD_KEEP_CRC (1ull << 16)
+/** report the RSS hash in the mbuf */
+#define KEEL_ETH_RX_OFFLOAD_RSS_HASH (1ull << 19)
 /** IPv4, UDP and TCP checksum checks. */
 #define KEEL_ETH_RX_OFFLOAD_CHECKSUM (KEEL_ETH_RX_OFFLOAD_IPV4_CKSUM | \
 	KEEL_ETH_RX_OFFLOAD_UDP_CKSUM | KEEL_ETH_RX_OFFLOAD_TCP_CKSUM)
@@ -114,13 +124,20 @@ struct keel_mempool;
  * Same bits as DPDK's RTE_ETH_TX_OFFLOAD_*.
  * @{
  */
-#define KEEL_ETH_TX_OFFLOAD_VLAN_INSERT    (1ull << 0)
-#define KEEL_ETH_TX_OFFLOAD_IPV4_CKSUM     (1ull << 1)
-#define KEEL_ETH_TX_OFFLOAD_UDP_CKSUM      (1ull << 2)
-#define KEEL_ETH_TX_OFFLOAD_TCP_CKSUM      (1ull << 3)
-#define KEEL_ETH_TX_OFFLOAD_TCP_TSO        (1ull << 5)
-#define KEEL_ETH_TX_OFFLOAD_MT_LOCKFREE    (1ull << 14)
-#define KEEL_ETH_TX_OFFLOAD_MULTI_SEGS     (1ull << 15)
+/** insert vlan_tci as a VLAN tag */
+#define KEEL_ETH_TX_OFFLOAD_VLAN_INSERT (1ull << 0)
+/** compute IPv4 header checksums */
+#define KEEL_ETH_TX_OFFLOAD_IPV4_CKSUM (1ull << 1)
+/** compute UDP checksums */
+#define KEEL_ETH_TX_OFFLOAD_UDP_CKSUM (1ull << 2)
+/** compute TCP checksums */
+#define KEEL_ETH_TX_OFFLOAD_TCP_CKSUM (1ull << 3)
+#define KEEL_ETH_TX_OFFLOAD_TCP_TSO        (1ull << 5) /**< segment TCP (TSO) */
+/** a Tx queue may be used by several threads */
+#define KEEL_ETH_TX_OFFLOAD_MT_LOCKFREE (1ull << 14)
+/** send chained mbufs */
+#define KEEL_ETH_TX_OFFLOAD_MULTI_SEGS (1ull << 15)
+/** mbufs are of one pool, refcnt 1, direct */
 #define KEEL_ETH_TX_OFFLOAD_MBUF_FAST_FREE (1ull << 16)
 /** @} */
 
@@ -128,17 +145,17 @@ struct keel_mempool;
  * @name RSS hash functions (rss_conf.rss_hf); DPDK's RTE_ETH_RSS_* bits
  * @{
  */
-#define KEEL_ETH_RSS_IPV4               (1ull << 2)
-#define KEEL_ETH_RSS_FRAG_IPV4          (1ull << 3)
-#define KEEL_ETH_RSS_NONFRAG_IPV4_TCP   (1ull << 4)
-#define KEEL_ETH_RSS_NONFRAG_IPV4_UDP   (1ull << 5)
-#define KEEL_ETH_RSS_NONFRAG_IPV4_OTHER (1ull << 7)
-#define KEEL_ETH_RSS_IPV6               (1ull << 8)
-#define KEEL_ETH_RSS_FRAG_IPV6          (1ull << 9)
-#define KEEL_ETH_RSS_NONFRAG_IPV6_TCP   (1ull << 10)
-#define KEEL_ETH_RSS_NONFRAG_IPV6_UDP   (1ull << 11)
-#define KEEL_ETH_RSS_NONFRAG_IPV6_OTHER (1ull << 13)
-#define KEEL_ETH_RSS_L2_PAYLOAD         (1ull << 14)
+#define KEEL_ETH_RSS_IPV4                  (1ull << 2) /**< IPv4 addresses */
+#define KEEL_ETH_RSS_FRAG_IPV4             (1ull << 3) /**< fragmented IPv4 */
+#define KEEL_ETH_RSS_NONFRAG_IPV4_TCP      (1ull << 4) /**< IPv4 + TCP ports */
+#define KEEL_ETH_RSS_NONFRAG_IPV4_UDP      (1ull << 5) /**< IPv4 + UDP ports */
+#define KEEL_ETH_RSS_NONFRAG_IPV4_OTHER    (1ull << 7) /**< other IPv4 */
+#define KEEL_ETH_RSS_IPV6                  (1ull << 8) /**< IPv6 addresses */
+#define KEEL_ETH_RSS_FRAG_IPV6             (1ull << 9) /**< fragmented IPv6 */
+#define KEEL_ETH_RSS_NONFRAG_IPV6_TCP      (1ull << 10) /**< IPv6 + TCP ports */
+#define KEEL_ETH_RSS_NONFRAG_IPV6_UDP      (1ull << 11) /**< IPv6 + UDP ports */
+#define KEEL_ETH_RSS_NONFRAG_IPV6_OTHER    (1ull << 13) /**< other IPv6 */
+#define KEEL_ETH_RSS_L2_PAYLOAD            (1ull << 14) /**< Ethernet payload */
 /** Every IP hash function above. */
 #define KEEL_ETH_RSS_IP (KEEL_ETH_RSS_IPV4 | KEEL_ETH_RSS_FRAG_IPV4 | \
 	KEEL_ETH_RSS_NONFRAG_IPV4_OTHER | KEEL_ETH_RSS_IPV6 | \
@@ -519,6 +536,7 @@ int keel_eth_dev_info_get(uint16_t port_id, struct keel_eth_dev_info *dev_info);
  * Configure a stopped port: queue counts and port-wide settings. Every
  * queue is released: set them up again before keel_eth_dev_start().
  *
+ * @param port_id      the port
  * @param nb_rx_queue  0..max_rx_queues (0 and 0: one queue each, as DPDK)
  * @param nb_tx_queue  0..max_tx_queues
  * @param eth_conf     settings (offloads within the capabilities, MTU,
@@ -534,6 +552,8 @@ int keel_eth_dev_configure(uint16_t port_id, uint16_t nb_rx_queue,
 /**
  * Set up (or replace) Rx queue @p rx_queue_id of a configured, stopped port.
  *
+ * @param port_id     the port
+ * @param rx_queue_id 0..nb_rx_queue - 1
  * @param nb_rx_desc  0: the driver's default; else within rx_desc_lim
  * @param socket_id   NUMA socket for its memory (KEEL_SOCKET_ID_ANY: any)
  * @param rx_conf     NULL: dev_info.default_rxconf
@@ -750,7 +770,10 @@ int keel_eth_stats_reset(uint16_t port_id);
 
 /**
  * Counters of one queue (any id below the configured count).
- * @param is_rx  true: Rx queue, false: Tx queue
+ * @param port_id   the port
+ * @param queue_id  below the configured count of that direction
+ * @param is_rx     true: Rx queue, false: Tx queue
+ * @param stats     filled on success
  * @return 0; -ENODEV; -EINVAL (bad queue, NULL).
  */
 int keel_eth_queue_stats_get(uint16_t port_id, uint16_t queue_id, bool is_rx,
@@ -763,7 +786,9 @@ int keel_eth_queue_stats_get(uint16_t port_id, uint16_t queue_id, bool is_rx,
  * "rx_qN_packets", "rx_qN_bytes", "rx_qN_errors" per Rx queue and
  * "tx_qN_packets", "tx_qN_bytes" per Tx queue), then the driver's.
  *
+ * @param port_id       the port
  * @param xstats_names  NULL (or @p size too small): only count
+ * @param size          entries in @p xstats_names
  * @return the number of statistics (write nothing when > @p size), or
  *         -ENODEV.
  */

@@ -85,10 +85,13 @@ struct keel_eth_dev_ops {
 	void (*rx_queue_release)(struct keel_eth_dev *dev, void *rxq);
 	/** Free a Tx queue object. */
 	void (*tx_queue_release)(struct keel_eth_dev *dev, void *txq);
-	/** Optional: hardware side of queue start/stop. */
+	/** Optional: hardware side of Rx queue start. */
 	int (*rx_queue_start)(struct keel_eth_dev *dev, uint16_t queue_id);
+	/** Optional: hardware side of Rx queue stop. */
 	int (*rx_queue_stop)(struct keel_eth_dev *dev, uint16_t queue_id);
+	/** Optional: hardware side of Tx queue start. */
 	int (*tx_queue_start)(struct keel_eth_dev *dev, uint16_t queue_id);
+	/** Optional: hardware side of Tx queue stop. */
 	int (*tx_queue_stop)(struct keel_eth_dev *dev, uint16_t queue_id);
 
 	/** Mandatory. Raw counters of one queue object. */
@@ -106,14 +109,18 @@ struct keel_eth_dev_ops {
 	/** Optional: refresh dev link with keel_eth_dev_link_set(). Without
 	 *  it the link is what the driver last set. */
 	int (*link_update)(struct keel_eth_dev *dev, int wait_to_complete);
-	/** Optional: bring the link up / down. */
+	/** Optional: bring the link up. */
 	int (*dev_set_link_up)(struct keel_eth_dev *dev);
+	/** Optional: bring the link down. */
 	int (*dev_set_link_down)(struct keel_eth_dev *dev);
 
-	/** Optional (absent: -ENOTSUP). Rx filters. */
+	/** Optional (absent: -ENOTSUP): receive every unicast frame. */
 	int (*promiscuous_enable)(struct keel_eth_dev *dev);
+	/** Optional (absent: -ENOTSUP): unicast to our addresses only. */
 	int (*promiscuous_disable)(struct keel_eth_dev *dev);
+	/** Optional (absent: -ENOTSUP): receive every multicast frame. */
 	int (*allmulticast_enable)(struct keel_eth_dev *dev);
+	/** Optional (absent: -ENOTSUP): joined multicast groups only. */
 	int (*allmulticast_disable)(struct keel_eth_dev *dev);
 	/** Optional (absent: -ENOTSUP). Default MAC address. */
 	int (*mac_addr_set)(struct keel_eth_dev *dev,
@@ -122,12 +129,14 @@ struct keel_eth_dev_ops {
 	int (*mac_addr_add)(struct keel_eth_dev *dev,
 			    const struct keel_ether_addr *addr,
 			    uint32_t index);
+	/** Optional: forget the extra MAC at table index @p index. */
 	void (*mac_addr_remove)(struct keel_eth_dev *dev, uint32_t index);
 	/** Optional (absent: -ENOTSUP). MTU (range checked). */
 	int (*mtu_set)(struct keel_eth_dev *dev, uint16_t mtu);
 	/** Optional (absent: -ENOTSUP). RSS (checked against the info). */
 	int (*rss_hash_update)(struct keel_eth_dev *dev,
 			       const struct keel_eth_rss_conf *conf);
+	/** Optional (absent: -ENOTSUP): the RSS functions and key now. */
 	int (*rss_hash_conf_get)(struct keel_eth_dev *dev,
 				 struct keel_eth_rss_conf *conf);
 	/** Optional: print driver state for keel_eth_dev_dump(). */
