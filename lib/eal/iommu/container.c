@@ -48,6 +48,24 @@ overlaps_pending(const struct keel_iommu_container *c, uint64_t iova,
 
 static struct keel_iommu_container *def_container;
 
+/* refuse a NULL argument of a public entry point: log it, set errno */
+static int
+null_arg(const char *fn, const char *what)
+{
+	KEEL_LOG(ERR, keel_logtype_iommu, "%s: %s is NULL", fn, what);
+	errno = EINVAL;
+	return -EINVAL;
+}
+
+/* errno for a negative return value; the value itself */
+static inline int
+set_errno(int ret)
+{
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
 struct keel_iommu_container *
 keel_iommu_container_default(void)
 {
@@ -157,7 +175,7 @@ keel_iommu_container_create_by_name(const char *name, const char *args)
 	int kind;
 
 	if (name == NULL) {
-		errno = EINVAL;
+		null_arg(__func__, "name");
 		return NULL;
 	}
 	create = keel_iommu_backend_find(KEEL_IOMMU_NONE, name, NULL);
@@ -200,10 +218,8 @@ destroy(struct keel_iommu_container *c)
 int
 keel_iommu_container_destroy(struct keel_iommu_container *c)
 {
-	if (c == NULL) {
-		errno = EINVAL;
-		return -EINVAL;
-	}
+	if (c == NULL)
+		return null_arg(__func__, "container");
 	if (c == keel_iommu_container_default()) {
 		KEEL_LOG(ERR, keel_logtype_iommu,
 			 "container %p is the default container; it goes with "
@@ -224,12 +240,8 @@ iommu_container_destroy_default(struct keel_iommu_container *c)
 }
 
 #define CHECK_C(c) do { \
-	if ((c) == NULL) { \
-		KEEL_LOG(ERR, keel_logtype_iommu, "%s: container is NULL", \
-			 __func__); \
-		errno = EINVAL; \
-		return -EINVAL; \
-	} \
+	if ((c) == NULL) \
+		return null_arg(__func__, "container"); \
 } while (0)
 
 int
@@ -280,11 +292,12 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 	int ret, tries;
 
 	CHECK_C(c);
-	if (iova == NULL || dma_mask_bits > 64) {
+	if (iova == NULL)
+		return null_arg(__func__, "iova pointer");
+	if (dma_mask_bits > 64) {
 		KEEL_LOG(ERR, keel_logtype_iommu,
-			 "dma_register va 0x%" PRIx64 ": %s (dma mask bits %u)",
-			 va, iova == NULL ? "iova pointer is NULL" :
-			 "DMA mask wider than 64 bits", dma_mask_bits);
+			 "dma_register va 0x%" PRIx64 ": DMA mask of %u bits is "
+			 "wider than 64", va, dma_mask_bits);
 		errno = EINVAL;
 		return -EINVAL;
 	}
@@ -359,18 +372,20 @@ int
 keel_iommu_lookup_iova(struct keel_iommu_container *c, uint64_t iova,
 		       struct keel_iommu_mapping *m)
 {
-	if (c == NULL || m == NULL)
-		return -EINVAL;
-	return iova_table_lookup_iova(c->t, iova, m);
+	CHECK_C(c);
+	if (m == NULL)
+		return null_arg(__func__, "mapping pointer");
+	return set_errno(iova_table_lookup_iova(c->t, iova, m));
 }
 
 int
 keel_iommu_lookup_va(struct keel_iommu_container *c, uint64_t va,
 		     struct keel_iommu_mapping *m)
 {
-	if (c == NULL || m == NULL)
-		return -EINVAL;
-	return iova_table_lookup_va(c->t, va, m);
+	CHECK_C(c);
+	if (m == NULL)
+		return null_arg(__func__, "mapping pointer");
+	return set_errno(iova_table_lookup_va(c->t, va, m));
 }
 
 uint64_t
@@ -378,8 +393,12 @@ keel_iommu_va2iova(struct keel_iommu_container *c, uint64_t va)
 {
 	struct keel_iommu_mapping m;
 
-	if (c == NULL || iova_table_lookup_va(c->t, va, &m) < 0) {
-		errno = c == NULL ? EINVAL : ENOENT;
+	if (c == NULL) {
+		null_arg(__func__, "container");
+		return KEEL_BAD_IOVA;
+	}
+	if (iova_table_lookup_va(c->t, va, &m) < 0) {
+		errno = ENOENT;
 		return KEEL_BAD_IOVA;
 	}
 	return m.iova + (va - m.va);
@@ -390,35 +409,49 @@ keel_iommu_walk(struct keel_iommu_container *c,
 		int (*fn)(const struct keel_iommu_mapping *m, void *arg),
 		void *arg)
 {
-	if (c == NULL || fn == NULL)
-		return -EINVAL;
+	CHECK_C(c);
+	if (fn == NULL)
+		return null_arg(__func__, "callback");
 	return iova_table_walk(c->t, fn, arg);
 }
 
 void *
 keel_iommu_container_backend_priv(struct keel_iommu_container *c)
 {
-	return c ? c->priv : NULL;
+	if (c == NULL) {
+		null_arg(__func__, "container");
+		return NULL;
+	}
+	return c->priv;
 }
 
 const struct keel_iommu_backend_ops *
 keel_iommu_container_backend_ops(struct keel_iommu_container *c)
 {
-	return c ? c->ops : NULL;
+	if (c == NULL) {
+		null_arg(__func__, "container");
+		return NULL;
+	}
+	return c->ops;
 }
 
 enum keel_iommu_kind
 keel_iommu_container_kind(struct keel_iommu_container *c)
 {
-	return c ? c->kind : KEEL_IOMMU_NONE;
+	if (c == NULL) {
+		null_arg(__func__, "container");
+		return KEEL_IOMMU_NONE;
+	}
+	return c->kind;
 }
 
 int
 keel_iommu_caps_get(struct keel_iommu_container *c,
 		    struct keel_iommu_caps *caps)
 {
-	if (c == NULL || caps == NULL)
-		return -EINVAL;
+	CHECK_C(c);
+	if (caps == NULL)
+		return null_arg(__func__, "caps pointer");
 	iova_table_caps(c->t, caps);
 	return 0;
 }
@@ -427,15 +460,16 @@ int
 keel_iommu_caps_refresh(struct keel_iommu_container *c)
 {
 	CHECK_C(c);
-	return iova_table_caps_refresh(c->t);
+	return set_errno(iova_table_caps_refresh(c->t));
 }
 
 int
 keel_iommu_stats_get(struct keel_iommu_container *c,
 		     struct keel_iommu_stats *st)
 {
-	if (c == NULL || st == NULL)
-		return -EINVAL;
+	CHECK_C(c);
+	if (st == NULL)
+		return null_arg(__func__, "stats pointer");
 	iova_table_stats(c->t, st);
 	return 0;
 }

@@ -14,8 +14,14 @@
  * (the container picks it). See doc/guides/iommu.md for the chunk rules.
  *
  * All functions are thread-safe. Lookups take the table's read lock only.
- * Functions returning int return 0 or a negative errno (errno set too);
- * every refusal is logged (component "iommu") with the values involved.
+ *
+ * Errors: functions returning int return 0 or a negative errno, and set
+ * errno to it; every refusal is logged (component "iommu") with the values
+ * involved. A NULL argument is refused with -EINVAL (functions returning a
+ * pointer, a kind or an IOVA return NULL, KEEL_IOMMU_NONE or KEEL_BAD_IOVA),
+ * errno EINVAL and a log line naming the function and the argument. A
+ * lookup that finds nothing returns -ENOENT with errno ENOENT and logs
+ * nothing: it is an answer, not a refusal. Success leaves errno alone.
  */
 
 #include <stdint.h>
