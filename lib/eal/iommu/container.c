@@ -260,26 +260,22 @@ keel_iommu_dma_unmap(struct keel_iommu_container *c, uint64_t va,
 	return iova_table_unmap(c->t, va, iova, len);
 }
 
-/* IOVA = VA possible: usable, below the mask, free now */
+/*
+ * IOVA = VA possible: the table would accept [va, va + len) as an IOVA
+ * range (its own checks, not a copy), below the mask, not IOVA 0, not the
+ * range the EAL holds pending, and free now. alloc_lock held.
+ */
 static bool
-va_fits(struct keel_iommu_container *c, const struct keel_iommu_caps *caps,
-	uint64_t va, uint64_t len, uint64_t mask_last)
+va_fits(struct keel_iommu_container *c, uint64_t va, uint64_t len,
+	uint64_t mask_last)
 {
-	uint64_t last = va + len - 1;
 	struct keel_iommu_mapping m;
-	unsigned int i;
-	bool in = caps->n_ranges == 0;
 
-	if (last > mask_last || va == 0)
+	if (va == 0 || va + len - 1 > mask_last ||
+	    iova_table_check_request(c->t, NULL, va, va, len, true) < 0 ||
+	    overlaps_pending(c, va, len))
 		return false;
-	if (caps->addr_width < 64 && (last >> caps->addr_width) != 0)
-		return false;
-	for (i = 0; i < caps->n_ranges; i++)
-		if (va >= caps->ranges[i].start && last <= caps->ranges[i].last)
-			in = true;
-	if (!in)
-		return false;
-	return iova_table_next(c->t, va, &m) < 0 || m.iova > last;
+	return iova_table_next(c->t, va, &m) < 0 || m.iova > va + len - 1;
 }
 
 int
@@ -301,17 +297,18 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	/* length, alignment, overflow: the table's checks, logged */
+	ret = iova_table_check_request(c->t, "dma_register", va, va, len,
+				       false);
+	if (ret < 0)
+		return ret;
 	iova_table_caps(c->t, &caps);
 	min_pg = caps.pgsize_bitmap & (~caps.pgsize_bitmap + 1);
-	/* bad length/alignment/overflow: let map report it the usual way */
-	if (len == 0 || ((va | len) & (min_pg - 1)) != 0 ||
-	    len - 1 > UINT64_MAX - va)
-		return iova_table_map(c->t, va, va, len);
 	mask_last = (dma_mask_bits == 0 || dma_mask_bits == 64) ? UINT64_MAX :
 		(UINT64_C(1) << dma_mask_bits) - 1;
 
 	pthread_mutex_lock(&c->alloc_lock);
-	if (va_fits(c, &caps, va, len, mask_last)) {
+	if (va_fits(c, va, len, mask_last)) {
 		ret = iova_table_map(c->t, va, va, len);
 		if (ret != -EEXIST) {
 			pick = va;

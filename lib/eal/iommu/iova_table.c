@@ -539,6 +539,7 @@ in_one_range(const struct keel_iommu_caps *c, uint64_t iova, uint64_t last)
 	return false;
 }
 
+/* the checks of iova_table_check_request(); op NULL: no log line */
 static int
 check_request(struct iova_table *t, const char *op, uint64_t va,
 	      uint64_t iova, uint64_t len, bool is_map)
@@ -547,20 +548,23 @@ check_request(struct iova_table *t, const char *op, uint64_t va,
 	uint64_t last;
 
 	if (len == 0) {
-		KEEL_LOG(ERR, keel_logtype_iommu,
+		if (op != NULL)
+			KEEL_LOG(ERR, keel_logtype_iommu,
 			 "%s va 0x%" PRIx64 " iova 0x%" PRIx64
 			 ": length is 0", op, va, iova);
 		return -EINVAL;
 	}
 	if (len - 1 > UINT64_MAX - va || len - 1 > UINT64_MAX - iova) {
-		KEEL_LOG(ERR, keel_logtype_iommu,
+		if (op != NULL)
+			KEEL_LOG(ERR, keel_logtype_iommu,
 			 "%s va 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%" PRIx64
 			 ": %s + len overflows 64 bits", op, va, iova, len,
 			 len - 1 > UINT64_MAX - va ? "va" : "iova");
 		return -EOVERFLOW;
 	}
 	if (((va | iova | len) & (pg - 1)) != 0) {
-		KEEL_LOG(ERR, keel_logtype_iommu,
+		if (op != NULL)
+			KEEL_LOG(ERR, keel_logtype_iommu,
 			 "%s va 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%" PRIx64
 			 ": %s not aligned to the backend's minimum page 0x%"
 			 PRIx64, op, va, iova, len,
@@ -572,7 +576,8 @@ check_request(struct iova_table *t, const char *op, uint64_t va,
 		return 0;
 	last = iova + len - 1;
 	if (t->caps.addr_width < 64 && (last >> t->caps.addr_width) != 0) {
-		KEEL_LOG(ERR, keel_logtype_iommu,
+		if (op != NULL)
+			KEEL_LOG(ERR, keel_logtype_iommu,
 			 "%s iova 0x%" PRIx64 "-0x%" PRIx64
 			 ": beyond the %u-bit IOMMU address width (last IOVA 0x%"
 			 PRIx64 ")", op, iova, last, t->caps.addr_width,
@@ -583,13 +588,29 @@ check_request(struct iova_table *t, const char *op, uint64_t va,
 		uint64_t gs, gl;
 
 		find_gap(&t->caps, iova, last, &gs, &gl);
-		KEEL_LOG(ERR, keel_logtype_iommu,
+		if (op != NULL)
+			KEEL_LOG(ERR, keel_logtype_iommu,
 			 "%s iova 0x%" PRIx64 "-0x%" PRIx64
 			 ": not in a usable IOVA range (reserved 0x%" PRIx64
 			 "-0x%" PRIx64 ")", op, iova, last, gs, gl);
 		return -EADDRNOTAVAIL;
 	}
 	return 0;
+}
+
+int
+iova_table_check_request(struct iova_table *t, const char *op, uint64_t va,
+			 uint64_t iova, uint64_t len, bool is_map)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = check_request(t, op, va, iova, len, is_map);
+	/* a logged refusal counts as one (read lock only: atomic) */
+	if (ret < 0 && op != NULL)
+		__atomic_fetch_add(&t->refused, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
 }
 
 static uint64_t

@@ -9,6 +9,7 @@
  * backend first and is applied to the table only if the backend agreed.
  * See iova_table.c for the invariants and doc/guides/iommu.md for rules.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,19 @@ struct iova_table *iova_table_create(const struct keel_iommu_backend_ops *ops,
 				     void *priv);
 /* Free the table (does not call the backend). */
 void iova_table_destroy(struct iova_table *t);
+
+/*
+ * The checks a map (@p is_map) or an unmap applies to a request before it
+ * looks at the entries: length 0 (-EINVAL), va or iova + len wrapping
+ * (-EOVERFLOW), alignment to the minimum page (-EDOM); for a map also the
+ * address width (-ERANGE) and the usable ranges (-EADDRNOTAVAIL). The one
+ * copy of these rules, also used by dma_register to decide IOVA = VA.
+ * @p op names the caller in the log line; NULL logs nothing.
+ * @return 0 or the negative errno the request would be refused with.
+ */
+int iova_table_check_request(struct iova_table *t, const char *op,
+			     uint64_t va, uint64_t iova, uint64_t len,
+			     bool is_map);
 
 int iova_table_map(struct iova_table *t, uint64_t va, uint64_t iova,
 		   uint64_t len);
