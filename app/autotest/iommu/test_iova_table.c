@@ -173,21 +173,59 @@ test_iova_table_errors(void)
 	keel_memback_fail_nth(tb.mb, 1, EBUSY);
 	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 4 * PG), -EBUSY,
 	    1, "backend memback failed", NULL);
-	/* a short unmap from the backend: EIO, range gone on both sides */
-	keel_memback_short_unmap_nth(tb.mb, 1);
-	test_log_capture_start();
-	TEST_ASSERT_EQUAL(iova_table_unmap(t, 0x40000000, 0x100000, 4 * PG),
-			  -EIO, "short unmap");
-	{
-		char *l = test_log_capture_stop();
+	tb_close(&tb);
 
-		TEST_ASSERT(log_has(l, "unmapped 0x3000 bytes, not 0x4000"),
-			    "log: %s", l);
-		free(l);
+	/* a short unmap (the backend stops at its last mapping, as type1 at
+	 * another process's): EIO, and the table drops exactly what the
+	 * backend dropped, so both parts can be handled again */
+	{
+		struct keel_memback_cfg c = { .pgsize_bitmap = PG,
+			.addr_width = 48 };
+		struct keel_iommu_mapping m;
+
+		TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
+		t = tb.t;
+		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG), 0, 1,
+		    NULL, NULL);
+		TRY(&tb, iova_table_map(t, 0x40002000, 0x102000, 2 * PG), 0, 1,
+		    NULL, NULL);
+		TRY(&tb, iova_table_map(t, 0x40004000, 0x104000, 2 * PG), 0, 1,
+		    NULL, NULL);
+		keel_memback_short_unmap_nth(tb.mb, 1);
+		test_log_capture_start();
+		TEST_ASSERT_EQUAL(iova_table_unmap(t, 0x40000000, 0x100000,
+						   6 * PG), -EIO, "short");
+		{
+			char *l = test_log_capture_stop();
+
+			TEST_ASSERT(log_has(l, "unmapped 0x4000 bytes, not "
+					    "0x6000; the table removes "
+					    "[0x100000, 0x104000)"),
+				    "log: %s", l);
+			free(l);
+		}
+		TEST_ASSERT_SUCCESS(tb_agree(&tb), "after the short unmap");
+		TEST_ASSERT_EQUAL(iova_table_lookup_iova(t, 0x103fff, &m),
+				  -ENOENT, "removed part gone");
+		TEST_ASSERT_SUCCESS(iova_table_lookup_iova(t, 0x104000, &m),
+				    "kept part");
+		TEST_ASSERT(m.iova == 0x104000 && m.len == 2 * PG &&
+			    m.chunk == 2 * PG, "kept: len 0x%" PRIx64, m.len);
+		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG), 0, 1,
+		    NULL, NULL);
+		/* a short unmap that removes nothing */
+		keel_memback_short_unmap_nth(tb.mb, 1);
+		test_log_capture_start();
+		TEST_ASSERT_EQUAL(iova_table_unmap(t, 0x40004000, 0x104000,
+						   2 * PG), -EIO, "nothing");
+		free(test_log_capture_stop());
+		TEST_ASSERT_SUCCESS(tb_agree(&tb), "after the empty short unmap");
+		TRY(&tb, iova_table_unmap(t, 0x40004000, 0x104000, 2 * PG), 0,
+		    1, NULL, NULL);
+		TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 2 * PG), 0,
+		    1, NULL, NULL);
+		TEST_ASSERT_EQUAL(keel_memback_count(tb.mb), 0, "empty");
 	}
-	TEST_ASSERT_SUCCESS(tb_agree(&tb), "after short unmap");
-	TEST_ASSERT(iova_table_lookup_iova(t, 0x100000, &(struct keel_iommu_mapping){0}) == -ENOENT,
-		    "range still in the table");
 	tb_close(&tb);
 
 	/* a splitting backend at its limit refuses the split (ENOSPC) */
@@ -393,6 +431,8 @@ KEEL_TEST(iova_table_lookup, "fast", TEST_NO_EAL, test_iova_table_lookup)
  * Fail-the-Nth: a scenario of maps and unmaps (merges, splits, spans) is
  * replayed with backend call n failing, for every n; after each call the
  * table equals the backend, and exactly the failed call has no effect.
+ * Then with unmap n stopping short in the backend, for every n: exactly
+ * that call returns EIO and the table keeps following the backend.
  */
 struct op {
 	bool map;
@@ -416,8 +456,11 @@ static const struct op scenario[] = {
 };
 #define N_SCEN (sizeof(scenario) / sizeof(scenario[0]))
 
+/* fail: backend call number @p fail fails (EIO); with @p short_nth, the
+ * @p fail-th unmap that reaches the records stops short instead */
 static int
-run_scenario(bool can_split, uint64_t fail, int *results, uint64_t *calls)
+run_scenario(bool can_split, uint64_t fail, bool short_nth, int *results,
+	     uint64_t *calls)
 {
 	struct keel_memback_cfg c = { .can_split = can_split,
 		.pgsize_bitmap = PG, .addr_width = 48 };
@@ -425,7 +468,10 @@ run_scenario(bool can_split, uint64_t fail, int *results, uint64_t *calls)
 	unsigned int i;
 
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-	keel_memback_fail_nth(tb.mb, fail, EIO);
+	if (short_nth)
+		keel_memback_short_unmap_nth(tb.mb, fail);
+	else
+		keel_memback_fail_nth(tb.mb, fail, EIO);
 	test_log_capture_start();
 	for (i = 0; i < N_SCEN; i++) {
 		const struct op *o = &scenario[i];
@@ -437,7 +483,10 @@ run_scenario(bool can_split, uint64_t fail, int *results, uint64_t *calls)
 			iova_table_map(tb.t, o->va, o->iova, o->len) :
 			iova_table_unmap(tb.t, o->va, o->iova, o->len);
 		snap_take(tb.t, &after);
-		if (results[i] < 0 && !snap_equal(&before, &after)) {
+		/* a failure changes nothing; a short unmap (EIO) changes
+		 * exactly what the backend did (checked by tb_agree) */
+		if (results[i] < 0 && !short_nth &&
+		    !snap_equal(&before, &after)) {
 			free(test_log_capture_stop());
 			printf("  fail %" PRIu64 ": op %u failed (%d) but changed"
 			       " the table\n", fail, i, results[i]);
@@ -445,8 +494,8 @@ run_scenario(bool can_split, uint64_t fail, int *results, uint64_t *calls)
 		}
 		snap_free(&before);
 		snap_free(&after);
-		if (fail && c0 < fail && keel_memback_calls(tb.mb) >= fail &&
-		    results[i] != -EIO) {
+		if (fail && !short_nth && c0 < fail &&
+		    keel_memback_calls(tb.mb) >= fail && results[i] != -EIO) {
 			free(test_log_capture_stop());
 			printf("  fail %" PRIu64 ": op %u got %d, not -EIO\n",
 			       fail, i, results[i]);
@@ -471,21 +520,34 @@ test_iova_table_fail_nth(void)
 	int kind;
 
 	for (kind = 0; kind < 2; kind++) {
-		uint64_t calls, c2, n;
+		uint64_t calls, c2, n, n_unmaps = 0;
 		unsigned int i, n_fail;
 
-		TEST_ASSERT_SUCCESS(run_scenario(kind, 0, base, &calls),
+		TEST_ASSERT_SUCCESS(run_scenario(kind, 0, false, base, &calls),
 				    "baseline");
 		for (i = 0; i < N_SCEN; i++)
 			TEST_ASSERT_SUCCESS(base[i], "baseline op %u (%s)", i,
 					    kind ? "split" : "strict");
 		TEST_ASSERT(calls >= N_SCEN, "every op calls the backend");
 		for (n = 1; n <= calls; n++) {
-			TEST_ASSERT_SUCCESS(run_scenario(kind, n, res, &c2),
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, false, res,
+							 &c2),
 					    "fail call %" PRIu64, n);
 			for (i = 0, n_fail = 0; i < N_SCEN; i++)
 				n_fail += res[i] == -EIO;
 			TEST_ASSERT_EQUAL(n_fail, 1, "call %" PRIu64, n);
+		}
+		/* each unmap in turn stops short in the backend: the table
+		 * follows it, and everything after still agrees */
+		for (i = 0; i < N_SCEN; i++)
+			n_unmaps += !scenario[i].map;
+		for (n = 1; n <= n_unmaps; n++) {
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, true, res,
+							 &c2),
+					    "short unmap %" PRIu64, n);
+			for (i = 0, n_fail = 0; i < N_SCEN; i++)
+				n_fail += res[i] == -EIO;
+			TEST_ASSERT_EQUAL(n_fail, 1, "short unmap %" PRIu64, n);
 		}
 	}
 	return TEST_SUCCESS;

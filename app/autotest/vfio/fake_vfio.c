@@ -1173,6 +1173,18 @@ fake_vfio_mark_foreign(uint64_t iova)
 	return 0;
 }
 
+int
+fake_vfio_clear_foreign(uint64_t iova)
+{
+	struct fcontainer *c = live_container();
+	struct fmap *m = c ? map_containing(c, iova) : NULL;
+
+	if (m == NULL)
+		return -ENOENT;
+	m->foreign = false;
+	return 0;
+}
+
 bool
 fake_vfio_group_attached(int num)
 {

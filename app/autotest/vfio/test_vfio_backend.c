@@ -73,7 +73,7 @@ body_backend(void)
 	test_log_capture_start();
 	ret = ops->unmap(priv, 0x100000, 0x20000, &un);
 	free(test_log_capture_stop());
-	TEST_ASSERT_EQUAL(ret, -EIO, "short unmap");
+	TEST_ASSERT_EQUAL(ret, 0, "a short unmap is the kernel's success");
 	TEST_ASSERT_EQUAL(un, 0x10000, "reports the kernel's size");
 	TEST_ASSERT_SUCCESS(ops->get_usage(priv, &n), "usage");
 	TEST_ASSERT_EQUAL(n, 1, "B left");

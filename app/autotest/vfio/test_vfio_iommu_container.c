@@ -131,6 +131,72 @@ test_vfio_iommu_container_fake(void)
 }
 KEEL_TEST(vfio_iommu_container_fake, "fast", TEST_NO_EAL, test_vfio_iommu_container_fake)
 
+/*
+ * A short unmap: the kernel (6.1) stops at a mapping another mm made and
+ * reports the bytes it removed. The table must drop exactly those (the
+ * start of the range) and keep the rest, so both halves can be handled
+ * again: the removed part re-mapped, the kept part unmapped later.
+ */
+static int
+short_unmap_body(void)
+{
+	struct keel_iommu_container *c;
+	struct keel_iommu_mapping m;
+	struct keel_iommu_stats st;
+	uint64_t va, A = 0x10000000;
+	uint8_t *buf;
+	char *log;
+	int ret;
+
+	c = keel_iommu_container_create(KEEL_IOMMU_VFIO, "group=7");
+	TEST_ASSERT(c != NULL, "create: %s", strerror(errno));
+	buf = mmap(NULL, 4 * CH, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(buf != MAP_FAILED, "mmap");
+	va = (uint64_t)(uintptr_t)buf;
+	/* A and B: two kernel mappings, one table entry (equal chunks) */
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "map A");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH), "map B");
+	TEST_ASSERT_SUCCESS(fake_vfio_mark_foreign(A + CH), "B foreign");
+
+	test_log_capture_start();
+	ret = keel_iommu_dma_unmap(c, va, A, 2 * CH);
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -EIO, "short unmap");
+	TEST_ASSERT(strstr(log, "0x10000") != NULL &&
+		    strstr(log, "0x20000") != NULL, "log: %s", log);
+	free(log);
+	TEST_ASSERT(!fake_vfio_has_mapping(A, CH, va), "kernel: A gone");
+	TEST_ASSERT(fake_vfio_has_mapping(A + CH, CH, va + CH), "kernel: B kept");
+	TEST_ASSERT_EQUAL(keel_iommu_lookup_iova(c, A, &m), -ENOENT,
+			  "table: A gone as in the kernel");
+	TEST_ASSERT_SUCCESS(keel_iommu_lookup_iova(c, A + CH, &m), "table: B kept");
+	TEST_ASSERT(m.iova == A + CH && m.len == CH && m.chunk == CH &&
+		    m.va == va + CH, "B: iova 0x%" PRIx64 " len 0x%" PRIx64,
+		    m.iova, m.len);
+	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &st), "stats");
+	TEST_ASSERT_EQUAL(st.backend_mappings, fake_vfio_n_mappings(),
+			  "table counts the kernel's mappings");
+	/* both halves can be handled again */
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "re-map A");
+	TEST_ASSERT_SUCCESS(fake_vfio_clear_foreign(A + CH), "B ours again");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, 2 * CH), "unmap A + B");
+	TEST_ASSERT_EQUAL(fake_vfio_n_mappings(), 0, "kernel empty");
+	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &st), "stats");
+	TEST_ASSERT_EQUAL(st.entries, 0, "table empty");
+	TEST_ASSERT_SUCCESS(keel_iommu_container_destroy(c), "destroy");
+	munmap(buf, 4 * CH);
+	return TEST_SUCCESS;
+}
+
+static int
+test_vfio_iommu_short_unmap(void)
+{
+	WITH_FAKE(NULL, short_unmap_body());
+	return TEST_SUCCESS;
+}
+KEEL_TEST(vfio_iommu_short_unmap, "fast", TEST_NO_EAL, test_vfio_iommu_short_unmap)
+
 static int
 test_vfio_iommu_container_real(void)
 {

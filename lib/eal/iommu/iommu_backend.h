@@ -56,8 +56,14 @@ struct keel_iommu_backend_ops {
 	/** map [iova, iova + len) to [va, va + len); 0 or -errno */
 	int (*map)(void *priv, uint64_t va, uint64_t iova, uint64_t len,
 		   uint32_t prot);
-	/** unmap [iova, iova + len); *unmapped = bytes the backend removed;
-	 *  0 or -errno */
+	/**
+	 * unmap [iova, iova + len). -errno: nothing was removed. 0: the
+	 * backend removed *unmapped bytes; normally len, but a backend may
+	 * stop early, as type1 does at a mapping another process made: then
+	 * it removed exactly the mappings in [iova, iova + *unmapped), the
+	 * start of the range in IOVA order, and holds the rest. The table
+	 * follows that report (and returns -EIO to its caller).
+	 */
 	int (*unmap)(void *priv, uint64_t iova, uint64_t len,
 		     uint64_t *unmapped);
 	/** release the backend's private state */

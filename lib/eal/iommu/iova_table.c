@@ -779,13 +779,135 @@ check_agree(struct iova_table *t, const struct tnode *n, uint64_t va,
 	return -EFAULT;
 }
 
+/*
+ * Remove [iova, last] from the table (the backend has removed it): the
+ * entries it covers go, the parts of the first and last entry outside it
+ * stay as remainders in the reserved nodes pre[0] (head), pre[1] (tail).
+ * first: the entry holding iova. Unused reserved nodes are freed.
+ */
+static void
+remove_range(struct iova_table *t, uint32_t first, uint64_t iova,
+	     uint64_t last, uint32_t pre[2])
+{
+	struct tnode *f = N(t, first), *l;
+	uint32_t lastn = floor_iova(t, last);
+	bool head, tail;
+	uint64_t x;
+
+	l = N(t, lastn);
+	head = iova > f->iova;
+	tail = last < n_last(l);
+	if (head) {
+		struct tnode *h = N(t, pre[0]);
+
+		h->va = f->va;
+		h->iova = f->iova;
+		h->len = iova - f->iova;
+		h->chunk = f->chunk;
+	}
+	if (tail) {
+		struct tnode *tl = N(t, pre[1]);
+
+		tl->iova = last + 1;
+		tl->va = l->va + (last + 1 - l->iova);
+		tl->len = n_last(l) - last;
+		tl->chunk = l->chunk;
+	}
+	x = f->iova;
+	for (;;) {
+		uint32_t i = x == f->iova ? first : ceil_iova(t, x);
+		struct tnode *n = N(t, i);
+		uint64_t s = n->iova > iova ? n->iova : iova;
+		uint64_t e = n_last(n) < last ? n_last(n) : last;
+		bool done = n_last(n) >= last;
+
+		if (!t->caps.can_split && n->chunk)
+			t->n_chunks -= (e - s + 1) / n->chunk;
+		t->n_entries--;
+		t->bytes -= n->len;
+		x = n_last(n) + 1;
+		entry_remove(t, i);
+		node_free(t, i);
+		if (done)
+			break;
+	}
+	if (head) {
+		entry_insert(t, pre[0]);
+		t->n_entries++;
+		t->bytes += N(t, pre[0])->len;
+	} else {
+		node_free(t, pre[0]);
+	}
+	if (tail) {
+		entry_insert(t, pre[1]);
+		t->n_entries++;
+		t->bytes += N(t, pre[1])->len;
+	} else {
+		node_free(t, pre[1]);
+	}
+	if (head || tail)
+		t->splits++;
+}
+
+/*
+ * The backend removed @p unmapped bytes, not @p len: the mappings at the
+ * start of the range (iommu_backend.h). Remove exactly those from the
+ * table and keep the rest, which the backend still holds. An end that is
+ * not on a chunk (page) boundary cannot be what a mirroring backend did:
+ * keep the whole chunk (a stale entry is refused later; forgetting a live
+ * mapping would leave device access nobody can revoke). @return -EIO.
+ */
+static int
+short_unmap(struct iova_table *t, uint32_t first, uint64_t va, uint64_t iova,
+	    uint64_t len, uint64_t unmapped, uint32_t pre[2])
+{
+	uint64_t end = unmapped > len ? iova + len : iova + unmapped;
+	uint64_t keep_from;
+
+	t->backend_errors++;
+
+	if (end > iova) {
+		const struct tnode *e = N(t, floor_iova(t, end - 1));
+		uint64_t unit = e->chunk ? e->chunk : t->min_pg;
+
+		end = e->iova + (end - e->iova) / unit * unit;
+	}
+	keep_from = end;
+	if (keep_from != iova + (unmapped > len ? len : unmapped))
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "unmap iova 0x%" PRIx64 ": backend %s reports 0x%"
+			 PRIx64 " bytes removed, not a chunk boundary; the "
+			 "table keeps the chunk at 0x%" PRIx64, iova,
+			 t->ops->name, unmapped, keep_from);
+	if (end > iova) {
+		remove_range(t, first, iova, end - 1, pre);
+	} else {
+		node_free(t, pre[0]);
+		node_free(t, pre[1]);
+	}
+	if (unmapped > len)
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "unmap va 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%"
+			 PRIx64 ": backend %s unmapped 0x%" PRIx64 " bytes, more"
+			 " than asked; the range is removed from the table", va,
+			 iova, len, t->ops->name, unmapped);
+	else
+		KEEL_LOG(ERR, keel_logtype_iommu,
+			 "unmap va 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%"
+			 PRIx64 ": backend %s unmapped 0x%" PRIx64 " bytes, not"
+			 " 0x%" PRIx64 "; the table removes [0x%" PRIx64 ", 0x%"
+			 PRIx64 ") and keeps the rest, which the backend still "
+			 "holds", va, iova, len, t->ops->name, unmapped, len,
+			 iova, keep_from);
+	return -EIO;
+}
+
 static int
 do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 {
-	uint64_t last, unmapped = 0, x;
+	uint64_t last, unmapped = 0;
 	uint32_t first, lastn, cur, nx, pre[2] = {0, 0};
 	struct tnode *f, *l;
-	bool head, tail;
 	int ret;
 
 	ret = check_request(t, "unmap", va, iova, len, false);
@@ -855,19 +977,12 @@ do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 		}
 	}
 
-	/* reserve the nodes of the remainders before touching anything */
-	head = iova > f->iova;
-	tail = last < n_last(l);
-	if (head) {
-		pre[0] = node_alloc(t);
-		if (pre[0] == 0)
-			goto nomem;
-	}
-	if (tail) {
-		pre[1] = node_alloc(t);
-		if (pre[1] == 0)
-			goto nomem;
-	}
+	/* reserve the nodes of the remainders before touching anything;
+	 * two, whatever the request: a short unmap may need a tail */
+	pre[0] = node_alloc(t);
+	pre[1] = pre[0] ? node_alloc(t) : 0;
+	if (pre[1] == 0)
+		goto nomem;
 
 	t->backend_unmaps++;
 	ret = t->ops->unmap(t->priv, iova, len, &unmapped);
@@ -882,64 +997,11 @@ do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 				 va, iova, len, t->ops->name, strerror(-ret));
 		goto release;
 	}
-
-	/* apply: remove the covered entries, add the remainders */
-	if (head) {
-		struct tnode *h = N(t, pre[0]);
-
-		h->va = f->va;
-		h->iova = f->iova;
-		h->len = iova - f->iova;
-		h->chunk = f->chunk;
+	if (unmapped == len) {
+		remove_range(t, first, iova, last, pre);
+		return 0;
 	}
-	if (tail) {
-		struct tnode *tl = N(t, pre[1]);
-
-		tl->iova = last + 1;
-		tl->va = l->va + (last + 1 - l->iova);
-		tl->len = n_last(l) - last;
-		tl->chunk = l->chunk;
-	}
-	x = f->iova;
-	for (;;) {
-		uint32_t i = x == f->iova ? first : ceil_iova(t, x);
-		struct tnode *n = N(t, i);
-		uint64_t s = n->iova > iova ? n->iova : iova;
-		uint64_t e = n_last(n) < last ? n_last(n) : last;
-		bool done = n_last(n) >= last;
-
-		if (!t->caps.can_split && n->chunk)
-			t->n_chunks -= (e - s + 1) / n->chunk;
-		t->n_entries--;
-		t->bytes -= n->len;
-		x = n_last(n) + 1;
-		entry_remove(t, i);
-		node_free(t, i);
-		if (done)
-			break;
-	}
-	if (head) {
-		entry_insert(t, pre[0]);
-		t->n_entries++;
-		t->bytes += N(t, pre[0])->len;
-	}
-	if (tail) {
-		entry_insert(t, pre[1]);
-		t->n_entries++;
-		t->bytes += N(t, pre[1])->len;
-	}
-	if (head || tail)
-		t->splits++;
-	if (unmapped != len) {
-		KEEL_LOG(ERR, keel_logtype_iommu,
-			 "unmap va 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%"
-			 PRIx64 ": backend %s unmapped 0x%" PRIx64
-			 " bytes, not 0x%" PRIx64 "; the range is removed from"
-			 " the table", va, iova, len, t->ops->name, unmapped,
-			 len);
-		return -EIO;
-	}
-	return 0;
+	return short_unmap(t, first, va, iova, len, unmapped, pre);
 
 nomem:
 	KEEL_LOG(ERR, keel_logtype_iommu,
@@ -979,26 +1041,38 @@ iova_table_unmap_all(struct iova_table *t)
 
 	pthread_rwlock_wrlock(&t->lock);
 	while (t->root[TR_IOVA] != 0) {
-		uint32_t i = ceil_iova(t, 0);
+		uint32_t i = ceil_iova(t, 0), pre[2];
 		struct tnode *e = N(t, i);
 		uint64_t unmapped = 0;
 
+		pre[0] = node_alloc(t);
+		pre[1] = pre[0] ? node_alloc(t) : 0;
+		if (pre[1] == 0) {
+			if (pre[0])
+				node_free(t, pre[0]);
+			ret = -ENOMEM;
+			KEEL_LOG(ERR, keel_logtype_iommu,
+				 "unmap all: out of memory for a remainder");
+			break;
+		}
 		t->backend_unmaps++;
 		ret = t->ops->unmap(t->priv, e->iova, e->len, &unmapped);
 		if (ret < 0) {
 			t->backend_errors++;
+			node_free(t, pre[0]);
+			node_free(t, pre[1]);
 			KEEL_LOG(ERR, keel_logtype_iommu,
 				 "unmap all: iova 0x%" PRIx64 " len 0x%" PRIx64
 				 ": backend %s failed: %s", e->iova, e->len,
 				 t->ops->name, strerror(-ret));
 			break;
 		}
-		if (!t->caps.can_split && e->chunk)
-			t->n_chunks -= e->len / e->chunk;
-		t->n_entries--;
-		t->bytes -= e->len;
-		entry_remove(t, i);
-		node_free(t, i);
+		if (unmapped != e->len) {
+			ret = short_unmap(t, i, e->va, e->iova, e->len,
+					  unmapped, pre);
+			break;
+		}
+		remove_range(t, i, e->iova, n_last(e), pre);
 		n++;
 	}
 	pthread_rwlock_unlock(&t->lock);

@@ -123,8 +123,11 @@ int keel_iommu_dma_map(struct keel_iommu_container *c, uint64_t va,
  * @return 0, or -EINVAL, -EOVERFLOW, -EDOM (as for map), -ENOENT (a byte of
  *         the range is not mapped), -EFAULT (mapped to another VA),
  *         -ENOTSUP (would bisect a chunk on a backend that cannot split),
- *         -EIO (backend unmapped a different size; the range is gone), or
- *         the backend's error.
+ *         -EIO (the backend removed less than asked, as type1 does when
+ *         it meets a mapping another process made: the table removes
+ *         exactly what the backend removed, the start of the range, and
+ *         keeps the rest, which stays mapped and can be unmapped later),
+ *         or the backend's error (nothing removed).
  */
 int keel_iommu_dma_unmap(struct keel_iommu_container *c, uint64_t va,
 			 uint64_t iova, uint64_t len);

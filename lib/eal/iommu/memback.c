@@ -7,7 +7,9 @@
  * Mirrors type1 v2: MAP fails on any overlap (EEXIST), outside the usable
  * ranges / width (EINVAL), at the limit (ENOSPC); UNMAP may span records
  * and holes, an unmap that would bisect a record fails with EINVAL when it
- * cannot split, and nothing changes on any failure.
+ * cannot split, and nothing changes on any failure. A short unmap (test
+ * seam) behaves like type1 meeting another process's mapping: it removes
+ * the records before the last one the range meets and reports their bytes.
  *
  * Lock: none; the IOVA map table calls its backend under its write lock.
  */
@@ -31,7 +33,7 @@ struct memback {
 	uint64_t fail_at;       /* call number that fails; 0 = none */
 	int fail_err;
 	uint64_t unmaps;
-	uint64_t short_at;      /* unmap number that under-reports */
+	uint64_t short_at;      /* unmap number that stops early */
 };
 
 /* first record whose last byte >= iova */
@@ -159,7 +161,7 @@ mb_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 		*unmapped = len;
 		if (m->n)
 			m->n--;
-		goto out;
+		return 0;
 	}
 	i = first_from(m, iova);
 	j = i;
@@ -168,14 +170,30 @@ mb_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 	/* records [i, j) intersect the range */
 	if (i == j) {
 		*unmapped = 0;
-		goto out;
+		return 0;
 	}
 	f = &m->recs[i];
 	l = &m->recs[j - 1];
 	head = f->iova < iova;
 	tail = l->iova + l->len - 1 > last;
+	/* the kernel refuses a bisection before it removes anything */
 	if ((head || tail) && !m->cfg.can_split)
 		return -EINVAL;
+	if (m->short_at != 0 && m->unmaps == m->short_at) {
+		/* stop at the last record the range meets, as type1 stops at
+		 * another mm's mapping: only what lies before it goes */
+		uint64_t stop = l->iova > iova ? l->iova : iova;
+
+		m->short_at = 0;
+		if (stop == iova) {
+			*unmapped = 0;
+			return 0;
+		}
+		last = stop - 1;
+		j--;
+		l = &m->recs[j - 1];
+		tail = false;
+	}
 	if (head && tail && i == j - 1) {
 		/* one record loses its middle: it becomes two */
 		struct keel_memback_rec r = *f;
@@ -193,7 +211,7 @@ mb_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 		m->recs[i + 1].va = r.va + (last + 1 - r.iova);
 		m->recs[i + 1].len = r.iova + r.len - 1 - last;
 		*unmapped = len;
-		goto out;
+		return 0;
 	}
 	for (uint64_t k = i; k < j; k++) {
 		struct keel_memback_rec *r = &m->recs[k];
@@ -221,11 +239,6 @@ mb_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 		m->n -= j - i;
 	}
 	*unmapped = done;
-out:
-	if (m->short_at != 0 && m->unmaps == m->short_at) {
-		m->short_at = 0;
-		*unmapped = *unmapped >= m->min_pg ? *unmapped - m->min_pg : 0;
-	}
 	return 0;
 }
 

@@ -48,7 +48,10 @@ void *keel_memback_create(const struct keel_memback_cfg *cfg);
  * without changing anything; 0 disables. */
 void keel_memback_fail_nth(void *priv, uint64_t nth, int err);
 
-/* The @p nth unmap call from now reports one page less than it removed. */
+/* The @p nth unmap call from now (1 = the next one that reaches the
+ * records) stops short, as type1 does at a mapping another process made:
+ * it removes only the records before the last one the range meets (the
+ * start of the range), succeeds and reports the bytes it removed. */
 void keel_memback_short_unmap_nth(void *priv, uint64_t nth);
 
 /* Backend calls (map + unmap, failed ones included) so far. */

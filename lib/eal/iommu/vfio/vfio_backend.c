@@ -50,10 +50,18 @@ backend_map(void *priv, uint64_t va, uint64_t iova, uint64_t len,
 	return keel_vfio_dma_map(priv, va, iova, len, prot);
 }
 
+/*
+ * A short unmap (the kernel stopped at a mapping another mm made, and
+ * removed the mappings before it) is a successful ioctl: report the bytes
+ * it removed with 0, as the backend ops ask, so the table drops exactly
+ * those. keel_vfio_dma_unmap() has logged it and calls it -EIO.
+ */
 static int
 backend_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
-	return keel_vfio_dma_unmap(priv, iova, len, unmapped);
+	int ret = keel_vfio_dma_unmap(priv, iova, len, unmapped);
+
+	return ret == -EIO ? 0 : ret;
 }
 
 static int
