@@ -153,7 +153,7 @@ container_model(const char *args, bool split)
 		if (test_rand(&st) % 2) {
 			want = any ? -EEXIST : 0;
 			r = keel_iommu_dma_map(c, VA_BASE + p * KB4,
-					       IOVA_BASE + p * KB4, k * KB4);
+					       IOVA_BASE + p * KB4, k * KB4, KEEL_IOMMU_ACCESS_RW);
 			if (r == 0)
 				for (j = p; j < p + k; j++)
 					chunk[j] = next_id;

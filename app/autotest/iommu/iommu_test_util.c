@@ -175,8 +175,18 @@ snap_take(struct iova_table *t, struct snap *s)
 bool
 snap_equal(const struct snap *a, const struct snap *b)
 {
-	return a->n == b->n &&
-	       (a->n == 0 || memcmp(a->e, b->e, a->n * sizeof(*a->e)) == 0);
+	uint64_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const struct keel_iommu_mapping *x = &a->e[i], *y = &b->e[i];
+
+		if (x->va != y->va || x->iova != y->iova || x->len != y->len ||
+		    x->chunk != y->chunk || x->access != y->access)
+			return false;
+	}
+	return true;
 }
 
 void

@@ -116,7 +116,7 @@ pending_is_avoided_by_iova_eq_va(struct keel_iommu_container *c)
 		    ", which the EAL holds pending", pend, iova);
 	/* what the EAL's ALLOC event then does: map the pending IOVA */
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, (uint64_t)(uintptr_t)eal_buf,
-					       pend, len), "the EAL's own map");
+					       pend, len, KEEL_IOMMU_ACCESS_RW), "the EAL's own map");
 	iommu_container_iova_settle(c);
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, (uint64_t)(uintptr_t)eal_buf,
 						 pend, len), "unmap");

@@ -64,7 +64,7 @@ test_iommu_registry(void)
 	TEST_ASSERT(keel_iommu_container_create_with_backend(NULL, NULL) ==
 		    NULL && errno == EINVAL, "NULL ops");
 	TEST_ASSERT_EQUAL(keel_iommu_container_destroy(NULL), -EINVAL, "NULL");
-	TEST_ASSERT_EQUAL(keel_iommu_dma_map(NULL, 0, 0, PG), -EINVAL, "NULL");
+	TEST_ASSERT_EQUAL(keel_iommu_dma_map(NULL, 0, 0, PG, KEEL_IOMMU_ACCESS_RW), -EINVAL, "NULL");
 	return TEST_SUCCESS;
 }
 KEEL_TEST(iommu_registry, "fast", TEST_NO_EAL, test_iommu_registry)
@@ -107,7 +107,7 @@ test_iommu_container_api(void)
 
 	/* map / lookup / unmap through the container */
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, 0x40000000, 0x200000,
-					       4 * PG), "map");
+					       4 * PG, KEEL_IOMMU_ACCESS_RW), "map");
 	TEST_ASSERT_EQUAL(keel_iommu_va2iova(c, 0x40001234), 0x201234, "va2io");
 	TEST_ASSERT(keel_iommu_va2iova(c, 0x50000000) == KEEL_BAD_IOVA &&
 		    errno == ENOENT, "unmapped va");

@@ -74,14 +74,14 @@ test_iommu_errno(void)
 
 	c = keel_iommu_container_create_by_name("memback", "pgsizes=0x1000");
 	TEST_ASSERT(c != NULL, "create: %s", strerror(errno));
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, 0x40000000, 0x100000, 4 * PG), "map");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, 0x40000000, 0x100000, 4 * PG, KEEL_IOMMU_ACCESS_RW), "map");
 
 	/* NULL arguments: -EINVAL, errno EINVAL, a log line naming them */
 	CALL(keel_iommu_container_create_by_name(NULL, NULL), 0, EINVAL,
 	     "name is NULL");
 	CALL(keel_iommu_container_destroy(NULL), -EINVAL, EINVAL,
 	     "container is NULL");
-	CALL(keel_iommu_dma_map(NULL, 0x1000, 0x1000, PG), -EINVAL, EINVAL,
+	CALL(keel_iommu_dma_map(NULL, 0x1000, 0x1000, PG, KEEL_IOMMU_ACCESS_RW), -EINVAL, EINVAL,
 	     "container is NULL");
 	CALL(keel_iommu_dma_unmap(NULL, 0x1000, 0x1000, PG), -EINVAL, EINVAL,
 	     "container is NULL");

@@ -296,12 +296,12 @@ run_model(const struct model_cfg *mc, uint64_t seed)
 		if (r >= 98) {
 			/* bad parameters */
 			want = r == 98 ? -EINVAL : -EDOM;
-			got = r == 98 ? iova_table_map(tb.t, va, pg_iova(a), 0) :
+			got = r == 98 ? iova_table_map(tb.t, va, pg_iova(a), 0, KEEL_IOMMU_ACCESS_RW) :
 				iova_table_unmap(tb.t, va + 0x10, pg_iova(a),
 						 n * PG);
 		} else if (is_map) {
 			want = model_map(m, a, n, va);
-			got = iova_table_map(tb.t, va, pg_iova(a), n * PG);
+			got = iova_table_map(tb.t, va, pg_iova(a), n * PG, KEEL_IOMMU_ACCESS_RW);
 		} else if (test_rand(&s) % 50 != 0) {
 			want = model_unmap(m, a, n, va);
 			got = iova_table_unmap(tb.t, va, pg_iova(a), n * PG);

@@ -80,7 +80,7 @@ perf_at(uint64_t n, double be, double *bytes_per_entry)
 		uint64_t k = perm(i, n);
 
 		TEST_ASSERT_SUCCESS(iova_table_map(tb.t, VAB + perm(k, n) * 2 * PG,
-						   IOB + k * 2 * PG, PG), "fill");
+						   IOB + k * 2 * PG, PG, KEEL_IOMMU_ACCESS_RW), "fill");
 	}
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, n, "entries");
@@ -102,7 +102,7 @@ perf_at(uint64_t n, double be, double *bytes_per_entry)
 			uint64_t k = pick[i];
 
 			iova_table_map(tb.t, VAB + perm(k, n) * 2 * PG,
-				       IOB + k * 2 * PG, PG);
+				       IOB + k * 2 * PG, PG, KEEL_IOMMU_ACCESS_RW);
 		}
 		t_map += cpu_ns() - t0;
 	}

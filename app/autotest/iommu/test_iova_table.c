@@ -96,36 +96,36 @@ test_iova_table_errors(void)
 	t = tb.t;
 
 	/* map: parameters */
-	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0), -EINVAL, 0,
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0, KEEL_IOMMU_ACCESS_RW), -EINVAL, 0,
 	    "length is 0", "0x100000");
-	TRY(&tb, iova_table_map(t, 0x10001, 0x100000, PG), -EDOM, 0,
+	TRY(&tb, iova_table_map(t, 0x10001, 0x100000, PG, KEEL_IOMMU_ACCESS_RW), -EDOM, 0,
 	    "0x10001", "minimum page 0x1000");
-	TRY(&tb, iova_table_map(t, 0x10000, 0x100800, PG), -EDOM, 0,
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100800, PG, KEEL_IOMMU_ACCESS_RW), -EDOM, 0,
 	    "0x100800", "iova not aligned");
-	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0x1800), -EDOM, 0,
+	TRY(&tb, iova_table_map(t, 0x10000, 0x100000, 0x1800, KEEL_IOMMU_ACCESS_RW), -EDOM, 0,
 	    "len 0x1800", "len not aligned");
-	TRY(&tb, iova_table_map(t, 0x10000, 0xfffffffffffff000ULL, 0x2000),
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfffffffffffff000ULL, 0x2000, KEEL_IOMMU_ACCESS_RW),
 	    -EOVERFLOW, 0, "0xfffffffffffff000", "iova + len overflows");
-	TRY(&tb, iova_table_map(t, 0xfffffffffffff000ULL, 0x100000, 0x2000),
+	TRY(&tb, iova_table_map(t, 0xfffffffffffff000ULL, 0x100000, 0x2000, KEEL_IOMMU_ACCESS_RW),
 	    -EOVERFLOW, 0, "va 0xfffffffffffff000", "va + len overflows");
-	TRY(&tb, iova_table_map(t, 0x10000, 0x8000000000ULL, PG), -ERANGE, 0,
+	TRY(&tb, iova_table_map(t, 0x10000, 0x8000000000ULL, PG, KEEL_IOMMU_ACCESS_RW), -ERANGE, 0,
 	    "0x8000000000", "39-bit");
-	TRY(&tb, iova_table_map(t, 0x10000, 0x7ffffff000ULL, 2 * PG), -ERANGE,
+	TRY(&tb, iova_table_map(t, 0x10000, 0x7ffffff000ULL, 2 * PG, KEEL_IOMMU_ACCESS_RW), -ERANGE,
 	    0, "0x7ffffff000-0x8000000fff", "39-bit");
-	TRY(&tb, iova_table_map(t, 0x10000, 0xfee00000, PG), -EADDRNOTAVAIL,
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfee00000, PG, KEEL_IOMMU_ACCESS_RW), -EADDRNOTAVAIL,
 	    0, "0xfee00000", "reserved 0xfee00000-0xfeefffff");
-	TRY(&tb, iova_table_map(t, 0x10000, 0xfedff000, 2 * PG),
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfedff000, 2 * PG, KEEL_IOMMU_ACCESS_RW),
 	    -EADDRNOTAVAIL, 0, "0xfedff000", "reserved 0xfee00000-0xfeefffff");
 	/* just outside the reserved region is fine */
-	TRY(&tb, iova_table_map(t, 0x10000, 0xfef00000, PG), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(t, 0x10000, 0xfef00000, PG, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
 	TRY(&tb, iova_table_unmap(t, 0x10000, 0xfef00000, PG), 0, 1, NULL, NULL);
 
 	/* A = 4 pages at 0x100000 */
-	TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 4 * PG), 0, 1,
+	TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 4 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
-	TRY(&tb, iova_table_map(t, 0x50000000, 0x103000, 2 * PG), -EEXIST, 0,
+	TRY(&tb, iova_table_map(t, 0x50000000, 0x103000, 2 * PG, KEEL_IOMMU_ACCESS_RW), -EEXIST, 0,
 	    "0x103000", "overlaps entry iova 0x100000 len 0x4000");
-	TRY(&tb, iova_table_map(t, 0x50000000, 0xff000, 2 * PG), -EEXIST, 0,
+	TRY(&tb, iova_table_map(t, 0x50000000, 0xff000, 2 * PG, KEEL_IOMMU_ACCESS_RW), -EEXIST, 0,
 	    "0xff000", "overlaps entry iova 0x100000");
 
 	/* unmap: parameters, unmapped, disagreement, bisection */
@@ -148,27 +148,27 @@ test_iova_table_errors(void)
 	    0, "start 0x101000", "cannot split");
 
 	/* a hole between A and B: nothing is removed */
-	TRY(&tb, iova_table_map(t, 0x40006000, 0x106000, 2 * PG), 0, 1,
+	TRY(&tb, iova_table_map(t, 0x40006000, 0x106000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 8 * PG), -ENOENT,
 	    0, "IOVA 0x104000 is not mapped (hole", NULL);
 	/* B mapped to another VA: disagreement in the middle of the range */
-	TRY(&tb, iova_table_map(t, 0x70000000, 0x104000, 2 * PG), 0, 1,
+	TRY(&tb, iova_table_map(t, 0x70000000, 0x104000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 8 * PG), -EFAULT,
 	    0, "IOVA 0x104000 is mapped to va 0x70000000, not 0x40004000",
 	    NULL);
 
 	/* the limit: 3 mappings + 1 = 4; the 5th is refused with counts */
-	TRY(&tb, iova_table_map(t, 0x80000000, 0x200000, PG), 0, 1,
+	TRY(&tb, iova_table_map(t, 0x80000000, 0x200000, PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
-	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG), -ENOSPC, 0,
+	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG, KEEL_IOMMU_ACCESS_RW), -ENOSPC, 0,
 	    "4 mappings exist, limit 4", "0x300000");
 	/* a backend error propagates and changes nothing */
 	TRY(&tb, iova_table_unmap(t, 0x80000000, 0x200000, PG), 0, 1,
 	    NULL, NULL);
 	keel_memback_fail_nth(tb.mb, 1, ENOMEM);
-	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG), -ENOMEM, 1,
+	TRY(&tb, iova_table_map(t, 0x90000000, 0x300000, PG, KEEL_IOMMU_ACCESS_RW), -ENOMEM, 1,
 	    "backend memback failed", "0x300000");
 	keel_memback_fail_nth(tb.mb, 1, EBUSY);
 	TRY(&tb, iova_table_unmap(t, 0x40000000, 0x100000, 4 * PG), -EBUSY,
@@ -185,11 +185,11 @@ test_iova_table_errors(void)
 
 		TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
 		t = tb.t;
-		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG), 0, 1,
+		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 		    NULL, NULL);
-		TRY(&tb, iova_table_map(t, 0x40002000, 0x102000, 2 * PG), 0, 1,
+		TRY(&tb, iova_table_map(t, 0x40002000, 0x102000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 		    NULL, NULL);
-		TRY(&tb, iova_table_map(t, 0x40004000, 0x104000, 2 * PG), 0, 1,
+		TRY(&tb, iova_table_map(t, 0x40004000, 0x104000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 		    NULL, NULL);
 		keel_memback_short_unmap_nth(tb.mb, 1);
 		test_log_capture_start();
@@ -211,7 +211,7 @@ test_iova_table_errors(void)
 				    "kept part");
 		TEST_ASSERT(m.iova == 0x104000 && m.len == 2 * PG &&
 			    m.chunk == 2 * PG, "kept: len 0x%" PRIx64, m.len);
-		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG), 0, 1,
+		TRY(&tb, iova_table_map(t, 0x40000000, 0x100000, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 		    NULL, NULL);
 		/* a short unmap that removes nothing */
 		keel_memback_short_unmap_nth(tb.mb, 1);
@@ -235,7 +235,7 @@ test_iova_table_errors(void)
 			.max_mappings = 1 };
 
 		TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-		TRY(&tb, iova_table_map(tb.t, 0x40000000, 0x100000, 4 * PG), 0,
+		TRY(&tb, iova_table_map(tb.t, 0x40000000, 0x100000, 4 * PG, KEEL_IOMMU_ACCESS_RW), 0,
 		    1, NULL, NULL);
 		TRY(&tb, iova_table_unmap(tb.t, 0x40001000, 0x101000, PG),
 		    -ENOSPC, 1, "1 mappings exist, limit 1", "0x101000");
@@ -258,8 +258,8 @@ seed_case(bool can_split, uint64_t la, uint64_t lb)
 	struct tb tb;
 
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-	TRY(&tb, iova_table_map(tb.t, va, iova, la), 0, 1, NULL, NULL);
-	TRY(&tb, iova_table_map(tb.t, va + la, iova + la, lb), 0, 1, NULL,
+	TRY(&tb, iova_table_map(tb.t, va, iova, la, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, va + la, iova + la, lb, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL,
 	    NULL);
 	/* half of A: refused on the strict kind, fine when it can split */
 	if (!can_split)
@@ -311,7 +311,7 @@ test_iova_table_merge_split(void)
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
 	for (k = 0; k < 4; k++)
 		TRY(&tb, iova_table_map(tb.t, va + k * 2 * PG, io + k * 2 * PG,
-					2 * PG), 0, 1, NULL, NULL);
+					2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, 1, "merged");
 	TEST_ASSERT_EQUAL(st.merges, 3, "merges");
@@ -320,10 +320,10 @@ test_iova_table_merge_split(void)
 	TEST_ASSERT(m.iova == io && m.len == 8 * PG && m.chunk == 2 * PG,
 		    "entry len 0x%" PRIx64 " chunk 0x%" PRIx64, m.len, m.chunk);
 	/* a different chunk size next to it does not merge */
-	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG), 0, 1,
+	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	/* VA not contiguous: no merge */
-	TRY(&tb, iova_table_map(tb.t, va + 100 * PG, io + 11 * PG, 3 * PG), 0,
+	TRY(&tb, iova_table_map(tb.t, va + 100 * PG, io + 11 * PG, 3 * PG, KEEL_IOMMU_ACCESS_RW), 0,
 	    1, NULL, NULL);
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, 3, "entries");
@@ -349,8 +349,8 @@ test_iova_table_merge_split(void)
 	/* splitting backend: any page-aligned part */
 	c.can_split = true;
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-	TRY(&tb, iova_table_map(tb.t, va, io, 8 * PG), 0, 1, NULL, NULL);
-	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG), 0, 1,
+	TRY(&tb, iova_table_map(tb.t, va, io, 8 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, va + 8 * PG, io + 8 * PG, 3 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, 1, "chunk 0 merges any size");
@@ -362,7 +362,7 @@ test_iova_table_merge_split(void)
 	TEST_ASSERT_EQUAL(st.entries, 3, "three pieces");
 	TEST_ASSERT_EQUAL(st.bytes, 8 * PG, "bytes");
 	/* re-mapping the hole merges back */
-	TRY(&tb, iova_table_map(tb.t, va + 3 * PG, io + 3 * PG, PG), 0, 1,
+	TRY(&tb, iova_table_map(tb.t, va + 3 * PG, io + 3 * PG, PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, 2, "merged back");
@@ -381,13 +381,13 @@ test_iova_table_lookup(void)
 
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
 	/* one VA at two IOVAs; a big VA range that encloses a small one */
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x100000, 4 * PG),
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x100000, 4 * PG, KEEL_IOMMU_ACCESS_RW),
 			    "a");
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x900000, 4 * PG),
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x1000000, 0x900000, 4 * PG, KEEL_IOMMU_ACCESS_RW),
 			    "b");
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x800000, 0x200000, 64 * PG),
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x800000, 0x200000, 64 * PG, KEEL_IOMMU_ACCESS_RW),
 			    "big");
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x810000, 0x300000, PG),
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x810000, 0x300000, PG, KEEL_IOMMU_ACCESS_RW),
 			    "small");
 	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, 0x903fff, &m), "io");
 	TEST_ASSERT(m.iova == 0x900000 && m.va == 0x1000000, "b");
@@ -480,7 +480,7 @@ run_scenario(bool can_split, uint64_t fail, bool short_nth, int *results,
 
 		snap_take(tb.t, &before);
 		results[i] = o->map ?
-			iova_table_map(tb.t, o->va, o->iova, o->len) :
+			iova_table_map(tb.t, o->va, o->iova, o->len, KEEL_IOMMU_ACCESS_RW) :
 			iova_table_unmap(tb.t, o->va, o->iova, o->len);
 		snap_take(tb.t, &after);
 		/* a failure changes nothing; a short unmap (EIO) changes
@@ -608,7 +608,7 @@ writer(void *arg)
 		}
 		if (none) {
 			r = iova_table_map(w->tb->t, io + region_delta(w->id),
-					   io, n * PG);
+					   io, n * PG, KEEL_IOMMU_ACCESS_RW);
 			if (r == 0)
 				memset(&w->mapped[p], 1, n);
 			else
@@ -740,7 +740,7 @@ test_iova_table_1m(void)
 
 		TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x100000000ULL +
 				    k * 2 * PG, 0x10000000ULL + i * 2 * PG,
-				    PG), "map %" PRIu64, i);
+				    PG, KEEL_IOMMU_ACCESS_RW), "map %" PRIu64, i);
 	}
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, n, "entries");
@@ -792,13 +792,13 @@ test_iova_table_edges(void)
 	struct tb tb;
 
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-	TRY(&tb, iova_table_map(tb.t, 0x100000, top - 3 * PG, 2 * PG), 0, 1,
+	TRY(&tb, iova_table_map(tb.t, 0x100000, top - 3 * PG, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
-	TRY(&tb, iova_table_map(tb.t, 0x102000, top - PG, 2 * PG), 0, 1,
+	TRY(&tb, iova_table_map(tb.t, 0x102000, top - PG, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1,
 	    NULL, NULL);
 	TEST_ASSERT_SUCCESS(iova_table_lookup_iova(tb.t, UINT64_MAX, &m), "top");
 	TEST_ASSERT(m.iova == top - 3 * PG && m.len == 4 * PG, "merged at top");
-	TRY(&tb, iova_table_map(tb.t, 0x200000, top, PG), -EEXIST, 0,
+	TRY(&tb, iova_table_map(tb.t, 0x200000, top, PG, KEEL_IOMMU_ACCESS_RW), -EEXIST, 0,
 	    "0xfffffffffffff000", NULL);
 	TRY(&tb, iova_table_unmap(tb.t, 0x102000, top - PG, 2 * PG), 0, 1,
 	    NULL, NULL);
@@ -806,8 +806,8 @@ test_iova_table_edges(void)
 	    NULL, NULL);
 	/* VA up to the last byte, then VA 0 right after in IOVA: no merge
 	 * across the wrap */
-	TRY(&tb, iova_table_map(tb.t, top - PG, 0, 2 * PG), 0, 1, NULL, NULL);
-	TRY(&tb, iova_table_map(tb.t, 0, 2 * PG, 2 * PG), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, top - PG, 0, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
+	TRY(&tb, iova_table_map(tb.t, 0, 2 * PG, 2 * PG, KEEL_IOMMU_ACCESS_RW), 0, 1, NULL, NULL);
 	iova_table_stats(tb.t, &st);
 	TEST_ASSERT_EQUAL(st.entries, 2, "no merge across the VA wrap");
 	TEST_ASSERT_SUCCESS(iova_table_lookup_va(tb.t, UINT64_MAX, &m), "va");
@@ -840,8 +840,8 @@ test_iova_alloc(void)
 	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, PG, PG, 0, UINT64_MAX,
 					    &io), "empty");
 	TEST_ASSERT_EQUAL(io, PG, "never IOVA 0");
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x10000000, PG, 4 * PG), "m");
-	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x20000000, 8 * PG, PG), "m");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x10000000, PG, 4 * PG, KEEL_IOMMU_ACCESS_RW), "m");
+	TEST_ASSERT_SUCCESS(iova_table_map(tb.t, 0x20000000, 8 * PG, PG, KEEL_IOMMU_ACCESS_RW), "m");
 	TEST_ASSERT_SUCCESS(iova_alloc_find(tb.t, &caps, 2 * PG, PG, 0,
 					    UINT64_MAX, &io), "gap");
 	TEST_ASSERT_EQUAL(io, 5 * PG, "fits between the entries");

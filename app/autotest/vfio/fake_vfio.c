@@ -40,6 +40,7 @@ enum fobj { F_NONE, F_CONTAINER, F_GROUP, F_DEVICE };
 
 struct fmap {
 	uint64_t iova, size, vaddr;
+	uint32_t flags;         /* VFIO_DMA_MAP_FLAG_READ / _WRITE */
 	bool foreign;
 };
 
@@ -323,6 +324,7 @@ do_map(struct fcontainer *c, struct vfio_iommu_type1_dma_map *m)
 	c->maps[pos].iova = m->iova;
 	c->maps[pos].size = m->size;
 	c->maps[pos].vaddr = m->vaddr;
+	c->maps[pos].flags = m->flags;
 	c->maps[pos].foreign = false;
 	c->n_maps++;
 	c->dma_avail--;
@@ -1171,6 +1173,15 @@ fake_vfio_mark_foreign(uint64_t iova)
 		return -ENOENT;
 	m->foreign = true;
 	return 0;
+}
+
+uint32_t
+fake_vfio_mapping_flags(uint64_t iova)
+{
+	struct fcontainer *c = live_container();
+	struct fmap *m = c ? map_containing(c, iova) : NULL;
+
+	return m != NULL ? m->flags : 0;
 }
 
 int

@@ -81,6 +81,9 @@ bool fake_vfio_has_mapping(uint64_t iova, uint64_t len, uint64_t va);
 /* Mark the mapping containing @p iova as made by another mm (6.1: unmap
  * stops there, so a covering unmap is short). 0 or -ENOENT. */
 int fake_vfio_mark_foreign(uint64_t iova);
+/* The VFIO_DMA_MAP_FLAG_READ/_WRITE flags of the mapping holding @p iova
+ * (0 when none does). */
+uint32_t fake_vfio_mapping_flags(uint64_t iova);
 /* Make that mapping this process's again. 0 or -ENOENT. */
 int fake_vfio_clear_foreign(uint64_t iova);
 /* Is group @p num attached to a container? */

@@ -52,8 +52,8 @@ container_body(const char *bdf)
 	va = (uint64_t)(uintptr_t)buf;
 
 	/* the seed's case: map A, map B adjacent, unmap A */
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "map A");
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH), "map B");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH, KEEL_IOMMU_ACCESS_RW), "map A");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH, KEEL_IOMMU_ACCESS_RW), "map B");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, CH), "unmap A");
 	/* half of B would bisect the kernel's mapping: refused by the table */
 	TEST_ASSERT_EQUAL(keel_iommu_dma_unmap(c, va + CH, A + CH, CH / 2), -ENOTSUP,
@@ -62,7 +62,7 @@ container_body(const char *bdf)
 	/* a 4-chunk map unmapped chunk by chunk must fail (one kernel entry)
 	 * while 4 chunk maps can go in any grouping */
 	for (i = 0; i < 4; i++)
-		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + i * CH, A + i * CH, CH),
+		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + i * CH, A + i * CH, CH, KEEL_IOMMU_ACCESS_RW),
 				    "chunk %u", i);
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va + CH, A + CH, 2 * CH), "middle two");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, CH), "first");
@@ -74,10 +74,10 @@ container_body(const char *bdf)
 		if (r[i].last + 1 < r[i + 1].start)
 			hole = r[i].last + 1;
 	if (hole != 0)
-		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, hole, CH), -EADDRNOTAVAIL,
+		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, hole, CH, KEEL_IOMMU_ACCESS_RW), -EADDRNOTAVAIL,
 				  "hole at 0x%" PRIx64, hole);
 	if (caps.addr_width < 64)
-		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, 1ULL << caps.addr_width, CH),
+		TEST_ASSERT_EQUAL(keel_iommu_dma_map(c, va, 1ULL << caps.addr_width, CH, KEEL_IOMMU_ACCESS_RW),
 				  -ERANGE, "beyond the width");
 	/* placement under a 32-bit DMA mask */
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, va, 2 * CH, 32, &iova),
@@ -95,12 +95,12 @@ container_body(const char *bdf)
 		uint64_t lim = caps.max_mappings;
 
 		for (i = 0; i < lim; i++)
-			TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A + 2 * i * CH, CH),
+			TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A + 2 * i * CH, CH, KEEL_IOMMU_ACCESS_RW),
 					    "map %u", i);
-		ret = keel_iommu_dma_map(c, va, A + 2 * i * CH, CH);
+		ret = keel_iommu_dma_map(c, va, A + 2 * i * CH, CH, KEEL_IOMMU_ACCESS_RW);
 		TEST_ASSERT_EQUAL(ret, -ENOSPC, "one over the limit");
 	} else {
-		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "left mapped");
+		TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH, KEEL_IOMMU_ACCESS_RW), "left mapped");
 	}
 	/* destroy unmaps what is left and closes the container */
 	TEST_ASSERT_SUCCESS(keel_iommu_container_destroy(c), "destroy");
@@ -155,8 +155,8 @@ short_unmap_body(void)
 	TEST_ASSERT(buf != MAP_FAILED, "mmap");
 	va = (uint64_t)(uintptr_t)buf;
 	/* A and B: two kernel mappings, one table entry (equal chunks) */
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "map A");
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH), "map B");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH, KEEL_IOMMU_ACCESS_RW), "map A");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va + CH, A + CH, CH, KEEL_IOMMU_ACCESS_RW), "map B");
 	TEST_ASSERT_SUCCESS(fake_vfio_mark_foreign(A + CH), "B foreign");
 
 	test_log_capture_start();
@@ -178,7 +178,7 @@ short_unmap_body(void)
 	TEST_ASSERT_EQUAL(st.backend_mappings, fake_vfio_n_mappings(),
 			  "table counts the kernel's mappings");
 	/* both halves can be handled again */
-	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH), "re-map A");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, A, CH, KEEL_IOMMU_ACCESS_RW), "re-map A");
 	TEST_ASSERT_SUCCESS(fake_vfio_clear_foreign(A + CH), "B ours again");
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, A, 2 * CH), "unmap A + B");
 	TEST_ASSERT_EQUAL(fake_vfio_n_mappings(), 0, "kernel empty");

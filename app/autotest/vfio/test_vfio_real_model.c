@@ -213,7 +213,7 @@ model_body(const char *bdf, unsigned int ops)
 						   base + a * CH, n * CH);
 		} else {
 			want = model_map(m, a, n);
-			got = keel_iommu_dma_map(c, va + a * CH, base + a * CH, n * CH);
+			got = keel_iommu_dma_map(c, va + a * CH, base + a * CH, n * CH, KEEL_IOMMU_ACCESS_RW);
 		}
 		free(test_log_capture_stop());
 		if (got != want) {

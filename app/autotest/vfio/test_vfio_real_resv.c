@@ -96,7 +96,7 @@ refused_early(struct keel_iommu_container *c, uint64_t va, uint64_t iova,
 
 	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s0), "stats");
 	test_log_capture_start();
-	ret = keel_iommu_dma_map(c, va, iova, len);
+	ret = keel_iommu_dma_map(c, va, iova, len, KEEL_IOMMU_ACCESS_RW);
 	free(test_log_capture_stop());
 	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s1), "stats");
 	TEST_ASSERT_EQUAL(ret, -EADDRNOTAVAIL, "%s: map at 0x%" PRIx64, what, iova);
@@ -236,7 +236,7 @@ resv_body(const char *bdf)
 			return TEST_FAILED;
 		/* right after it is fine (a kernel map) */
 		if (r->last < top - CH && usable(&caps, r->last + 1, r->last + CH)) {
-			TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, r->last + 1, CH),
+			TEST_ASSERT_SUCCESS(keel_iommu_dma_map(c, va, r->last + 1, CH, KEEL_IOMMU_ACCESS_RW),
 					    "map right after 0x%" PRIx64, r->last);
 			TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, r->last + 1, CH),
 					    "unmap");

@@ -7,7 +7,8 @@
  * container. The default container is published in def_container (an
  * atomic pointer) by iommu_eal.c while the EAL is initialised.
  *
- * Locks: the table's rwlock (inside iova_table.c) for maps and lookups;
+ * Locks: the table's writer mutex (inside iova_table.c) for maps; lookups
+ * take none;
  * c->alloc_lock serialises IOVA allocation + map in dma_register so two
  * registrations do not pick the same free range. It also protects
  * [pend_iova, pend_iova + pend_len): an IOVA handed to EAL memory (alloc
@@ -246,10 +247,10 @@ iommu_container_destroy_default(struct keel_iommu_container *c)
 
 int
 keel_iommu_dma_map(struct keel_iommu_container *c, uint64_t va,
-		   uint64_t iova, uint64_t len)
+		   uint64_t iova, uint64_t len, uint32_t access)
 {
 	CHECK_C(c);
-	return iova_table_map(c->t, va, iova, len);
+	return iova_table_map(c->t, va, iova, len, access);
 }
 
 int
@@ -309,7 +310,7 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 
 	pthread_mutex_lock(&c->alloc_lock);
 	if (va_fits(c, va, len, mask_last)) {
-		ret = iova_table_map(c->t, va, va, len);
+		ret = iova_table_map(c->t, va, va, len, KEEL_IOMMU_ACCESS_RW);
 		if (ret != -EEXIST) {
 			pick = va;
 			goto out;
@@ -352,7 +353,7 @@ keel_iommu_dma_register(struct keel_iommu_container *c, uint64_t va,
 				 mask_last, dma_mask_bits);
 			break;
 		}
-		ret = iova_table_map(c->t, va, pick, len);
+		ret = iova_table_map(c->t, va, pick, len, KEEL_IOMMU_ACCESS_RW);
 		if (ret != -EEXIST)    /* -EEXIST: a racing dma_map took it */
 			break;
 	}

@@ -20,9 +20,10 @@
 /** Most usable IOVA ranges a backend reports. */
 #define KEEL_IOMMU_MAX_RANGES 16
 
-/** Mapping permission: the device may read. */
+/** Mapping permission: the device may read (the same bit as
+ *  KEEL_IOMMU_ACCESS_READ of keel_iommu.h). */
 #define KEEL_IOMMU_PROT_READ  (1u << 0)
-/** Mapping permission: the device may write. */
+/** Mapping permission: the device may write (KEEL_IOMMU_ACCESS_WRITE). */
 #define KEEL_IOMMU_PROT_WRITE (1u << 1)
 
 /** An inclusive IOVA range [start, last]. */
@@ -53,7 +54,10 @@ struct keel_iommu_backend_ops {
 	const char *name;  /**< backend name ("vfio", "emulated", ...) */
 	/** fill @p caps; 0 or -errno */
 	int (*get_caps)(void *priv, struct keel_iommu_caps *caps);
-	/** map [iova, iova + len) to [va, va + len); 0 or -errno */
+	/** map [iova, iova + len) to [va, va + len) for device access @p prot
+	 *  (KEEL_IOMMU_PROT_READ and/or _WRITE; a backend that cannot grant
+	 *  exactly that grants no more than it must, e.g. VT-d gives READ
+	 *  with WRITE); 0 or -errno */
 	int (*map)(void *priv, uint64_t va, uint64_t iova, uint64_t len,
 		   uint32_t prot);
 	/**
@@ -63,6 +67,9 @@ struct keel_iommu_backend_ops {
 	 * it removed exactly the mappings in [iova, iova + *unmapped), the
 	 * start of the range in IOVA order, and holds the rest. The table
 	 * follows that report (and returns -EIO to its caller).
+	 * 1: as 0, but a device may still be using what was removed (an
+	 * access that began before the unmap); the table keeps the IOVAs
+	 * taken, drops its lock and calls unmap_wait() before it returns.
 	 */
 	int (*unmap)(void *priv, uint64_t iova, uint64_t len,
 		     uint64_t *unmapped);
@@ -71,6 +78,13 @@ struct keel_iommu_backend_ops {
 	/** optional (may be NULL): how many mappings the backend holds now
 	 *  (type1: dma_entry_limit - DMA_AVAIL); used in ENOSPC messages */
 	int (*get_usage)(void *priv, uint64_t *n_mappings);
+	/**
+	 * optional (needed when unmap may return 1): wait until no device
+	 * access that began before the unmap of [iova, iova + len) is still
+	 * using it. Called without the table's lock: other map and unmap
+	 * calls may run meanwhile (on other ranges).
+	 */
+	void (*unmap_wait)(void *priv, uint64_t iova, uint64_t len);
 };
 
 /**

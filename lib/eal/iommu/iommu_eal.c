@@ -65,7 +65,7 @@ mem_cb(enum keel_mem_event ev, void *vap, uint64_t iova, uint64_t len,
 	/* EAL memory events name the same runs on ALLOC and FREE (see
 	 * keel_memory.h), so even a backend that cannot split maps each run
 	 * in one call: -m 64 of 4 KiB pages is one VFIO mapping, not 16384 */
-	ret = keel_iommu_dma_map(c, va, iova, len);
+	ret = keel_iommu_dma_map(c, va, iova, len, KEEL_IOMMU_ACCESS_RW);
 	if (keel_eal_iova_mode() == KEEL_IOVA_ALLOC)
 		iommu_container_iova_settle(c);
 	return ret;

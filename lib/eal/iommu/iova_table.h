@@ -4,10 +4,12 @@
 
 /*
  * The IOVA map table of one container (internal; the public face is
- * keel_iommu.h). Entries (va, iova, len, chunk) with disjoint IOVA ranges,
- * indexed by IOVA and by (VA, IOVA); every change goes through the
- * backend first and is applied to the table only if the backend agreed.
- * See iova_table.c for the invariants and doc/guides/iommu.md for rules.
+ * keel_iommu.h). Entries (va, iova, len, chunk, access) with disjoint IOVA
+ * ranges, indexed by IOVA and by VA in two copy-on-write B+trees; every
+ * change is prepared, sent to the backend, and published only if the
+ * backend agreed. Lookups, next and walk take no lock and never wait.
+ * See iova_table.c for the invariants, iova_store.h for the lock-free
+ * reading, and doc/guides/iommu.md for the rules.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,22 +42,26 @@ int iova_table_check_request(struct iova_table *t, const char *op,
 			     uint64_t va, uint64_t iova, uint64_t len,
 			     bool is_map);
 
+/* access: KEEL_IOMMU_ACCESS_READ and/or _WRITE */
 int iova_table_map(struct iova_table *t, uint64_t va, uint64_t iova,
-		   uint64_t len);
+		   uint64_t len, uint32_t access);
 int iova_table_unmap(struct iova_table *t, uint64_t va, uint64_t iova,
 		     uint64_t len);
 /* Unmap every entry from the backend and empty the table (one backend call
- * per entry). @return entries removed, or the first backend error (the
- * entries not yet removed stay). */
+ * per entry). @return entries removed, or the first error (the entries not
+ * yet removed stay). */
 int iova_table_unmap_all(struct iova_table *t);
 
 int iova_table_lookup_iova(struct iova_table *t, uint64_t iova,
 			   struct keel_iommu_mapping *m);
 int iova_table_lookup_va(struct iova_table *t, uint64_t va,
 			 struct keel_iommu_mapping *m);
-/* First entry whose last byte is >= @p iova; -ENOENT if none. */
+/* First entry whose last byte is >= @p iova, including the placeholder of
+ * a range still being unmapped (its IOVAs are taken); -ENOENT if none. */
 int iova_table_next(struct iova_table *t, uint64_t iova,
 		    struct keel_iommu_mapping *m);
+/* Every entry in IOVA order, without a lock: @p fn may call anything,
+ * including map and unmap; each entry was in the table when it was read. */
 int iova_table_walk(struct iova_table *t,
 		    int (*fn)(const struct keel_iommu_mapping *m, void *arg),
 		    void *arg);
@@ -65,8 +71,13 @@ int iova_table_caps_refresh(struct iova_table *t);
 void iova_table_stats(struct iova_table *t, struct keel_iommu_stats *st);
 void iova_table_dump(struct iova_table *t, FILE *f);
 
-/* Check both indexes (AVL balance, order, augmentation, counts); for tests.
+/* Check both trees (levels, fill, order, separators, VA augmentation),
+ * the entries (no overlap, merged, chunks) and the counters; for tests.
  * @return 0 or -EUCLEAN with a log line saying what is wrong. */
 int iova_table_check(struct iova_table *t);
+
+/* Test seam: the @p nth allocation of table memory from now fails (0:
+ * off), to check that every call that runs out of memory changes nothing. */
+void iova_table_fail_alloc_nth(struct iova_table *t, uint64_t nth);
 
 #endif /* KEEL_IOVA_TABLE_H */

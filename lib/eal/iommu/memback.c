@@ -11,7 +11,8 @@
  * seam) behaves like type1 meeting another process's mapping: it removes
  * the records before the last one the range meets and reports their bytes.
  *
- * Lock: none; the IOVA map table calls its backend under its write lock.
+ * Lock: none; the IOVA map table calls its backend under its writer mutex
+ * (memback has no unmap_wait: nothing is ever in flight).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -113,7 +114,8 @@ mb_map(void *priv, uint64_t va, uint64_t iova, uint64_t len, uint32_t prot)
 	ret = injected(m);
 	if (ret)
 		return -ret;
-	if (bad_args(m, iova, len, va) || prot == 0)
+	if (bad_args(m, iova, len, va) || prot == 0 ||
+	    (prot & ~(KEEL_IOMMU_PROT_READ | KEEL_IOMMU_PROT_WRITE)) != 0)
 		return -EINVAL;
 	last = iova + len - 1;
 	for (k = 0; k < m->caps.n_ranges; k++)
@@ -137,6 +139,7 @@ mb_map(void *priv, uint64_t va, uint64_t iova, uint64_t len, uint32_t prot)
 	m->recs[i].iova = iova;
 	m->recs[i].va = va;
 	m->recs[i].len = len;
+	m->recs[i].prot = prot;
 	m->n++;
 	return 0;
 }

@@ -37,6 +37,7 @@ struct keel_memback_rec {
 	uint64_t iova;
 	uint64_t va;
 	uint64_t len;
+	uint32_t prot;          /* KEEL_IOMMU_PROT_READ and/or _WRITE */
 };
 
 extern const struct keel_iommu_backend_ops keel_memback_ops;
