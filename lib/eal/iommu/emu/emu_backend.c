@@ -74,11 +74,19 @@ emu_be_map(void *priv, uint64_t va, uint64_t iova, uint64_t len,
 			    prot);
 }
 
+/* 1: a device still holds part of the range; the container waits for it
+ * with emu_be_unmap_wait() once it has dropped its own lock */
 static int
 emu_be_unmap(void *priv, uint64_t iova, uint64_t len, uint64_t *unmapped)
 {
-	return keel_emu_unmap(((struct emu_backend *)priv)->d, iova, len,
-			      unmapped);
+	return keel_emu_unmap_nowait(((struct emu_backend *)priv)->d, iova, len,
+				     unmapped);
+}
+
+static void
+emu_be_unmap_wait(void *priv, uint64_t iova, uint64_t len)
+{
+	keel_emu_unmap_wait(((struct emu_backend *)priv)->d, iova, len);
 }
 
 static int
@@ -117,6 +125,7 @@ static const struct keel_iommu_backend_ops emu_be_ops = {
 	.get_caps = emu_be_get_caps,
 	.map = emu_be_map,
 	.unmap = emu_be_unmap,
+	.unmap_wait = emu_be_unmap_wait,
 	.destroy = emu_be_destroy,
 	.get_usage = emu_be_get_usage,
 };

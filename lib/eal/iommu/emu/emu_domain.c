@@ -290,9 +290,14 @@ emu_wait_holders(struct keel_emu_domain *d, uint64_t first, uint64_t last)
 	pthread_mutex_unlock(&d->wait_lock);
 }
 
-int
-keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
-	       uint64_t *unmapped)
+/*
+ * The unmap; @p wait: wait here for devices still holding part of the
+ * range (in-flight wait mode), else return 1 and leave that wait to
+ * keel_emu_unmap_wait().
+ */
+static int
+emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
+	  uint64_t *unmapped, bool wait)
 {
 	bool ebusy_mode, split, left = false, right = false, done_any;
 	uint64_t last, starts = 0, bytes, n_new = 0;
@@ -373,6 +378,8 @@ keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 		emu_fence_heavy();
 		if (emu_holds_overlap(d, NULL, iova, last)) {
 			atomic_fetch_add(&d->n_busy, 1);
+			if (!wait)
+				return 1;
 			emu_wait_holders(d, iova, last);
 		}
 	}
@@ -382,6 +389,28 @@ out_unlock:
 	pthread_rwlock_unlock(&d->lock);
 	errno = -ret;
 	return ret;
+}
+
+int
+keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
+	       uint64_t *unmapped)
+{
+	return emu_unmap(d, iova, len, unmapped, true);
+}
+
+int
+keel_emu_unmap_nowait(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
+		      uint64_t *unmapped)
+{
+	return emu_unmap(d, iova, len, unmapped, false);
+}
+
+void
+keel_emu_unmap_wait(struct keel_emu_domain *d, uint64_t iova, uint64_t len)
+{
+	if (d == NULL || len == 0 || iova + (len - 1) < iova)
+		return;
+	emu_wait_holders(d, iova, iova + (len - 1));
 }
 
 int

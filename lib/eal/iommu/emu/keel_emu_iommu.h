@@ -232,6 +232,27 @@ int keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
 int keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 		   uint64_t *unmapped);
 
+/**
+ * keel_emu_unmap() without its wait, for a caller that must not wait while
+ * it holds its own lock (the IOMMU container): the mapping is removed and
+ * every IOTLB invalidated as by keel_emu_unmap(), but when a device still
+ * holds part of the range (KEEL_EMU_INFLIGHT_WAIT) it returns 1 instead of
+ * waiting. The memory may then still be accessed until
+ * keel_emu_unmap_wait() on the same range returns.
+ *
+ * @return 1 (unmapped, a device still holds part of it), otherwise as
+ *         keel_emu_unmap().
+ */
+int keel_emu_unmap_nowait(struct keel_emu_domain *d, uint64_t iova,
+			  uint64_t len, uint64_t *unmapped);
+
+/**
+ * Wait until no device holds any part of [iova, iova + len) of @p d (the
+ * second half of keel_emu_unmap_nowait()). Returns at once when none does.
+ */
+void keel_emu_unmap_wait(struct keel_emu_domain *d, uint64_t iova,
+			 uint64_t len);
+
 /** Drop every cached translation of the domain (on all threads). */
 void keel_emu_domain_iotlb_flush(struct keel_emu_domain *d);
 
