@@ -41,12 +41,14 @@ struct runs {
 };
 
 static int
-runs_add(struct runs *rs, uint64_t va, uint64_t iova, uint64_t len)
+runs_add(struct runs *rs, uint64_t va, uint64_t iova, uint64_t len,
+	 uint32_t access)
 {
 	if (rs->n) {
 		struct keel_iommu_mapping *p = &rs->r[rs->n - 1];
 
-		if (p->iova + p->len == iova && p->va + p->len == va) {
+		if (p->iova + p->len == iova && p->va + p->len == va &&
+		    p->access == access) {
 			p->len += len;
 			return 0;
 		}
@@ -64,6 +66,7 @@ runs_add(struct runs *rs, uint64_t va, uint64_t iova, uint64_t len)
 	rs->r[rs->n].iova = iova;
 	rs->r[rs->n].len = len;
 	rs->r[rs->n].chunk = 0;
+	rs->r[rs->n].access = access;
 	rs->n++;
 	return 0;
 }
@@ -71,13 +74,13 @@ runs_add(struct runs *rs, uint64_t va, uint64_t iova, uint64_t len)
 static int
 runs_from_table(const struct keel_iommu_mapping *m, void *arg)
 {
-	return runs_add(arg, m->va, m->iova, m->len);
+	return runs_add(arg, m->va, m->iova, m->len, m->access);
 }
 
 static int
 runs_from_mb(const struct keel_memback_rec *r, void *arg)
 {
-	return runs_add(arg, r->va, r->iova, r->len);
+	return runs_add(arg, r->va, r->iova, r->len, r->prot);
 }
 
 struct chunk_chk {
@@ -93,7 +96,7 @@ rec_is_chunk(const struct keel_memback_rec *r, void *arg)
 
 	if (iova_table_lookup_iova(c->t, r->iova, &m) < 0 || m.chunk == 0 ||
 	    (r->iova - m.iova) % m.chunk != 0 || r->len != m.chunk ||
-	    r->va != m.va + (r->iova - m.iova)) {
+	    r->va != m.va + (r->iova - m.iova) || r->prot != m.access) {
 		c->bad = r;
 		return 1;
 	}
@@ -121,13 +124,15 @@ tb_agree(struct tb *tb)
 	}
 	for (i = 0; ret == 0 && i < a.n; i++) {
 		if (a.r[i].va != b.r[i].va || a.r[i].iova != b.r[i].iova ||
-		    a.r[i].len != b.r[i].len) {
+		    a.r[i].len != b.r[i].len ||
+		    a.r[i].access != b.r[i].access) {
 			printf("  run %" PRIu64 ": table va 0x%" PRIx64
-			       " iova 0x%" PRIx64 " len 0x%" PRIx64
+			       " iova 0x%" PRIx64 " len 0x%" PRIx64 " access %u"
 			       ", backend va 0x%" PRIx64 " iova 0x%" PRIx64
-			       " len 0x%" PRIx64 "\n", i, a.r[i].va,
-			       a.r[i].iova, a.r[i].len, b.r[i].va, b.r[i].iova,
-			       b.r[i].len);
+			       " len 0x%" PRIx64 " access %u\n", i, a.r[i].va,
+			       a.r[i].iova, a.r[i].len, a.r[i].access,
+			       b.r[i].va, b.r[i].iova, b.r[i].len,
+			       b.r[i].access);
 			ret = -1;
 		}
 	}

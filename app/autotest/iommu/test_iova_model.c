@@ -26,6 +26,7 @@ static const uint64_t deltas[N_DELTA] = {
 
 struct mpage {
 	uint8_t mapped;
+	uint8_t acc;         /* KEEL_IOMMU_ACCESS_* of its map call */
 	uint64_t va;
 	uint32_t call;       /* id of the map call that mapped it */
 	uint32_t cstart;     /* first page of that call */
@@ -57,7 +58,7 @@ run_start(const struct model *m, int64_t i)
 }
 
 static int
-model_map(struct model *m, uint64_t a, uint64_t n, uint64_t va)
+model_map(struct model *m, uint64_t a, uint64_t n, uint64_t va, uint8_t acc)
 {
 	uint64_t i;
 
@@ -68,6 +69,7 @@ model_map(struct model *m, uint64_t a, uint64_t n, uint64_t va)
 		return -ENOSPC;
 	for (i = a; i < a + n; i++) {
 		m->p[i].mapped = 1;
+		m->p[i].acc = acc;
 		m->p[i].va = va + (i - a) * PG;
 		m->p[i].call = m->next_id;
 		m->p[i].cstart = (uint32_t)a;
@@ -158,6 +160,11 @@ cmp_entry(const struct keel_iommu_mapping *e, void *arg)
 
 		if (!p->mapped || p->va != e->va + (i - first) * PG) {
 			c->why = p->mapped ? "VA differs" : "mapped in table only";
+			c->at = pg_iova(i);
+			return 1;
+		}
+		if (p->acc != e->access) {
+			c->why = "access differs";
 			c->at = pg_iova(i);
 			return 1;
 		}
@@ -255,6 +262,9 @@ run_model(const struct model_cfg *mc, uint64_t seed)
 		uint64_t a = test_rand(&s) % MP, n, va;
 		int want, got;
 		bool is_map;
+		/* read-only, write-only or both: entries of different
+		 * access must never merge */
+		uint8_t acc = (uint8_t)(1 + test_rand(&s) % 3);
 
 		/* sizes 1, 2, 4 (merges need equal chunks) or 1..16 */
 		n = (test_rand(&s) % 4 == 0) ? 1 + test_rand(&s) % 16 :
@@ -272,9 +282,12 @@ run_model(const struct model_cfg *mc, uint64_t seed)
 				n = MP - a;
 		}
 		if (is_map && r < 20 && a > 0 && m->p[a - 1].mapped) {
-			/* right after a mapped page, VA-contiguous: merges */
+			/* right after a mapped page, VA-contiguous: merges
+			 * (mostly with the same access) */
 			va = m->p[a - 1].va + PG;
 			n = m->p[a - 1].clen;
+			if (r < 16)
+				acc = m->p[a - 1].acc;
 			if (a + n > MP)
 				n = MP - a;
 		}
@@ -300,8 +313,8 @@ run_model(const struct model_cfg *mc, uint64_t seed)
 				iova_table_unmap(tb.t, va + 0x10, pg_iova(a),
 						 n * PG);
 		} else if (is_map) {
-			want = model_map(m, a, n, va);
-			got = iova_table_map(tb.t, va, pg_iova(a), n * PG, KEEL_IOMMU_ACCESS_RW);
+			want = model_map(m, a, n, va, acc);
+			got = iova_table_map(tb.t, va, pg_iova(a), n * PG, acc);
 		} else if (test_rand(&s) % 50 != 0) {
 			want = model_unmap(m, a, n, va);
 			got = iova_table_unmap(tb.t, va, pg_iova(a), n * PG);

@@ -432,7 +432,10 @@ KEEL_TEST(iova_table_lookup, "fast", TEST_NO_EAL, test_iova_table_lookup)
  * replayed with backend call n failing, for every n; after each call the
  * table equals the backend, and exactly the failed call has no effect.
  * Then with unmap n stopping short in the backend, for every n: exactly
- * that call returns EIO and the table keeps following the backend.
+ * that call returns EIO and the table keeps following the backend. Then
+ * with allocation n of table memory failing, for every n: exactly that
+ * call returns ENOMEM, without having called the backend, and with no
+ * effect.
  */
 struct op {
 	bool map;
@@ -456,20 +459,25 @@ static const struct op scenario[] = {
 };
 #define N_SCEN (sizeof(scenario) / sizeof(scenario[0]))
 
-/* fail: backend call number @p fail fails (EIO); with @p short_nth, the
- * @p fail-th unmap that reaches the records stops short instead */
+enum fail_kind { FAIL_BACKEND, FAIL_SHORT, FAIL_ALLOC };
+
+/* @p fail-th: backend call fails (EIO), unmap stops short in the backend,
+ * or allocation of table memory fails (ENOMEM) */
 static int
-run_scenario(bool can_split, uint64_t fail, bool short_nth, int *results,
+run_scenario(bool can_split, uint64_t fail, enum fail_kind kind, int *results,
 	     uint64_t *calls)
 {
+	bool short_nth = kind == FAIL_SHORT;
 	struct keel_memback_cfg c = { .can_split = can_split,
 		.pgsize_bitmap = PG, .addr_width = 48 };
 	struct tb tb;
 	unsigned int i;
 
 	TEST_ASSERT_SUCCESS(tb_open(&tb, &c), "open");
-	if (short_nth)
+	if (kind == FAIL_SHORT)
 		keel_memback_short_unmap_nth(tb.mb, fail);
+	else if (kind == FAIL_ALLOC)
+		iova_table_fail_alloc_nth(tb.t, fail);
 	else
 		keel_memback_fail_nth(tb.mb, fail, EIO);
 	test_log_capture_start();
@@ -494,7 +502,14 @@ run_scenario(bool can_split, uint64_t fail, bool short_nth, int *results,
 		}
 		snap_free(&before);
 		snap_free(&after);
-		if (fail && !short_nth && c0 < fail &&
+		if (results[i] == -ENOMEM &&
+		    keel_memback_calls(tb.mb) != c0) {
+			free(test_log_capture_stop());
+			printf("  fail %" PRIu64 ": op %u ran out of memory "
+			       "after calling the backend\n", fail, i);
+			return TEST_FAILED;
+		}
+		if (fail && kind == FAIL_BACKEND && c0 < fail &&
 		    keel_memback_calls(tb.mb) >= fail && results[i] != -EIO) {
 			free(test_log_capture_stop());
 			printf("  fail %" PRIu64 ": op %u got %d, not -EIO\n",
@@ -523,15 +538,15 @@ test_iova_table_fail_nth(void)
 		uint64_t calls, c2, n, n_unmaps = 0;
 		unsigned int i, n_fail;
 
-		TEST_ASSERT_SUCCESS(run_scenario(kind, 0, false, base, &calls),
-				    "baseline");
+		TEST_ASSERT_SUCCESS(run_scenario(kind, 0, FAIL_BACKEND, base,
+						 &calls), "baseline");
 		for (i = 0; i < N_SCEN; i++)
 			TEST_ASSERT_SUCCESS(base[i], "baseline op %u (%s)", i,
 					    kind ? "split" : "strict");
 		TEST_ASSERT(calls >= N_SCEN, "every op calls the backend");
 		for (n = 1; n <= calls; n++) {
-			TEST_ASSERT_SUCCESS(run_scenario(kind, n, false, res,
-							 &c2),
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, FAIL_BACKEND,
+							 res, &c2),
 					    "fail call %" PRIu64, n);
 			for (i = 0, n_fail = 0; i < N_SCEN; i++)
 				n_fail += res[i] == -EIO;
@@ -542,13 +557,31 @@ test_iova_table_fail_nth(void)
 		for (i = 0; i < N_SCEN; i++)
 			n_unmaps += !scenario[i].map;
 		for (n = 1; n <= n_unmaps; n++) {
-			TEST_ASSERT_SUCCESS(run_scenario(kind, n, true, res,
-							 &c2),
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, FAIL_SHORT,
+							 res, &c2),
 					    "short unmap %" PRIu64, n);
 			for (i = 0, n_fail = 0; i < N_SCEN; i++)
 				n_fail += res[i] == -EIO;
 			TEST_ASSERT_EQUAL(n_fail, 1, "short unmap %" PRIu64, n);
 		}
+		/* each allocation of table memory in turn fails: exactly
+		 * that call returns ENOMEM, before the backend is asked, and
+		 * changes nothing; until n passes the last allocation */
+		for (n = 1; ; n++) {
+			TEST_ASSERT_SUCCESS(run_scenario(kind, n, FAIL_ALLOC,
+							 res, &c2),
+					    "allocation %" PRIu64, n);
+			for (i = 0, n_fail = 0; i < N_SCEN; i++)
+				n_fail += res[i] == -ENOMEM;
+			if (n_fail == 0)
+				break;
+			TEST_ASSERT_EQUAL(n_fail, 1, "allocation %" PRIu64, n);
+			TEST_ASSERT(n < 10000, "allocations do not end");
+		}
+		TEST_ASSERT(n > N_SCEN, "only %" PRIu64 " allocations", n - 1);
+		printf("  %s: %" PRIu64 " backend calls, %" PRIu64
+		       " allocations, each failed once\n",
+		       kind ? "split" : "strict", calls, n - 1);
 	}
 	return TEST_SUCCESS;
 }

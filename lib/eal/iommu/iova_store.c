@@ -202,11 +202,11 @@ limbo_full(const struct iova_store *st)
 }
 
 static struct bt_node *
-node_get(struct iova_store *st)
+node_get(struct iova_store *st, bool reserved)
 {
 	struct bt_node *n;
 
-	if (injected_failure(st))
+	if (!reserved && injected_failure(st))
 		return NULL;
 	if (st->n_free_n == 0 && limbo_full(st))
 		reuse_batch(st);
@@ -257,11 +257,11 @@ entry_block_add(struct iova_store *st)
 }
 
 static int
-entry_get(struct iova_store *st, uint32_t *idx)
+entry_get(struct iova_store *st, uint32_t *idx, bool reserved)
 {
 	struct es_dir *d;
 
-	if (injected_failure(st))
+	if (!reserved && injected_failure(st))
 		return -ENOMEM;
 	if (st->e_free_n == 0 && limbo_full(st))
 		reuse_batch(st);
@@ -433,7 +433,7 @@ txn_node_new(struct iova_txn *x)
 		if (x->n_resv != 0)
 			n = x->resv[--x->n_resv];
 		else
-			n = node_get(st);
+			n = node_get(st, x->reserved);
 	}
 	if (n == NULL) {
 		x->err = -ENOMEM;
@@ -482,7 +482,7 @@ txn_entry_new(struct iova_txn *x, const struct iova_entry *e)
 	if (x->err)
 		return 0;
 	if (uvec_grow(&st->t_efresh, st->t_efresh.n + 1) < 0 ||
-	    entry_get(st, &idx) < 0) {
+	    entry_get(st, &idx, x->reserved) < 0) {
 		x->err = -ENOMEM;
 		return 0;
 	}

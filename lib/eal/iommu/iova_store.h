@@ -147,6 +147,9 @@ struct iova_txn {
 	uint32_t id;
 	struct bt_node *root[2];
 	int err;                /* -ENOMEM once an allocation failed */
+	/* runs after the backend acted, on memory reserved before: the
+	 * test seam (fail_at) does not apply */
+	bool reserved;
 	/* nodes reserved for this transaction (taken first), may be NULL */
 	struct bt_node **resv;
 	unsigned int n_resv;

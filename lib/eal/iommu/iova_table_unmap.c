@@ -115,6 +115,7 @@ wait_inflight(struct iova_table *t, uint64_t iova, uint64_t len)
 	tx_begin(t, &x);
 	x.resv = resv;
 	x.n_resv = n_resv;
+	x.reserved = true;
 	if (ph != 0 && E(t, ph)->iova == iova && e_dying(E(t, ph)))
 		tx_remove(t, &x, ph);
 	if (x.err) {
@@ -322,7 +323,28 @@ do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 		if (ret > 0) {
 			struct iova_entry ph = { iova, 0, len, IOVA_E_DYING };
 
+			x.reserved = true;
 			tx_add(&x, &ph, false);
+			if (x.err) {
+				/* not reached (reserved above); safe if it
+				 * were: the removal alone, and the wait
+				 * under the lock as it used to be */
+				txn_abort(&x);
+				tx_begin(t, &x);
+				x.reserved = true;
+				prepare_removal(t, &x, iova, last, t->cov.p,
+						t->cov.n, false, &d);
+				if (x.err) {
+					txn_abort(&x);
+					t->ops->unmap_wait(t->priv, iova, len);
+					return iova_table_nomem(t, "unmap",
+								iova, len);
+				}
+				tx_commit(t, &x);
+				apply_delta(t, &d);
+				t->ops->unmap_wait(t->priv, iova, len);
+				return 0;
+			}
 		}
 		tx_commit(t, &x);
 		apply_delta(t, &d);
@@ -339,6 +361,7 @@ do_unmap(struct iova_table *t, uint64_t va, uint64_t iova, uint64_t len)
 		for (n = 0; n < t->cov.n && E(t, t->cov.p[n])->iova < end; n++)
 			;
 		tx_begin(t, &x);
+		x.reserved = true;
 		prepare_removal(t, &x, iova, end - 1, t->cov.p, n, ret > 0,
 				&d);
 		if (x.err) {    /* reserved above: not reached */
