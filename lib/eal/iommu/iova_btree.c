@@ -28,20 +28,22 @@
 struct elem {
 	uint64_t key;
 	uint32_t idx;
+	uint64_t len;           /* VA leaves: the entry's length */
 	struct bt_node *child;  /* inner elements */
 	uint64_t aug;           /* inner elements (VA tree) */
 };
 
 static inline unsigned int
-cap_of(const struct bt_node *n)
+cap_of(const struct bt_node *n, int tr)
 {
-	return n->level == 0 ? BT_LEAF_MAX : BT_INNER_MAX;
+	return n->level ? BT_INNER_MAX : tr == TR_VA ? BT_VLEAF_MAX :
+		BT_LEAF_MAX;
 }
 
 static inline unsigned int
-min_of(const struct bt_node *n)
+min_of(const struct bt_node *n, int tr)
 {
-	return cap_of(n) / 2;
+	return cap_of(n, tr) / 2;
 }
 
 static inline int
@@ -52,62 +54,309 @@ kcmp(uint64_t ak, uint32_t ai, uint64_t bk, uint32_t bi)
 	return ai < bi ? -1 : ai > bi;
 }
 
-static uint64_t
-entry_last(struct iova_store *st, uint32_t idx)
-{
-	const struct iova_entry *e = es_w(st, idx);
+/* ---- leaves (either tree, either format) ---- */
 
-	return e->va + e->len - 1;
+static inline uint64_t
+leaf_key(const struct bt_node *n, int tr, unsigned int j)
+{
+	if (tr == TR_VA)
+		return n->fmt == BT_FMT_WIDE ? n->vw.key[j] :
+			n->vl.base + ((uint64_t)n->vl.delta[j] << n->fmt);
+	return n->fmt == BT_FMT_WIDE ? n->w.key[j] :
+		n->l.base + ((uint64_t)n->l.delta[j] << n->fmt);
 }
 
-/* ---- elements ---- */
-
-static void
-get_e(const struct bt_node *n, unsigned int j, struct elem *e)
+static inline uint32_t
+leaf_idx(const struct bt_node *n, int tr, unsigned int j)
 {
-	if (n->level == 0) {
-		e->key = n->l.key[j];
-		e->idx = n->l.idx[j];
-		e->child = NULL;
-		e->aug = 0;
-	} else {
-		e->key = n->i.key[j];
-		e->idx = n->i.kidx[j];
-		e->child = n->i.child[j];
-		e->aug = n->i.caug[j];
-	}
+	if (tr == TR_VA)
+		return n->fmt == BT_FMT_WIDE ? n->vw.idx[j] : n->vl.idx[j];
+	return n->fmt == BT_FMT_WIDE ? n->w.idx[j] : n->l.idx[j];
 }
 
-static void
-put_e(struct bt_node *n, unsigned int j, const struct elem *e)
+static inline uint64_t
+leaf_len(const struct bt_node *n, unsigned int j)
 {
-	if (n->level == 0) {
-		n->l.key[j] = e->key;
-		n->l.idx[j] = e->idx;
-	} else {
-		n->i.key[j] = e->key;
-		n->i.kidx[j] = e->idx;
-		n->i.child[j] = e->child;
-		n->i.caug[j] = e->aug;
-	}
+	return n->fmt == BT_FMT_WIDE ? n->vw.len[j] :
+		(uint64_t)n->vl.len[j] << n->vl.lsh;
 }
 
-static void
-fix_aug(struct iova_store *st, int tr, struct bt_node *n)
+/* number of keys of leaf @p n that are <= x */
+static unsigned int
+leaf_count_le(const struct bt_node *n, int tr, uint64_t x)
 {
-	uint64_t m = 0;
+	uint64_t base, d;
+
+	if (n->fmt == BT_FMT_WIDE)
+		return count_le(tr == TR_VA ? n->vw.key : n->w.key, n->n, x);
+	base = tr == TR_VA ? n->vl.base : n->l.base;
+	if (n->n == 0 || x < base)
+		return 0;
+	d = (x - base) >> n->fmt;
+	return d > UINT32_MAX ? n->n : count_le32(tr == TR_VA ? n->vl.delta :
+						   n->l.delta, n->n,
+						   (uint32_t)d);
+}
+
+static unsigned int
+leaf_get(const struct bt_node *n, int tr, struct elem *e)
+{
 	unsigned int j;
 
+	for (j = 0; j < n->n; j++) {
+		e[j].key = leaf_key(n, tr, j);
+		e[j].idx = leaf_idx(n, tr, j);
+		e[j].len = tr == TR_VA ? leaf_len(n, j) : 0;
+		e[j].child = NULL;
+		e[j].aug = 0;
+	}
+	return n->n;
+}
+
+/* largest power of two (as a shift) dividing every v[j] - v0, and
+ * whether the largest difference, so divided, fits 32 bits */
+static int
+span_shift(uint64_t v0, const struct elem *e, unsigned int cnt, bool lens)
+{
+	uint64_t any = 0, top = 0;
+	unsigned int j, sh;
+
+	for (j = 0; j < cnt; j++) {
+		uint64_t d = lens ? e[j].len : e[j].key - v0;
+
+		any |= d;
+		if (d > top)
+			top = d;
+	}
+	sh = any ? (unsigned int)__builtin_ctzll(any) : 0;
+	return (top >> sh) > UINT32_MAX ? -1 : (int)sh;
+}
+
+/*
+ * Store elements e[0 .. cnt) in the fresh leaf @p n, in the compact
+ * format when they fit it (keys as 32-bit deltas from the first in units
+ * of their common alignment; VA lengths likewise). A leaf whose size does
+ * not suit the format is replaced by a fresh one of the right size:
+ * @return the leaf that holds them now (the caller links it), or NULL
+ * (x->err). A VA leaf's aug comes from its elements, no entry is read.
+ */
+static struct bt_node *
+leaf_put(struct iova_txn *x, int tr, struct bt_node *n, const struct elem *e,
+	 unsigned int cnt)
+{
+	int sh = span_shift(cnt ? e[0].key : 0, e, cnt, false), lsh = 0;
+	unsigned int want, j;
+
+	if (tr == TR_VA && sh >= 0)
+		lsh = span_shift(0, e, cnt, true);
+	want = sh < 0 || lsh < 0 ? BT_WIDE_BYTES : BT_NODE_BYTES;
+	if (bt_node_bytes(n) != want) {
+		struct bt_node *m = txn_node_new(x, want);
+
+		if (m == NULL)
+			return NULL;
+		txn_node_drop(x, n);
+		n = m;
+	}
+	n->level = 0;
+	n->n = (uint16_t)cnt;
+	n->aug = 0;
+	if (want == BT_WIDE_BYTES)
+		n->fmt = BT_FMT_WIDE;
+	else
+		n->fmt = (uint8_t)sh;
+	for (j = 0; j < cnt; j++) {
+		if (tr == TR_VA && e[j].key + e[j].len - 1 > n->aug)
+			n->aug = e[j].key + e[j].len - 1;
+		if (tr == TR_VA && want == BT_WIDE_BYTES) {
+			n->vw.key[j] = e[j].key;
+			n->vw.idx[j] = e[j].idx;
+			n->vw.len[j] = e[j].len;
+		} else if (tr == TR_VA) {
+			n->vl.delta[j] = (uint32_t)((e[j].key - e[0].key) >> sh);
+			n->vl.idx[j] = e[j].idx;
+			n->vl.len[j] = (uint32_t)(e[j].len >> lsh);
+		} else if (want == BT_WIDE_BYTES) {
+			n->w.key[j] = e[j].key;
+			n->w.idx[j] = e[j].idx;
+		} else {
+			n->l.delta[j] = (uint32_t)((e[j].key - e[0].key) >> sh);
+			n->l.idx[j] = e[j].idx;
+		}
+	}
+	if (want == BT_NODE_BYTES && tr == TR_VA) {
+		n->vl.base = cnt ? e[0].key : 0;
+		n->vl.lsh = (uint32_t)lsh;
+	} else if (want == BT_NODE_BYTES) {
+		n->l.base = cnt ? e[0].key : 0;
+	}
+	return n;
+}
+
+/*
+ * The common leaf changes without decoding: insert element (key, idx,
+ * len) at its place, or remove the one at @p j, in a compact leaf whose
+ * encoding (base, shifts) holds the new state. Into the fresh leaf @p m,
+ * from @p n. @return false when the generic path must do it.
+ */
+static bool
+leaf_fast_insert(struct bt_node *m, const struct bt_node *n, int tr,
+		 uint64_t key, uint32_t idx, uint64_t len)
+{
+	const uint32_t *nd = tr == TR_VA ? n->vl.delta : n->l.delta;
+	const uint32_t *ni = tr == TR_VA ? n->vl.idx : n->l.idx;
+	uint64_t base = tr == TR_VA ? n->vl.base : n->l.base, d;
+	unsigned int sh = n->fmt, cnt = n->n, lo = 0, hi = cnt;
+	uint32_t *md, *mi;
+
+	if (sh == BT_FMT_WIDE || cnt == 0 || key < base ||
+	    ((key - base) & ((1ULL << sh) - 1)) != 0 ||
+	    ((key - base) >> sh) > UINT32_MAX)
+		return false;
+	if (tr == TR_VA && ((len & ((1ULL << n->vl.lsh) - 1)) != 0 ||
+			    (len >> n->vl.lsh) > UINT32_MAX))
+		return false;
+	d = (key - base) >> sh;
+	while (lo < hi) {       /* first element >= (key, idx) */
+		unsigned int mid = (lo + hi) / 2;
+
+		if (nd[mid] < d || (nd[mid] == d && ni[mid] < idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	m->level = 0;
+	m->fmt = (uint8_t)sh;
+	m->n = (uint16_t)(cnt + 1);
+	md = tr == TR_VA ? m->vl.delta : m->l.delta;
+	mi = tr == TR_VA ? m->vl.idx : m->l.idx;
+	memcpy(md, nd, lo * sizeof(*md));
+	memcpy(md + lo + 1, nd + lo, (cnt - lo) * sizeof(*md));
+	md[lo] = (uint32_t)d;
+	memcpy(mi, ni, lo * sizeof(*mi));
+	memcpy(mi + lo + 1, ni + lo, (cnt - lo) * sizeof(*mi));
+	mi[lo] = idx;
+	if (tr == TR_VA) {
+		m->vl.base = base;
+		m->vl.lsh = n->vl.lsh;
+		memcpy(m->vl.len, n->vl.len, lo * sizeof(m->vl.len[0]));
+		memcpy(m->vl.len + lo + 1, n->vl.len + lo,
+		       (cnt - lo) * sizeof(m->vl.len[0]));
+		m->vl.len[lo] = (uint32_t)(len >> n->vl.lsh);
+		m->aug = key + len - 1 > n->aug ? key + len - 1 : n->aug;
+	} else {
+		m->l.base = base;
+		m->aug = 0;
+	}
+	return true;
+}
+
+static bool
+leaf_fast_remove(struct bt_node *m, const struct bt_node *n, int tr,
+		 unsigned int j)
+{
+	unsigned int cnt = n->n, k;
+
+	if (n->fmt == BT_FMT_WIDE || cnt < 2)
+		return false;
+	m->level = 0;
+	m->fmt = n->fmt;
+	m->n = (uint16_t)(cnt - 1);
+	if (tr == TR_VA) {
+		/* the base may stay below the new first key */
+		m->vl.base = n->vl.base;
+		m->vl.lsh = n->vl.lsh;
+		memcpy(m->vl.delta, n->vl.delta, j * sizeof(m->vl.delta[0]));
+		memcpy(m->vl.delta + j, n->vl.delta + j + 1,
+		       (cnt - j - 1) * sizeof(m->vl.delta[0]));
+		memcpy(m->vl.idx, n->vl.idx, j * sizeof(m->vl.idx[0]));
+		memcpy(m->vl.idx + j, n->vl.idx + j + 1,
+		       (cnt - j - 1) * sizeof(m->vl.idx[0]));
+		memcpy(m->vl.len, n->vl.len, j * sizeof(m->vl.len[0]));
+		memcpy(m->vl.len + j, n->vl.len + j + 1,
+		       (cnt - j - 1) * sizeof(m->vl.len[0]));
+		m->aug = 0;
+		for (k = 0; k < m->n; k++) {
+			uint64_t l = leaf_key(m, tr, k) + leaf_len(m, k) - 1;
+
+			if (l > m->aug)
+				m->aug = l;
+		}
+	} else {
+		m->l.base = n->l.base;
+		memcpy(m->l.delta, n->l.delta, j * sizeof(m->l.delta[0]));
+		memcpy(m->l.delta + j, n->l.delta + j + 1,
+		       (cnt - j - 1) * sizeof(m->l.delta[0]));
+		memcpy(m->l.idx, n->l.idx, j * sizeof(m->l.idx[0]));
+		memcpy(m->l.idx + j, n->l.idx + j + 1,
+		       (cnt - j - 1) * sizeof(m->l.idx[0]));
+		m->aug = 0;
+	}
+	return true;
+}
+
+/* ---- inner nodes ---- */
+
+static void
+get_ie(const struct bt_node *n, unsigned int j, struct elem *e)
+{
+	e->key = n->i.key[j];
+	e->idx = n->i.kidx[j];
+	e->child = n->i.child[j];
+	e->aug = n->i.caug[j];
+}
+
+static void
+put_ie(struct bt_node *n, unsigned int j, const struct elem *e)
+{
+	n->i.key[j] = e->key;
+	n->i.kidx[j] = e->idx;
+	n->i.child[j] = e->child;
+	n->i.caug[j] = e->aug;
+}
+
+static unsigned int
+node_get_all(const struct bt_node *n, int tr, struct elem *e)
+{
+	unsigned int j;
+
+	if (n->level == 0)
+		return leaf_get(n, tr, e);
+	for (j = 0; j < n->n; j++)
+		get_ie(n, j, &e[j]);
+	return n->n;
+}
+
+static void
+inner_fix_aug(int tr, struct bt_node *n)
+{
+	unsigned int j;
+
+	n->aug = 0;
 	if (tr != TR_VA)
 		return;
-	for (j = 0; j < n->n; j++) {
-		uint64_t a = n->level == 0 ? entry_last(st, n->l.idx[j]) :
-			n->i.caug[j];
+	for (j = 0; j < n->n; j++)
+		if (n->i.caug[j] > n->aug)
+			n->aug = n->i.caug[j];
+}
 
-		if (a > m)
-			m = a;
-	}
-	n->aug = m;
+/* put e[0 .. cnt) in node @p n (fresh) of level @p level; @return the
+ * node holding them (a leaf may be replaced), NULL on x->err */
+static struct bt_node *
+node_put_all(struct iova_txn *x, int tr, struct bt_node *n,
+	     unsigned int level, const struct elem *e, unsigned int cnt)
+{
+	unsigned int j;
+
+	if (level == 0)
+		return leaf_put(x, tr, n, e, cnt);
+	n->level = (uint8_t)level;
+	n->fmt = 0;
+	for (j = 0; j < cnt; j++)
+		put_ie(n, j, &e[j]);
+	n->n = (uint16_t)cnt;
+	inner_fix_aug(tr, n);
+	return n;
 }
 
 /* child index of inner node @p n whose range holds (key, idx) */
@@ -127,21 +376,46 @@ inner_pos(const struct bt_node *n, uint64_t key, uint32_t idx)
 	return lo ? lo - 1 : 0;
 }
 
-/* first position of leaf @p n whose element is >= (key, idx) */
+/* first position in e[0 .. cnt) whose element is >= (key, idx) */
 static unsigned int
-leaf_lb(const struct bt_node *n, uint64_t key, uint32_t idx)
+elem_lb(const struct elem *e, unsigned int cnt, uint64_t key, uint32_t idx)
 {
-	unsigned int lo = 0, hi = n->n;
+	unsigned int lo = 0, hi = cnt;
 
 	while (lo < hi) {
 		unsigned int mid = (lo + hi) / 2;
 
-		if (kcmp(n->l.key[mid], n->l.idx[mid], key, idx) < 0)
+		if (kcmp(e[mid].key, e[mid].idx, key, idx) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* insert child entries at position @p at of inner node P (room checked) */
+static void
+inner_open(struct bt_node *P, unsigned int at, unsigned int k)
+{
+	unsigned int m = P->n - at;
+
+	memmove(&P->i.key[at + k], &P->i.key[at], m * sizeof(P->i.key[0]));
+	memmove(&P->i.kidx[at + k], &P->i.kidx[at], m * sizeof(P->i.kidx[0]));
+	memmove(&P->i.child[at + k], &P->i.child[at],
+		m * sizeof(P->i.child[0]));
+	memmove(&P->i.caug[at + k], &P->i.caug[at], m * sizeof(P->i.caug[0]));
+	P->n = (uint16_t)(P->n + k);
+}
+
+/* make P's entry @p at describe child @p c */
+static void
+inner_set(struct bt_node *P, unsigned int at, struct bt_node *c,
+	  const struct elem *first)
+{
+	P->i.key[at] = first->key;
+	P->i.kidx[at] = first->idx;
+	P->i.child[at] = c;
+	P->i.caug[at] = c->aug;
 }
 
 /* ---- restructuring (parent @p P and its children are writable) ---- */
@@ -154,31 +428,32 @@ static void
 redistribute(struct iova_txn *x, int tr, struct bt_node *P, unsigned int p,
 	     int mode)
 {
-	bool merge = mode == RD_MERGE;
 	struct elem tmp[2 * BT_LEAF_MAX];
 	struct bt_node *a, *b;
-	unsigned int na, total, j;
+	unsigned int na, total, lvl, cap;
 
-	a = txn_node_w(x, P->i.child[p]);
-	b = a ? txn_node_w(x, P->i.child[p + 1]) : NULL;
+	/* both are rewritten whole: read the originals, renew, no copy */
+	a = P->i.child[p];
+	b = P->i.child[p + 1];
+	lvl = a->level;
+	total = node_get_all(a, tr, tmp);
+	total += node_get_all(b, tr, tmp + total);
+	a = txn_node_renew(x, a);
+	b = a ? txn_node_renew(x, b) : NULL;
 	if (b == NULL)
 		return;
-	P->i.child[p] = a;
-	P->i.child[p + 1] = b;
-	total = a->n + b->n;
-	for (j = 0; j < a->n; j++)
-		get_e(a, j, &tmp[j]);
-	for (j = 0; j < b->n; j++)
-		get_e(b, j, &tmp[a->n + j]);
-	na = merge ? total : (total + 1) / 2;
-	if (mode == RD_FILL_LEFT)
-		na = total - 1 < cap_of(a) ? total - 1 : cap_of(a);
-	for (j = 0; j < na; j++)
-		put_e(a, j, &tmp[j]);
-	a->n = (uint16_t)na;
-	fix_aug(x->st, tr, a);
-	P->i.caug[p] = a->aug;
-	if (merge) {
+	cap = lvl ? BT_INNER_MAX : tr == TR_VA ? BT_VLEAF_MAX : BT_LEAF_MAX;
+	if (mode == RD_MERGE)
+		na = total;
+	else if (mode == RD_FILL_LEFT)
+		na = total - 1 < cap ? total - 1 : cap;
+	else
+		na = (total + 1) / 2;
+	a = node_put_all(x, tr, a, lvl, tmp, na);
+	if (a == NULL)
+		return;
+	inner_set(P, p, a, &tmp[0]);
+	if (mode == RD_MERGE) {
 		memmove(&P->i.key[p + 1], &P->i.key[p + 2],
 			(P->n - p - 2) * sizeof(P->i.key[0]));
 		memmove(&P->i.kidx[p + 1], &P->i.kidx[p + 2],
@@ -191,50 +466,33 @@ redistribute(struct iova_txn *x, int tr, struct bt_node *P, unsigned int p,
 		txn_node_drop(x, b);
 		return;
 	}
-	for (j = na; j < total; j++)
-		put_e(b, j - na, &tmp[j]);
-	b->n = (uint16_t)(total - na);
-	fix_aug(x->st, tr, b);
-	P->i.key[p + 1] = tmp[na].key;
-	P->i.kidx[p + 1] = tmp[na].idx;
-	P->i.caug[p + 1] = b->aug;
+	b = node_put_all(x, tr, b, lvl, tmp + na, total - na);
+	if (b != NULL)
+		inner_set(P, p + 1, b, &tmp[na]);
 }
 
-/* split child p of P (not full) into two */
+/* split child p of P (P not full) into two */
 static void
 split_child(struct iova_txn *x, int tr, struct bt_node *P, unsigned int p)
 {
-	struct bt_node *c = txn_node_w(x, P->i.child[p]), *nb;
-	unsigned int keep, j, m;
-	struct elem e;
+	struct elem tmp[BT_LEAF_MAX];
+	struct bt_node *c = P->i.child[p], *nb;
+	unsigned int keep, cnt, lvl;
 
-	nb = c ? txn_node_new(x) : NULL;
+	lvl = c->level;
+	cnt = node_get_all(c, tr, tmp);
+	c = txn_node_renew(x, c);
+	nb = c ? txn_node_new(x, BT_NODE_BYTES) : NULL;
 	if (nb == NULL)
 		return;
-	P->i.child[p] = c;
-	nb->level = c->level;
-	keep = (c->n + 1) / 2;
-	for (j = keep; j < c->n; j++) {
-		get_e(c, j, &e);
-		put_e(nb, j - keep, &e);
-	}
-	nb->n = (uint16_t)(c->n - keep);
-	c->n = (uint16_t)keep;
-	fix_aug(x->st, tr, c);
-	fix_aug(x->st, tr, nb);
-	m = P->n - p - 1;
-	memmove(&P->i.key[p + 2], &P->i.key[p + 1], m * sizeof(P->i.key[0]));
-	memmove(&P->i.kidx[p + 2], &P->i.kidx[p + 1], m * sizeof(P->i.kidx[0]));
-	memmove(&P->i.child[p + 2], &P->i.child[p + 1],
-		m * sizeof(P->i.child[0]));
-	memmove(&P->i.caug[p + 2], &P->i.caug[p + 1], m * sizeof(P->i.caug[0]));
-	get_e(nb, 0, &e);
-	P->i.key[p + 1] = e.key;
-	P->i.kidx[p + 1] = e.idx;
-	P->i.child[p + 1] = nb;
-	P->i.caug[p + 1] = nb->aug;
-	P->i.caug[p] = c->aug;
-	P->n++;
+	keep = (cnt + 1) / 2;
+	c = node_put_all(x, tr, c, lvl, tmp, keep);
+	nb = c ? node_put_all(x, tr, nb, lvl, tmp + keep, cnt - keep) : NULL;
+	if (nb == NULL)
+		return;
+	inner_open(P, p + 1, 1);
+	inner_set(P, p, c, &tmp[0]);
+	inner_set(P, p + 1, nb, &tmp[keep]);
 }
 
 /*
@@ -247,94 +505,85 @@ split3(struct iova_txn *x, int tr, struct bt_node *P, unsigned int p)
 {
 	struct elem tmp[2 * BT_LEAF_MAX];
 	struct bt_node *a, *b, *c;
-	unsigned int total, na, nb, j, m;
+	unsigned int total, na, nb, lvl;
 
-	a = txn_node_w(x, P->i.child[p]);
-	b = a ? txn_node_w(x, P->i.child[p + 1]) : NULL;
-	c = b ? txn_node_new(x) : NULL;
+	a = P->i.child[p];
+	b = P->i.child[p + 1];
+	lvl = a->level;
+	total = node_get_all(a, tr, tmp);
+	total += node_get_all(b, tr, tmp + total);
+	a = txn_node_renew(x, a);
+	b = a ? txn_node_renew(x, b) : NULL;
+	c = b ? txn_node_new(x, BT_NODE_BYTES) : NULL;
 	if (c == NULL)
 		return;
-	P->i.child[p] = a;
-	P->i.child[p + 1] = b;
-	c->level = a->level;
-	total = a->n + b->n;
-	for (j = 0; j < a->n; j++)
-		get_e(a, j, &tmp[j]);
-	for (j = 0; j < b->n; j++)
-		get_e(b, j, &tmp[a->n + j]);
 	na = (total + 2) / 3;
 	nb = (total - na + 1) / 2;
-	for (j = 0; j < na; j++)
-		put_e(a, j, &tmp[j]);
-	for (j = 0; j < nb; j++)
-		put_e(b, j, &tmp[na + j]);
-	for (j = 0; j < total - na - nb; j++)
-		put_e(c, j, &tmp[na + nb + j]);
-	a->n = (uint16_t)na;
-	b->n = (uint16_t)nb;
-	c->n = (uint16_t)(total - na - nb);
-	fix_aug(x->st, tr, a);
-	fix_aug(x->st, tr, b);
-	fix_aug(x->st, tr, c);
-	m = P->n - p - 2;
-	memmove(&P->i.key[p + 3], &P->i.key[p + 2], m * sizeof(P->i.key[0]));
-	memmove(&P->i.kidx[p + 3], &P->i.kidx[p + 2], m * sizeof(P->i.kidx[0]));
-	memmove(&P->i.child[p + 3], &P->i.child[p + 2],
-		m * sizeof(P->i.child[0]));
-	memmove(&P->i.caug[p + 3], &P->i.caug[p + 2], m * sizeof(P->i.caug[0]));
-	P->i.key[p + 1] = tmp[na].key;
-	P->i.kidx[p + 1] = tmp[na].idx;
-	P->i.key[p + 2] = tmp[na + nb].key;
-	P->i.kidx[p + 2] = tmp[na + nb].idx;
-	P->i.child[p + 2] = c;
-	P->i.caug[p] = a->aug;
-	P->i.caug[p + 1] = b->aug;
-	P->i.caug[p + 2] = c->aug;
-	P->n++;
+	a = node_put_all(x, tr, a, lvl, tmp, na);
+	b = a ? node_put_all(x, tr, b, lvl, tmp + na, nb) : NULL;
+	c = b ? node_put_all(x, tr, c, lvl, tmp + na + nb,
+			     total - na - nb) : NULL;
+	if (c == NULL)
+		return;
+	inner_open(P, p + 2, 1);
+	inner_set(P, p, a, &tmp[0]);
+	inner_set(P, p + 1, b, &tmp[na]);
+	inner_set(P, p + 2, c, &tmp[na + nb]);
 }
 
 /* ---- insert / delete ---- */
 
+/* link @p c where the descent found its original: child pos[d - 1] of
+ * path[d - 1], or the root */
+static void
+relink(struct iova_txn *x, int tr, struct bt_node **path, unsigned int *pos,
+       unsigned int d, struct bt_node *c)
+{
+	if (d == 0)
+		x->root[tr] = c;
+	else
+		path[d - 1]->i.child[pos[d - 1]] = c;
+}
+
 int
 bt_insert(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 {
-	struct iova_store *st = x->st;
-	uint64_t last = tr == TR_VA ? entry_last(st, idx) : 0;
+	uint64_t len = tr == TR_VA ? es_w(x->st, idx)->len : 0;
 	struct bt_node *path[BT_MAX_DEPTH], *n;
-	unsigned int pos[BT_MAX_DEPTH], d = 0, j;
+	unsigned int pos[BT_MAX_DEPTH], d = 0, j, cnt;
+	struct elem tmp[BT_LEAF_MAX + 1];
 
 	if (x->err)
 		return x->err;
+	tmp[0].key = key;
+	tmp[0].idx = idx;
+	tmp[0].len = len;
 	n = x->root[tr];
 	if (n == NULL) {
-		n = txn_node_new(x);
+		n = txn_node_new(x, BT_NODE_BYTES);
+		if (n != NULL)
+			n = leaf_put(x, tr, n, tmp, 1);
+		if (n != NULL)
+			x->root[tr] = n;
+		return x->err;
+	}
+	if (n->level > 0) {
+		n = txn_node_w(x, n);
 		if (n == NULL)
 			return x->err;
-		n->level = 0;
-		n->n = 1;
-		n->l.key[0] = key;
-		n->l.idx[0] = idx;
-		n->aug = last;
 		x->root[tr] = n;
-		return 0;
 	}
-	n = txn_node_w(x, n);
-	if (n == NULL)
-		return x->err;
-	x->root[tr] = n;
-	if (n->n == cap_of(n)) {
-		struct bt_node *r = txn_node_new(x);
+	if (n->n == cap_of(n, tr)) {
+		struct bt_node *r = txn_node_new(x, BT_NODE_BYTES);
 		struct elem e;
 
 		if (r == NULL)
 			return x->err;
-		get_e(n, 0, &e);
+		e.key = n->level ? n->i.key[0] : leaf_key(n, tr, 0);
+		e.idx = n->level ? n->i.kidx[0] : leaf_idx(n, tr, 0);
 		r->level = n->level + 1;
 		r->n = 1;
-		r->i.key[0] = e.key;
-		r->i.kidx[0] = e.idx;
-		r->i.child[0] = n;
-		r->i.caug[0] = n->aug;
+		inner_set(r, 0, n, &e);
 		r->aug = n->aug;
 		x->root[tr] = r;
 		split_child(x, tr, r, 0);
@@ -344,32 +593,36 @@ bt_insert(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 	}
 	while (n->level > 0) {
 		unsigned int p = inner_pos(n, key, idx);
-		struct bt_node *c = txn_node_w(x, n->i.child[p]);
+		/* an inner child is changed in place: its copy; a leaf is
+		 * rewritten whole below: read as it is */
+		struct bt_node *c = n->i.child[p];
 
+		if (c->level > 0)
+			c = txn_node_w(x, c);
 		if (c == NULL || d == BT_MAX_DEPTH)
 			return x->err ? x->err : -ENOSPC;
 		n->i.child[p] = c;
-		if (c->n == cap_of(c)) {
-			struct elem lastc;
+		if (c->n == cap_of(c, tr)) {
+			unsigned int lc = c->n - 1u, cap = cap_of(c, tr);
 			bool append;
 
 			/* appending at the right edge (rising IOVAs, EAL
 			 * memory): fill the left neighbour, or split off a
 			 * new right node, so the nodes left behind stay full */
-			get_e(c, c->n - 1u, &lastc);
 			append = p + 1 == n->n &&
-				 kcmp(key, idx, lastc.key, lastc.idx) > 0;
-			if (append && p > 0 &&
-			    n->i.child[p - 1]->n + 1u < cap_of(c))
+				 kcmp(key, idx, c->level ? c->i.key[lc] :
+				      leaf_key(c, tr, lc), c->level ?
+				      c->i.kidx[lc] : leaf_idx(c, tr, lc)) > 0;
+			if (append && p > 0 && n->i.child[p - 1]->n + 1u < cap)
 				redistribute(x, tr, n, p - 1, RD_FILL_LEFT);
 			else if (append)
 				split_child(x, tr, n, p);
 			/* else a neighbour with room takes some; two full
 			 * ones become three (B*); an only child splits */
 			else if (p + 1 < n->n &&
-				 n->i.child[p + 1]->n + 1u < cap_of(c))
+				 n->i.child[p + 1]->n + 1u < cap)
 				redistribute(x, tr, n, p, RD_BALANCE);
-			else if (p > 0 && n->i.child[p - 1]->n + 1u < cap_of(c))
+			else if (p > 0 && n->i.child[p - 1]->n + 1u < cap)
 				redistribute(x, tr, n, p - 1, RD_BALANCE);
 			else if (p + 1 < n->n)
 				split3(x, tr, n, p);
@@ -390,17 +643,28 @@ bt_insert(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 		pos[d++] = p;
 		n = c;
 	}
-	j = leaf_lb(n, key, idx);
-	memmove(&n->l.key[j + 1], &n->l.key[j],
-		(n->n - j) * sizeof(n->l.key[0]));
-	memmove(&n->l.idx[j + 1], &n->l.idx[j],
-		(n->n - j) * sizeof(n->l.idx[0]));
-	n->l.key[j] = key;
-	n->l.idx[j] = idx;
-	n->n++;
+	{
+		struct bt_node *m = txn_node_renew(x, n);
+
+		if (m == NULL)
+			return x->err;
+		if (m == n || bt_node_bytes(n) != BT_NODE_BYTES ||
+		    !leaf_fast_insert(m, n, tr, key, idx, len)) {
+			cnt = leaf_get(n, tr, tmp);
+			j = elem_lb(tmp, cnt, key, idx);
+			memmove(&tmp[j + 1], &tmp[j],
+				(cnt - j) * sizeof(tmp[0]));
+			tmp[j].key = key;
+			tmp[j].idx = idx;
+			tmp[j].len = len;
+			m = leaf_put(x, tr, m, tmp, cnt + 1);
+			if (m == NULL)
+				return x->err;
+		}
+		n = m;
+	}
+	relink(x, tr, path, pos, d, n);
 	if (tr == TR_VA) {
-		if (last > n->aug)
-			n->aug = last;
 		while (d-- > 0) {
 			struct bt_node *P = path[d];
 
@@ -416,31 +680,35 @@ bt_insert(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 int
 bt_delete(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 {
-	struct iova_store *st = x->st;
 	struct bt_node *path[BT_MAX_DEPTH], *n, *root;
-	unsigned int pos[BT_MAX_DEPTH], d = 0, j, k;
-	uint64_t last;
+	unsigned int pos[BT_MAX_DEPTH], d = 0, j, k, cnt;
+	struct elem tmp[BT_LEAF_MAX];
 
 	if (x->err)
 		return x->err;
 	if (x->root[tr] == NULL)
 		return -ENOENT;
-	n = txn_node_w(x, x->root[tr]);
-	if (n == NULL)
-		return x->err;
-	x->root[tr] = n;
+	n = x->root[tr];
+	if (n->level > 0) {
+		n = txn_node_w(x, n);
+		if (n == NULL)
+			return x->err;
+		x->root[tr] = n;
+	}
 	while (n->level > 0) {
 		unsigned int p = inner_pos(n, key, idx);
-		struct bt_node *c = txn_node_w(x, n->i.child[p]);
+		struct bt_node *c = n->i.child[p];
 
+		if (c->level > 0)
+			c = txn_node_w(x, c);
 		if (c == NULL || d == BT_MAX_DEPTH)
 			return x->err ? x->err : -ENOSPC;
 		n->i.child[p] = c;
-		if (c->n <= min_of(c) && n->n > 1) {
+		if (c->n <= min_of(c, tr) && n->n > 1) {
 			unsigned int q = p + 1 < n->n ? p : p - 1;
 			struct bt_node *s = n->i.child[q == p ? p + 1 : p - 1];
 
-			redistribute(x, tr, n, q, s->n <= min_of(c) ?
+			redistribute(x, tr, n, q, s->n <= min_of(c, tr) ?
 				     RD_MERGE : RD_BALANCE);
 			if (x->err)
 				return x->err;
@@ -451,22 +719,49 @@ bt_delete(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 		pos[d++] = p;
 		n = c;
 	}
-	j = leaf_lb(n, key, idx);
-	if (j >= n->n || n->l.key[j] != key || n->l.idx[j] != idx)
-		return -ENOENT;
-	last = tr == TR_VA ? entry_last(st, idx) : 0;
-	memmove(&n->l.key[j], &n->l.key[j + 1],
-		(n->n - j - 1) * sizeof(n->l.key[0]));
-	memmove(&n->l.idx[j], &n->l.idx[j + 1],
-		(n->n - j - 1) * sizeof(n->l.idx[0]));
-	n->n--;
-	if (tr == TR_VA && last >= n->aug)
-		fix_aug(st, tr, n);
+	/* the element's position, decoding keys one at a time */
+	{
+		unsigned int lo = 0, hi = n->n;
+		struct bt_node *m;
+
+		while (lo < hi) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (kcmp(leaf_key(n, tr, mid), leaf_idx(n, tr, mid),
+				 key, idx) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		j = lo;
+		if (j >= n->n || leaf_key(n, tr, j) != key ||
+		    leaf_idx(n, tr, j) != idx)
+			return -ENOENT;
+		m = txn_node_renew(x, n);
+		if (m == NULL)
+			return x->err;
+		if (m == n || bt_node_bytes(n) != BT_NODE_BYTES ||
+		    !leaf_fast_remove(m, n, tr, j)) {
+			cnt = leaf_get(n, tr, tmp);
+			memmove(&tmp[j], &tmp[j + 1],
+				(cnt - j - 1) * sizeof(tmp[0]));
+			m = leaf_put(x, tr, m, tmp, cnt - 1);
+			if (m == NULL)
+				return x->err;
+		}
+		n = m;
+		cnt = n->n;
+		if (cnt > 0) {
+			tmp[0].key = leaf_key(n, tr, 0);
+			tmp[0].idx = leaf_idx(n, tr, 0);
+		}
+	}
+	relink(x, tr, path, pos, d, n);
 	/* a new smallest element: the separators above it follow */
-	if (j == 0 && n->n > 0) {
+	if (j == 0 && cnt > 0) {
 		for (k = d; k-- > 0;) {
-			path[k]->i.key[pos[k]] = n->l.key[0];
-			path[k]->i.kidx[pos[k]] = n->l.idx[0];
+			path[k]->i.key[pos[k]] = tmp[0].key;
+			path[k]->i.kidx[pos[k]] = tmp[0].idx;
 			if (pos[k] != 0)
 				break;
 		}
@@ -474,7 +769,7 @@ bt_delete(struct iova_txn *x, int tr, uint64_t key, uint32_t idx)
 	if (tr == TR_VA) {
 		for (k = d; k-- > 0;) {
 			path[k]->i.caug[pos[k]] = n->aug;
-			fix_aug(st, tr, path[k]);
+			inner_fix_aug(tr, path[k]);
 			n = path[k];
 		}
 	}
@@ -504,8 +799,8 @@ bt_w_floor(const struct bt_node *n, uint64_t key)
 			return 0;
 		n = n->i.child[c - 1];
 	}
-	c = count_le(n->l.key, n->n, key);
-	return c ? n->l.idx[c - 1] : 0;
+	c = leaf_count_le(n, TR_IOVA, key);
+	return c ? leaf_idx(n, TR_IOVA, c - 1) : 0;
 }
 
 uint32_t
@@ -523,14 +818,14 @@ bt_w_ceil(const struct bt_node *n, uint64_t key)
 			succ = n->i.child[p + 1];
 		n = n->i.child[p];
 	}
-	c = count_lt(n->l.key, n->n, key);
+	c = key == 0 ? 0 : leaf_count_le(n, TR_IOVA, key - 1);
 	if (c < n->n)
-		return n->l.idx[c];
+		return leaf_idx(n, TR_IOVA, c);
 	if (succ == NULL)
 		return 0;
 	for (n = succ; n->level > 0; n = n->i.child[0])
 		;
-	return n->l.idx[0];
+	return leaf_idx(n, TR_IOVA, 0);
 }
 
 int
@@ -543,7 +838,7 @@ bt_w_walk(const struct bt_node *n, int (*fn)(uint32_t idx, void *arg),
 	if (n == NULL)
 		return 0;
 	for (j = 0; j < n->n; j++) {
-		ret = n->level == 0 ? fn(n->l.idx[j], arg) :
+		ret = n->level == 0 ? fn(leaf_idx(n, TR_IOVA, j), arg) :
 			bt_w_walk(n->i.child[j], fn, arg);
 		if (ret != 0)
 			return ret;
@@ -586,17 +881,28 @@ static int
 chk_node(struct chk *c, const struct bt_node *n, bool root, unsigned int level,
 	 struct elem *first)
 {
-	unsigned int j, lo = root ? (n->level ? 2 : 1) : min_of(n) - 1;
+	unsigned int j, lo = root ? (n->level ? 2 : 1) : min_of(n, c->tr) - 1;
 	uint64_t m = 0;
 
 	if (n->level != level)
 		return c->why = "node level", -1;
-	if (n->n < lo || n->n > cap_of(n))
+	if (n->n < lo || n->n > cap_of(n, c->tr))
 		return c->why = "node fill", -1;
+	if (n->level == 0 && n->fmt != BT_FMT_WIDE && n->fmt > 63)
+		return c->why = "compact leaf encoding", -1;
+	if (n->level > 0 && n->fmt != 0)
+		return c->why = "inner node format", -1;
 	for (j = 0; j < n->n; j++) {
 		struct elem e, f;
 
-		get_e(n, j, &e);
+		if (n->level == 0) {
+			e.key = leaf_key(n, c->tr, j);
+			e.idx = leaf_idx(n, c->tr, j);
+			e.child = NULL;
+			e.aug = 0;
+		} else {
+			get_ie(n, j, &e);
+		}
 		if (j == 0)
 			*first = e;
 		if (n->level == 0) {
@@ -607,8 +913,15 @@ chk_node(struct chk *c, const struct bt_node *n, bool root, unsigned int level,
 			c->prev_key = e.key;
 			c->prev_idx = e.idx;
 			c->count++;
-			if (c->tr == TR_VA && entry_last(c->st, e.idx) > m)
-				m = entry_last(c->st, e.idx);
+			if (c->tr == TR_VA) {
+				const struct iova_entry *en = es_w(c->st, e.idx);
+
+				if (leaf_len(n, j) != en->len || en->va != e.key)
+					return c->why = "VA leaf disagrees "
+						"with its entry", -1;
+				if (e.key + en->len - 1 > m)
+					m = e.key + en->len - 1;
+			}
 			continue;
 		}
 		if (e.child == NULL)

@@ -40,6 +40,23 @@ count_le(const uint64_t *k, unsigned int n, uint64_t x)
 	return (unsigned int)(b - k) + (RD(*b) <= x);
 }
 
+/* number of k[0..n) <= x (32-bit keys: compact leaves) */
+static inline unsigned int
+count_le32(const uint32_t *k, unsigned int n, uint32_t x)
+{
+	const uint32_t *b = k;
+
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		unsigned int half = n / 2;
+
+		b = RD(b[half]) <= x ? b + half : b;
+		n -= half;
+	}
+	return (unsigned int)(b - k) + (RD(*b) <= x);
+}
+
 /* number of k[0..n) < x */
 static inline unsigned int
 count_lt(const uint64_t *k, unsigned int n, uint64_t x)

@@ -56,6 +56,73 @@ r_child(struct iova_store *st, uint64_t s, const struct bt_node *n,
 	return c;
 }
 
+/*
+ * A leaf's count and format, checked before its arrays are read (a
+ * compact leaf is 512 bytes, a wide one 1 KiB): 0, or -1 to start again.
+ */
+static inline int
+r_leaf(struct iova_store *st, uint64_t s, const struct bt_node *n, int tr,
+       unsigned int *cnt, unsigned int *fmt)
+{
+	*cnt = RD(n->n);
+	*fmt = RD(n->fmt);
+	if (*cnt > (tr == TR_VA ? BT_VLEAF_MAX : BT_LEAF_MAX) ||
+	    (*fmt > 63 && *fmt != BT_FMT_WIDE) || !r_ok(st, s))
+		return -1;
+	return 0;
+}
+
+/* keys of a leaf (header checked) that are <= x */
+static inline unsigned int
+r_leaf_le(const struct bt_node *n, int tr, unsigned int cnt, unsigned int fmt,
+	  uint64_t x)
+{
+	uint64_t base, d;
+
+	if (fmt == BT_FMT_WIDE)
+		return count_le(tr == TR_VA ? n->vw.key : n->w.key, cnt, x);
+	base = tr == TR_VA ? RD(n->vl.base) : RD(n->l.base);
+	if (cnt == 0 || x < base)
+		return 0;
+	d = (x - base) >> fmt;
+	return d > UINT32_MAX ? cnt : count_le32(tr == TR_VA ? n->vl.delta :
+						  n->l.delta, cnt,
+						  (uint32_t)d);
+}
+
+/* keys of a leaf that are < x */
+static inline unsigned int
+r_leaf_lt(const struct bt_node *n, int tr, unsigned int cnt,
+	  unsigned int fmt, uint64_t x)
+{
+	return x == 0 ? 0 : r_leaf_le(n, tr, cnt, fmt, x - 1);
+}
+
+static inline uint32_t
+r_leaf_idx(const struct bt_node *n, int tr, unsigned int fmt, unsigned int j)
+{
+	if (tr == TR_VA)
+		return fmt == BT_FMT_WIDE ? RD(n->vw.idx[j]) : RD(n->vl.idx[j]);
+	return fmt == BT_FMT_WIDE ? RD(n->w.idx[j]) : RD(n->l.idx[j]);
+}
+
+/* element j of a VA leaf holds va (from the leaf alone) */
+static inline bool
+r_vleaf_holds(const struct bt_node *n, unsigned int fmt, unsigned int j,
+	      uint64_t va)
+{
+	uint64_t key, len;
+
+	if (fmt == BT_FMT_WIDE) {
+		key = RD(n->vw.key[j]);
+		len = RD(n->vw.len[j]);
+	} else {
+		key = RD(n->vl.base) + ((uint64_t)RD(n->vl.delta[j]) << fmt);
+		len = (uint64_t)RD(n->vl.len[j]) << (RD(n->vl.lsh) & 63);
+	}
+	return va - key < len;
+}
+
 int
 bt_r_floor(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 	   struct iova_entry *out)
@@ -64,7 +131,7 @@ bt_r_floor(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 		uint64_t s = r_begin(st);
 		const struct bt_node *n = atomic_load_explicit(&rt->r[TR_IOVA],
 							memory_order_acquire);
-		unsigned int lvl, cnt, c;
+		unsigned int lvl, cnt, c, fmt;
 
 		if (n == NULL)
 			return -ENOENT;
@@ -86,16 +153,16 @@ bt_r_floor(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 		}
 		if (lvl > 0)
 			continue;
-		cnt = RD(n->n);
-		if (cnt > BT_LEAF_MAX)
+		if (r_leaf(st, s, n, TR_IOVA, &cnt, &fmt) < 0)
 			continue;
-		c = count_le(n->l.key, cnt, iova);
+		c = r_leaf_le(n, TR_IOVA, cnt, fmt, iova);
 		if (c == 0) {
 			if (r_ok(st, s))
 				return -ENOENT;
 			continue;
 		}
-		if (r_copy(st, RD(n->l.idx[c - 1]), out) && r_ok(st, s))
+		if (r_copy(st, r_leaf_idx(n, TR_IOVA, fmt, c - 1), out) &&
+		    r_ok(st, s))
 			return 0;
 	}
 }
@@ -109,7 +176,7 @@ bt_r_from(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 		const struct bt_node *n = atomic_load_explicit(&rt->r[TR_IOVA],
 							memory_order_acquire);
 		const struct bt_node *succ = NULL;
-		unsigned int lvl, cnt, c, p, k = 0, succ_lvl = 0;
+		unsigned int lvl, cnt, c, p, k = 0, succ_lvl = 0, fmt;
 
 		if (n == NULL)
 			return 0;
@@ -133,10 +200,9 @@ bt_r_from(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 		}
 		if (lvl > 0)
 			continue;
-		cnt = RD(n->n);
-		if (cnt > BT_LEAF_MAX)
+		if (r_leaf(st, s, n, TR_IOVA, &cnt, &fmt) < 0)
 			continue;
-		c = count_lt(n->l.key, cnt, iova);
+		c = r_leaf_lt(n, TR_IOVA, cnt, fmt, iova);
 		if (c == cnt) {
 			if (succ == NULL) {
 				if (r_ok(st, s))
@@ -147,15 +213,15 @@ bt_r_from(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 			for (n = succ, lvl = succ_lvl; n != NULL && lvl > 0;
 			     lvl--)
 				n = r_child(st, s, n, 0, lvl);
-			if (n == NULL)
-				continue;
-			cnt = RD(n->n);
-			if (cnt == 0 || cnt > BT_LEAF_MAX)
+			if (n == NULL ||
+			    r_leaf(st, s, n, TR_IOVA, &cnt, &fmt) < 0 ||
+			    cnt == 0)
 				continue;
 			c = 0;
 		}
 		for (; c < cnt && k < max; c++, k++)
-			if (!r_copy(st, RD(n->l.idx[c]), &out[k]))
+			if (!r_copy(st, r_leaf_idx(n, TR_IOVA, fmt, c),
+				    &out[k]))
 				break;
 		if (r_ok(st, s) && (c == cnt || k == max))
 			return k;
@@ -180,18 +246,19 @@ r_stab_dfs(struct iova_store *st, uint64_t s, const struct bt_node *root,
 	sp = 1;
 	while (sp > 0) {
 		const struct bt_node *n = stk[sp - 1];
-		unsigned int cnt = RD(n->n), lim, j;
+		unsigned int cnt = RD(n->n), lim, j, fmt;
 
 		if (lvl[sp - 1] == 0) {
-			if (cnt > BT_LEAF_MAX)
+			if (r_leaf(st, s, n, TR_VA, &cnt, &fmt) < 0)
 				return -1;
-			lim = count_le(n->l.key, cnt, va);
+			lim = r_leaf_le(n, TR_VA, cnt, fmt, va);
 			for (j = 0; j < lim; j++) {
-				if (!r_copy(st, RD(n->l.idx[j]), out))
+				if (!r_vleaf_holds(n, fmt, j, va))
+					continue;
+				if (!r_copy(st, r_leaf_idx(n, TR_VA, fmt, j),
+					    out))
 					return -1;
-				if (va - out->va < out->len &&
-				    !(out->chunk_fl & IOVA_E_DYING))
-					return r_ok(st, s) ? 1 : -1;
+				return r_ok(st, s) ? 1 : -1;
 			}
 			sp--;
 			continue;
@@ -228,7 +295,7 @@ bt_r_stab_va(struct iova_store *st, struct bt_roots *rt, uint64_t va,
 		const struct bt_node *root = atomic_load_explicit(&rt->r[TR_VA],
 							memory_order_acquire);
 		const struct bt_node *n = root;
-		unsigned int lvl, cnt, c;
+		unsigned int lvl, cnt, c, fmt;
 		int r;
 
 		if (n == NULL)
@@ -248,10 +315,10 @@ bt_r_stab_va(struct iova_store *st, struct bt_roots *rt, uint64_t va,
 				break;
 			lvl--;
 		}
-		if (lvl == 0) {
-			cnt = RD(n->n);
-			c = cnt <= BT_LEAF_MAX ? count_le(n->l.key, cnt, va) : 0;
-			if (c > 0 && r_copy(st, RD(n->l.idx[c - 1]), out) &&
+		if (lvl == 0 && r_leaf(st, s, n, TR_VA, &cnt, &fmt) == 0) {
+			c = r_leaf_le(n, TR_VA, cnt, fmt, va);
+			if (c > 0 && r_copy(st, r_leaf_idx(n, TR_VA, fmt, c - 1),
+					    out) &&
 			    va - out->va < out->len && r_ok(st, s))
 				return 0;
 		}

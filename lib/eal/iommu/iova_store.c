@@ -79,22 +79,28 @@ uvec_push(struct uvec *v, uint32_t x)
 
 /* ---- free lists (through the free memory) ---- */
 
-static inline void
-node_free_push(struct iova_store *st, struct bt_node *n)
+/* free list of nodes of @p bytes */
+static inline unsigned int
+fl(unsigned int bytes)
 {
-	*(struct bt_node **)n = st->n_free;
-	st->n_free = n;
-	st->n_free_n++;
+	return bytes == BT_WIDE_BYTES;
+}
+
+/* room was made (pvec_grow) by the caller */
+static inline void
+node_free_push(struct iova_store *st, unsigned int bytes, struct bt_node *n)
+{
+	struct pvec *v = &st->n_free[fl(bytes)];
+
+	v->p[v->n++] = n;
 }
 
 static inline struct bt_node *
-node_free_pop(struct iova_store *st)
+node_free_pop(struct iova_store *st, unsigned int bytes)
 {
-	struct bt_node *n = st->n_free;
+	struct pvec *v = &st->n_free[fl(bytes)];
 
-	st->n_free = *(struct bt_node **)n;
-	st->n_free_n--;
-	return n;
+	return v->p[--v->n];
 }
 
 static inline void
@@ -117,16 +123,17 @@ entry_free_pop(struct iova_store *st)
 
 /* ---- arena ---- */
 
-/* @p size bytes (a multiple of 64) from the arena; NULL when out of memory */
+/* @p size bytes (a multiple of 64) from region @p r of the arena; NULL
+ * when out of memory */
 static void *
-arena_get(struct iova_store *st, uint64_t size)
+arena_get(struct iova_store *st, unsigned int r, uint64_t size)
 {
 	void *p;
 
-	if (st->bump_left < size) {
-		/* chunks grow with the table: little slack when small,
+	if (st->bump_left[r] < size) {
+		/* chunks grow with the region: little slack when small,
 		 * huge-page chunks (fewer TLB misses) when big */
-		uint64_t csz = st->arena_bytes / 32;
+		uint64_t csz = st->region_bytes[r] / 32;
 
 		if (csz < CHUNK_MIN)
 			csz = CHUNK_MIN;
@@ -144,12 +151,13 @@ arena_get(struct iova_store *st, uint64_t size)
 			madvise(p, csz, MADV_HUGEPAGE);
 		st->chunks.p[st->chunks.n++] = p;
 		st->arena_bytes += csz;
-		st->bump = p;
-		st->bump_left = csz;
+		st->region_bytes[r] += csz;
+		st->bump[r] = p;
+		st->bump_left[r] = csz;
 	}
-	p = st->bump;
-	st->bump += size;
-	st->bump_left -= size;
+	p = st->bump[r];
+	st->bump[r] += size;
+	st->bump_left[r] -= size;
 	return p;
 }
 
@@ -176,14 +184,20 @@ reuse_batch(struct iova_store *st)
 
 	if (st->n_limbo.n == 0 && st->e_limbo.n == 0)
 		return;
+	if (pvec_grow(&st->n_free[0], st->n_free[0].n + st->n_limbo.n) < 0 ||
+	    pvec_grow(&st->n_free[1], st->n_free[1].n + st->n_limbo.n) < 0)
+		return;         /* keep them in limbo: nothing lost */
 	atomic_store_explicit(&st->reuse_seq,
 			      atomic_load_explicit(&st->reuse_seq,
 						   memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	/* the bump is visible before any write to the batch */
 	atomic_thread_fence(memory_order_release);
+	/* a node in limbo still holds what it held: its header tells its
+	 * size (the push then overwrites it) */
 	for (i = 0; i < st->n_limbo.n; i++)
-		node_free_push(st, st->n_limbo.p[i]);
+		node_free_push(st, bt_node_bytes(st->n_limbo.p[i]),
+			       st->n_limbo.p[i]);
 	for (i = 0; i < st->e_limbo.n; i++)
 		entry_free_push(st, st->e_limbo.p[i]);
 	st->n_limbo.n = 0;
@@ -202,21 +216,22 @@ limbo_full(const struct iova_store *st)
 }
 
 static struct bt_node *
-node_get(struct iova_store *st, bool reserved)
+node_get(struct iova_store *st, unsigned int bytes, bool reserved)
 {
+	unsigned int k = fl(bytes);
 	struct bt_node *n;
 
 	if (!reserved && injected_failure(st))
 		return NULL;
-	if (st->n_free_n == 0 && limbo_full(st))
+	if (st->n_free[k].n == 0 && limbo_full(st))
 		reuse_batch(st);
-	if (st->n_free_n != 0)
-		return node_free_pop(st);
-	n = arena_get(st, BT_NODE_BYTES);
+	if (st->n_free[k].n != 0)
+		return node_free_pop(st, bytes);
+	n = arena_get(st, 0, bytes);
 	if (n == NULL && st->n_limbo.n != 0) {
 		reuse_batch(st);
-		if (st->n_free_n != 0)
-			return node_free_pop(st);
+		if (st->n_free[k].n != 0)
+			return node_free_pop(st, bytes);
 	}
 	return n;
 }
@@ -246,7 +261,7 @@ entry_block_add(struct iova_store *st)
 		atomic_store_explicit(&st->dir, nd, memory_order_release);
 		d = nd;
 	}
-	b = arena_get(st, ES_PER_BLOCK * sizeof(*b));
+	b = arena_get(st, 1, ES_PER_BLOCK * sizeof(*b));
 	if (b == NULL)
 		return -ENOMEM;
 	d->blk[d->n_blocks] = b;
@@ -320,6 +335,8 @@ iova_store_fini(struct iova_store *st)
 	for (i = 0; i < st->chunks.n; i++)
 		free(st->chunks.p[i]);
 	free(st->chunks.p);
+	free(st->n_free[0].p);
+	free(st->n_free[1].p);
 	free(st->n_limbo.p);
 	free(st->e_limbo.p);
 	free(st->t_fresh.p);
@@ -338,8 +355,9 @@ iova_store_bytes(const struct iova_store *st)
 
 	for (; d != NULL; d = d->older)
 		b += sizeof(*d) + d->cap * sizeof(d->blk[0]);
-	b += (st->chunks.cap + st->n_limbo.cap + st->t_fresh.cap +
-	      st->t_old.cap) * sizeof(void *);
+	b += (st->chunks.cap + st->n_free[0].cap + st->n_free[1].cap +
+	      st->n_limbo.cap + st->t_fresh.cap + st->t_old.cap) *
+		sizeof(void *);
 	b += (st->e_limbo.cap + st->t_efresh.cap + st->t_eold.cap) *
 		sizeof(uint32_t);
 	return b;
@@ -357,14 +375,25 @@ iova_store_reserve(struct iova_store *st, uint64_t nodes, uint64_t entries)
 		return -ENOMEM;
 	/* the free lists hold at least that many (what a transaction takes
 	 * comes from them first) */
-	if ((st->n_free_n < nodes || st->e_free_n < entries) && limbo_full(st))
+	if ((st->n_free[0].n < nodes || st->n_free[1].n < BT_WIDE_RESERVE ||
+	     st->e_free_n < entries) && limbo_full(st))
 		reuse_batch(st);
-	while (st->n_free_n < nodes) {
-		struct bt_node *n = arena_get(st, BT_NODE_BYTES);
+	if (pvec_grow(&st->n_free[0], nodes) < 0 ||
+	    pvec_grow(&st->n_free[1], BT_WIDE_RESERVE) < 0)
+		return -ENOMEM;
+	while (st->n_free[0].n < nodes) {
+		struct bt_node *n = arena_get(st, 0, BT_NODE_BYTES);
 
 		if (n == NULL)
 			return -ENOMEM;
-		node_free_push(st, n);
+		node_free_push(st, BT_NODE_BYTES, n);
+	}
+	while (st->n_free[1].n < BT_WIDE_RESERVE) {
+		struct bt_node *n = arena_get(st, 0, BT_WIDE_BYTES);
+
+		if (n == NULL)
+			return -ENOMEM;
+		node_free_push(st, BT_WIDE_BYTES, n);
 	}
 	while (st->e_free_n < entries) {
 		struct es_dir *d = atomic_load_explicit(&st->dir,
@@ -381,25 +410,39 @@ iova_store_reserve(struct iova_store *st, uint64_t nodes, uint64_t entries)
 }
 
 int
-iova_store_take(struct iova_store *st, struct bt_node **out, unsigned int n)
+iova_store_take(struct iova_store *st, unsigned int bytes,
+		struct bt_node **out, unsigned int n)
 {
 	unsigned int i;
 
-	if (iova_store_reserve(st, st->n_free_n + n, 0) < 0)
+	if (iova_store_reserve(st, st->n_free[0].n +
+			       (bytes == BT_NODE_BYTES ? n : 0), 0) < 0)
 		return -ENOMEM;
+	if (pvec_grow(&st->n_free[fl(bytes)], n) < 0)
+		return -ENOMEM;
+	while (st->n_free[fl(bytes)].n < n) {
+		struct bt_node *m = arena_get(st, 0, bytes);
+
+		if (m == NULL)
+			return -ENOMEM;
+		node_free_push(st, bytes, m);
+	}
 	for (i = 0; i < n; i++)
-		out[i] = node_free_pop(st);
+		out[i] = node_free_pop(st, bytes);
 	return 0;
 }
 
 void
-iova_store_give(struct iova_store *st, struct bt_node **in, unsigned int n)
+iova_store_give(struct iova_store *st, unsigned int bytes,
+		struct bt_node **in, unsigned int n)
 {
 	unsigned int i;
 
+	if (pvec_grow(&st->n_free[fl(bytes)], st->n_free[fl(bytes)].n + n) < 0)
+		return;         /* lost, not reused: no harm */
 	for (i = 0; i < n; i++)
 		if (in[i] != NULL)
-			node_free_push(st, in[i]);
+			node_free_push(st, bytes, in[i]);
 }
 
 /* ---- transactions ---- */
@@ -422,30 +465,56 @@ txn_begin(struct iova_txn *x, struct iova_store *st,
 }
 
 struct bt_node *
-txn_node_new(struct iova_txn *x)
+txn_node_new(struct iova_txn *x, unsigned int bytes)
 {
 	struct iova_store *st = x->st;
+	unsigned int k = fl(bytes);
 	struct bt_node *n = NULL;
 
 	if (x->err)
 		return NULL;
 	if (pvec_grow(&st->t_fresh, st->t_fresh.n + 1) == 0) {
-		if (x->n_resv != 0)
-			n = x->resv[--x->n_resv];
+		if (x->n_resv[k] != 0)
+			n = x->resv[k][--x->n_resv[k]];
 		else
-			n = node_get(st, x->reserved);
+			n = node_get(st, bytes, x->reserved);
 	}
 	if (n == NULL) {
 		x->err = -ENOMEM;
 		return NULL;
 	}
 	st->t_fresh.p[st->t_fresh.n++] = n;
+	n->n = 0;
+	n->level = 0;
+	n->fmt = bytes == BT_WIDE_BYTES ? BT_FMT_WIDE : 0;
 	n->txn = x->id;
+	n->aug = 0;
 	return n;
 }
 
 struct bt_node *
 txn_node_w(struct iova_txn *x, struct bt_node *n)
+{
+	unsigned int bytes = bt_node_bytes(n);
+	struct bt_node *c;
+
+	if (n->txn == x->id)
+		return n;
+	if (pvec_grow(&x->st->t_old, x->st->t_old.n + 1) < 0) {
+		x->err = -ENOMEM;
+		return NULL;
+	}
+	c = txn_node_new(x, bytes);
+	if (c == NULL)
+		return NULL;
+	bt_node_copy(c, n);
+	c->txn = x->id;
+	x->st->t_old.p[x->st->t_old.n++] = n;
+	return c;
+}
+
+struct bt_node *
+txn_node_renew(struct iova_txn *x, struct bt_node *n)
 {
 	struct bt_node *c;
 
@@ -455,11 +524,9 @@ txn_node_w(struct iova_txn *x, struct bt_node *n)
 		x->err = -ENOMEM;
 		return NULL;
 	}
-	c = txn_node_new(x);
+	c = txn_node_new(x, bt_node_bytes(n));
 	if (c == NULL)
 		return NULL;
-	memcpy(c, n, sizeof(*c));
-	c->txn = x->id;
 	x->st->t_old.p[x->st->t_old.n++] = n;
 	return c;
 }
@@ -527,9 +594,13 @@ txn_abort(struct iova_txn *x)
 	uint64_t i;
 
 	/* nothing fresh was ever published: straight back to the free
-	 * lists */
+	 * lists (if a list cannot grow, the node is lost, not reused) */
+	if (pvec_grow(&st->n_free[0], st->n_free[0].n + st->t_fresh.n) < 0 ||
+	    pvec_grow(&st->n_free[1], st->n_free[1].n + st->t_fresh.n) < 0)
+		st->t_fresh.n = 0;
 	for (i = 0; i < st->t_fresh.n; i++)
-		node_free_push(st, st->t_fresh.p[i]);
+		node_free_push(st, bt_node_bytes(st->t_fresh.p[i]),
+			       st->t_fresh.p[i]);
 	for (i = 0; i < st->t_efresh.n; i++)
 		entry_free_push(st, st->t_efresh.p[i]);
 	st->t_fresh.n = st->t_old.n = st->t_efresh.n = st->t_eold.n = 0;

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- entries ---- */
 
@@ -62,22 +63,52 @@ struct es_dir {
 
 /* ---- nodes ---- */
 
-#define BT_NODE_BYTES 512
-#define BT_LEAF_MAX 41
+#define BT_NODE_BYTES 512       /* inner nodes and compact leaves */
+#define BT_WIDE_BYTES 1024      /* leaves whose keys need 64 bits each */
+#define BT_LEAF_MAX 61          /* elements of an IOVA-tree leaf */
+#define BT_VLEAF_MAX 40         /* elements of a VA-tree leaf */
 #define BT_INNER_MAX 17
 #define BT_MAX_DEPTH 16         /* > log_8(2^32 / 20) + 2 */
+#define BT_FMT_WIDE 0xff        /* leaf format: 64-bit keys */
 
 struct bt_node {
 	uint16_t n;             /* elements (leaf) or children (inner) */
 	uint8_t level;          /* 0: leaf */
-	uint8_t pad0;
+	/* leaf: BT_FMT_WIDE, or the shift of the compact keys (key =
+	 * base + (delta << fmt)); inner: 0 */
+	uint8_t fmt;
 	uint32_t txn;           /* transaction that wrote it */
 	uint64_t aug;           /* VA tree: largest last VA in the subtree */
+	/* a leaf's layout depends on its tree and format; its size on the
+	 * format only (bt_node_bytes()) */
 	union {
+		/* IOVA tree, compact (512 bytes): the keys of a leaf are
+		 * close and equally aligned, 8 bytes an element */
+		struct {
+			uint64_t base;
+			uint32_t delta[BT_LEAF_MAX];
+			uint32_t idx[BT_LEAF_MAX];
+		} l;
+		/* IOVA tree, wide (1 KiB): keys too far apart */
 		struct {
 			uint64_t key[BT_LEAF_MAX];
 			uint32_t idx[BT_LEAF_MAX];
-		} l;
+		} w;
+		/* VA tree, compact: with each element's length (len << lsh),
+		 * so the largest last VA needs no entry (12 bytes each) */
+		struct {
+			uint64_t base;
+			uint32_t lsh;
+			uint32_t delta[BT_VLEAF_MAX];
+			uint32_t idx[BT_VLEAF_MAX];
+			uint32_t len[BT_VLEAF_MAX];
+		} vl;
+		/* VA tree, wide */
+		struct {
+			uint64_t key[BT_VLEAF_MAX];
+			uint32_t idx[BT_VLEAF_MAX];
+			uint64_t len[BT_VLEAF_MAX];
+		} vw;
 		struct {
 			/* (key[i], kidx[i]) is the smallest element of
 			 * child[i]; caug[i] its aug (VA tree) */
@@ -88,7 +119,33 @@ struct bt_node {
 		} i;
 	};
 };
-_Static_assert(sizeof(struct bt_node) <= BT_NODE_BYTES, "node too big");
+#define BT_END(m) (offsetof(struct bt_node, m) + sizeof(((struct bt_node *)0)->m))
+_Static_assert(BT_END(l) <= BT_NODE_BYTES && BT_END(vl) <= BT_NODE_BYTES &&
+	       BT_END(i) <= BT_NODE_BYTES, "compact node too big");
+_Static_assert(BT_END(w) <= BT_WIDE_BYTES && BT_END(vw) <= BT_WIDE_BYTES,
+	       "wide leaf too big");
+
+/* copy the part of @p src that is in use into @p dst (same size); only
+ * inner nodes are copied (leaves are always rewritten whole) */
+static inline void
+bt_node_copy(struct bt_node *dst, const struct bt_node *src)
+{
+	unsigned int n = src->n;
+
+	memcpy(dst, src, offsetof(struct bt_node, i));
+	memcpy(dst->i.key, src->i.key, n * sizeof(src->i.key[0]));
+	memcpy(dst->i.kidx, src->i.kidx, n * sizeof(src->i.kidx[0]));
+	memcpy(dst->i.child, src->i.child, n * sizeof(src->i.child[0]));
+	memcpy(dst->i.caug, src->i.caug, n * sizeof(src->i.caug[0]));
+}
+
+/* bytes of node @p n (its header says which kind it is) */
+static inline unsigned int
+bt_node_bytes(const struct bt_node *n)
+{
+	return n->level == 0 && n->fmt == BT_FMT_WIDE ? BT_WIDE_BYTES :
+		BT_NODE_BYTES;
+}
 
 /* ---- pointer vectors (writer bookkeeping) ---- */
 
@@ -120,12 +177,15 @@ struct iova_store {
 	uint32_t e_free;        /* first reusable entry index, 0: none */
 	uint64_t e_free_n;
 	struct uvec e_limbo;    /* retired, not reusable yet */
-	struct bt_node *n_free; /* first reusable node */
-	uint64_t n_free_n;
+	struct pvec n_free[2];  /* reusable nodes: 512 B, 1 KiB (a vector:
+				   popping touches no cold node) */
 	struct pvec n_limbo;    /* retired nodes */
 	struct pvec chunks;     /* arena chunks (freed at destroy) */
-	char *bump;             /* arena: next free byte of the last chunk */
-	uint64_t bump_left;
+	/* two bump regions, [0] nodes, [1] entry blocks (32 KiB): a big
+	 * block never strands the tail of a chunk of small nodes */
+	char *bump[2];          /* next free byte of the region's chunk */
+	uint64_t bump_left[2];
+	uint64_t region_bytes[2];
 	uint64_t arena_bytes;   /* all chunks */
 	uint64_t live_nodes;    /* nodes reachable from the roots */
 	uint64_t bumps;         /* reuse batches so far */
@@ -150,9 +210,10 @@ struct iova_txn {
 	/* runs after the backend acted, on memory reserved before: the
 	 * test seam (fail_at) does not apply */
 	bool reserved;
-	/* nodes reserved for this transaction (taken first), may be NULL */
-	struct bt_node **resv;
-	unsigned int n_resv;
+	/* nodes reserved for this transaction (taken first; [0] 512 B,
+	 * [1] 1 KiB), may be NULL */
+	struct bt_node **resv[2];
+	unsigned int n_resv[2];
 };
 
 int iova_store_init(struct iova_store *st);
@@ -188,12 +249,16 @@ void txn_commit(struct iova_txn *x, struct bt_node *_Atomic roots[2]);
 /* drop everything the transaction allocated; nothing was published */
 void txn_abort(struct iova_txn *x);
 
-/* a node for the transaction (fresh: it may change it in place); NULL and
- * x->err = -ENOMEM when out of memory */
-struct bt_node *txn_node_new(struct iova_txn *x);
+/* a node of @p bytes (BT_NODE_BYTES or BT_WIDE_BYTES) for the
+ * transaction (fresh: it may change it in place), its header set to an
+ * empty node of that size; NULL and x->err = -ENOMEM when out of memory */
+struct bt_node *txn_node_new(struct iova_txn *x, unsigned int bytes);
 /* a writable version of @p n: n itself if fresh, else a fresh copy (and n
  * is retired at commit) */
 struct bt_node *txn_node_w(struct iova_txn *x, struct bt_node *n);
+/* a fresh node that will replace @p n entirely (n itself if fresh, else
+ * a new node of the same size, n retired at commit); nothing is copied */
+struct bt_node *txn_node_renew(struct iova_txn *x, struct bt_node *n);
 /* @p n leaves the tree (merged away) */
 void txn_node_drop(struct iova_txn *x, struct bt_node *n);
 /* a new entry holding @p e; 0 and x->err = -ENOMEM when out of memory */
@@ -201,20 +266,25 @@ uint32_t txn_entry_new(struct iova_txn *x, const struct iova_entry *e);
 /* entry @p idx leaves the table */
 void txn_entry_drop(struct iova_txn *x, uint32_t idx);
 
+/* wide leaves a transaction that must not fail may need (a few leaves
+ * change per operation; wide ones are rare) */
+#define BT_WIDE_RESERVE 4
+
 /*
- * Make sure the free lists hold @p nodes nodes and @p entries entries, and
- * the bookkeeping room for a transaction to use them, so that it cannot
- * fail for memory (work that must not fail once the backend has acted).
+ * Make sure the free lists hold @p nodes 512-byte nodes (and
+ * BT_WIDE_RESERVE wide ones) and @p entries entries, and the bookkeeping
+ * room for a transaction to use them, so that it cannot fail for memory
+ * (work that must not fail once the backend has acted).
  * @return 0 or -ENOMEM.
  */
 int iova_store_reserve(struct iova_store *st, uint64_t nodes,
 		       uint64_t entries);
-/* move @p n nodes out of the free lists into @p out (a private reserve
- * for a later transaction); 0 or -ENOMEM */
-int iova_store_take(struct iova_store *st, struct bt_node **out,
-		    unsigned int n);
+/* move @p n nodes of @p bytes out of the free lists into @p out (a
+ * private reserve for a later transaction); 0 or -ENOMEM */
+int iova_store_take(struct iova_store *st, unsigned int bytes,
+		    struct bt_node **out, unsigned int n);
 /* give back what a private reserve did not use */
-void iova_store_give(struct iova_store *st, struct bt_node **in,
-		     unsigned int n);
+void iova_store_give(struct iova_store *st, unsigned int bytes,
+		     struct bt_node **in, unsigned int n);
 
 #endif /* KEEL_IOVA_STORE_H */

@@ -98,14 +98,16 @@ apply_delta(struct iova_table *t, const struct delta *d)
 static void
 wait_inflight(struct iova_table *t, uint64_t iova, uint64_t len)
 {
-	struct bt_node *resv[ONE_DELETE_NODES];
-	unsigned int n_resv = ONE_DELETE_NODES;
+	struct bt_node *resv[ONE_DELETE_NODES], *resv_w[BT_WIDE_RESERVE];
+	unsigned int n_resv = ONE_DELETE_NODES, n_resv_w = BT_WIDE_RESERVE;
 	struct iova_txn x;
 	uint32_t ph;
 
 	/* what removing the placeholder will need, taken now */
-	if (iova_store_take(&t->st, resv, n_resv) < 0)
+	if (iova_store_take(&t->st, BT_NODE_BYTES, resv, n_resv) < 0)
 		n_resv = 0;
+	if (iova_store_take(&t->st, BT_WIDE_BYTES, resv_w, n_resv_w) < 0)
+		n_resv_w = 0;
 	t->waits++;
 	pthread_mutex_unlock(&t->lock);
 	t->ops->unmap_wait(t->priv, iova, len);
@@ -113,8 +115,10 @@ wait_inflight(struct iova_table *t, uint64_t iova, uint64_t len)
 	ph = bt_w_floor(atomic_load_explicit(&t->roots.r[TR_IOVA],
 					     memory_order_relaxed), iova);
 	tx_begin(t, &x);
-	x.resv = resv;
-	x.n_resv = n_resv;
+	x.resv[0] = resv;
+	x.n_resv[0] = n_resv;
+	x.resv[1] = resv_w;
+	x.n_resv[1] = n_resv_w;
 	x.reserved = true;
 	if (ph != 0 && E(t, ph)->iova == iova && e_dying(E(t, ph)))
 		tx_remove(t, &x, ph);
@@ -127,7 +131,8 @@ wait_inflight(struct iova_table *t, uint64_t iova, uint64_t len)
 	} else {
 		tx_commit(t, &x);
 	}
-	iova_store_give(&t->st, x.resv, x.n_resv);
+	iova_store_give(&t->st, BT_NODE_BYTES, resv, x.n_resv[0]);
+	iova_store_give(&t->st, BT_WIDE_BYTES, resv_w, x.n_resv[1]);
 }
 
 static int
