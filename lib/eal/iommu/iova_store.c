@@ -77,7 +77,7 @@ uvec_push(struct uvec *v, uint32_t x)
 	return 0;
 }
 
-/* ---- free lists (through the free memory) ---- */
+/* ---- free lists ---- */
 
 /* free list of nodes of @p bytes */
 static inline unsigned int
@@ -194,7 +194,7 @@ reuse_batch(struct iova_store *st)
 	/* the bump is visible before any write to the batch */
 	atomic_thread_fence(memory_order_release);
 	/* a node in limbo still holds what it held: its header tells its
-	 * size (the push then overwrites it) */
+	 * size */
 	for (i = 0; i < st->n_limbo.n; i++)
 		node_free_push(st, bt_node_bytes(st->n_limbo.p[i]),
 			       st->n_limbo.p[i]);

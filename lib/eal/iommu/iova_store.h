@@ -171,9 +171,11 @@ struct iova_store {
 	/* writer side */
 	uint32_t txn_id __attribute__((aligned(64)));
 	uint32_t e_next;        /* first never-used entry index */
-	/* free lists run through the free memory itself (it may be
-	 * written: a bump happened since it was retired, or it was never
-	 * published); limbo may not be written, so it is a vector */
+	/* the entry free list runs through the free entries themselves
+	 * (they may be written: a bump happened since they were retired,
+	 * or they were never published); limbo may not be written, so it
+	 * is a vector, as are the node free lists (popping from a list
+	 * inside the nodes would be a dependent cache miss) */
 	uint32_t e_free;        /* first reusable entry index, 0: none */
 	uint64_t e_free_n;
 	struct uvec e_limbo;    /* retired, not reusable yet */
@@ -253,8 +255,9 @@ void txn_abort(struct iova_txn *x);
  * transaction (fresh: it may change it in place), its header set to an
  * empty node of that size; NULL and x->err = -ENOMEM when out of memory */
 struct bt_node *txn_node_new(struct iova_txn *x, unsigned int bytes);
-/* a writable version of @p n: n itself if fresh, else a fresh copy (and n
- * is retired at commit) */
+/* a writable version of inner node @p n: n itself if fresh, else a fresh
+ * copy of its used part (and n is retired at commit); leaves are never
+ * edited, they are rewritten whole (txn_node_renew) */
 struct bt_node *txn_node_w(struct iova_txn *x, struct bt_node *n);
 /* a fresh node that will replace @p n entirely (n itself if fresh, else
  * a new node of the same size, n retired at commit); nothing is copied */
