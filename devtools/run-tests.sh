@@ -189,15 +189,18 @@ out_of_tree() {
 
 	# in the guest (edu bound to vfio-pci), both must find the edu device
 	vm_usable || { echo "out-of-tree: guest run skipped (no QEMU, or KEEL_NO_VM=1)"; return 0; }
-	# the guest sees the host's files read-only: its logs go to its /tmp
+	# the guest sees the host's files read-only (its /tmp too when the
+	# tree is under /tmp): the output is kept in a variable, not a file
 	cat >"$oot/guest.sh" <<EOF
 for mode in shared static; do
-	LD_LIBRARY_PATH=$libdir $oot/dma-copy-\$mode --no-huge -m 16 -- \\
-		--size 8k --chunk 4095 --rounds 1 >/tmp/\$mode.log 2>&1 ||
-		{ cat /tmp/\$mode.log; exit 1; }
-	grep -q 'driver dma_edu' /tmp/\$mode.log ||
-		{ echo "\$mode: no edu device"; cat /tmp/\$mode.log; exit 1; }
-	echo "oot-\$mode: \$(grep device: /tmp/\$mode.log)"
+	out=\$(LD_LIBRARY_PATH=$libdir $oot/dma-copy-\$mode --no-huge -m 16 -- \\
+		--size 8k --chunk 4095 --rounds 1 2>&1) ||
+		{ echo "\$out"; exit 1; }
+	case "\$out" in
+	*"driver dma_edu"*) ;;
+	*) echo "\$mode: no edu device"; echo "\$out"; exit 1 ;;
+	esac
+	echo "oot-\$mode: \$(echo "\$out" | grep device:)"
 done
 EOF
 	python3 devtools/vm/run-vm.py --build build -- sh "$oot/guest.sh" \
