@@ -47,6 +47,35 @@ keel_dma_fp_bad_arg(int16_t dev_id, uint16_t vchan, const char *what,
 	return fail(EINVAL);
 }
 
+/* ---- optional ops a started driver lacks (copy_sg, fill) ---- */
+
+static int
+unsupported(const char *op, uint16_t vchan)
+{
+	KEEL_LOG(ERR, keel_logtype_dmadev,
+		 "dma fast path: vchan %u: the device has no %s (see its "
+		 "dev_capa)", vchan, op);
+	return fail(ENOTSUP);
+}
+
+static int
+unsupported_copy_sg(void *priv, uint16_t vchan, const struct keel_dma_sge *src,
+		    const struct keel_dma_sge *dst, uint16_t nb_src,
+		    uint16_t nb_dst, uint64_t flags)
+{
+	(void)priv, (void)src, (void)dst, (void)nb_src, (void)nb_dst,
+	(void)flags;
+	return unsupported("copy_sg", vchan);
+}
+
+static int
+unsupported_fill(void *priv, uint16_t vchan, uint64_t pattern, uint64_t dst,
+		 uint32_t length, uint64_t flags)
+{
+	(void)priv, (void)pattern, (void)dst, (void)length, (void)flags;
+	return unsupported("fill", vchan);
+}
+
 /* ---- dummy fast path: device absent or not started ---- */
 
 static int
@@ -528,6 +557,15 @@ keel_dma_start(int16_t dev_id)
 			 __builtin_ctzll(~dev->vchan_ready & all));
 		goto out;
 	}
+	if (dev->fp.copy == NULL || dev->fp.submit == NULL ||
+	    dev->fp.completed == NULL || dev->fp.completed_status == NULL ||
+	    dev->fp.burst_capacity == NULL) {
+		KEEL_LOG(ERR, keel_logtype_dmadev,
+			 "dma start %s: the driver lacks a mandatory fast-path "
+			 "op (copy, submit, completed, completed_status, "
+			 "burst_capacity)", dev->name);
+		goto out;
+	}
 	ret = info_locked(dev, &info);
 	if (ret < 0)
 		goto out;
@@ -537,8 +575,8 @@ keel_dma_start(int16_t dev_id)
 	o = &keel_dma_fp_objs[dev_id];
 	o->dev_private = dev->dev_private;
 	o->copy = dev->fp.copy;
-	o->copy_sg = dev->fp.copy_sg;
-	o->fill = dev->fp.fill;
+	o->copy_sg = dev->fp.copy_sg ? dev->fp.copy_sg : unsupported_copy_sg;
+	o->fill = dev->fp.fill ? dev->fp.fill : unsupported_fill;
 	o->submit = dev->fp.submit;
 	o->completed = dev->fp.completed;
 	o->completed_status = dev->fp.completed_status;

@@ -348,7 +348,8 @@ keel_dma_copy(int16_t dev_id, uint16_t vchan, uint64_t src, uint64_t dst,
  * go to @p dst[0..nb_dst) in order. Both totals must be equal and every
  * entry non-empty; 1 <= nb_src, nb_dst <= info.max_sges.
  *
- * @return the ring index, -ENOSPC, or -EINVAL.
+ * @return the ring index, -ENOSPC, -EINVAL, or -ENOTSUP when the device
+ *         has no scatter-gather copy (no KEEL_DMA_CAPA_OPS_COPY_SG).
  */
 static inline int
 keel_dma_copy_sg(int16_t dev_id, uint16_t vchan,
@@ -375,7 +376,8 @@ keel_dma_copy_sg(int16_t dev_id, uint16_t vchan,
  * @p pattern repeated (byte i gets byte (i % 8) of the little-endian
  * pattern).
  *
- * @return the ring index, -ENOSPC, or -EINVAL.
+ * @return the ring index, -ENOSPC, -EINVAL, or -ENOTSUP when the device
+ *         cannot fill (no KEEL_DMA_CAPA_OPS_FILL).
  */
 static inline int
 keel_dma_fill(int16_t dev_id, uint16_t vchan, uint64_t pattern, uint64_t dst,

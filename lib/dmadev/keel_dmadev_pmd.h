@@ -71,7 +71,12 @@ struct keel_dma_dev_ops {
 	int (*dump)(const struct keel_dma_dev *dev, FILE *f);
 };
 
-/** Fast-path callbacks of a driver (copied into keel_dma_fp_objs at start). */
+/**
+ * Fast-path callbacks of a driver (copied into keel_dma_fp_objs at start).
+ * copy_sg and fill may be NULL: the library then answers -ENOTSUP (errno
+ * ENOTSUP, a log line) for them. Every other callback is mandatory;
+ * keel_dma_start() refuses a device without one (-EINVAL).
+ */
 struct keel_dma_fp_ops {
 	keel_dma_copy_t copy;                 /**< keel_dma_copy() */
 	keel_dma_copy_sg_t copy_sg;           /**< keel_dma_copy_sg() */
