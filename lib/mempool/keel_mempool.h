@@ -484,7 +484,7 @@ keel_mempool_pop_objs_(void **dst, void **top, unsigned int n)
 		v2_ v;
 
 		memcpy(&v, top - i - 2, sizeof(v));
-		v = __builtin_shuffle(v, (v2_){ 1, 0 });
+		v = __builtin_shufflevector(v, v, 1, 0);
 		memcpy(dst + i, &v, sizeof(v));
 	}
 	if (i < n)
