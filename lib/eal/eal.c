@@ -187,6 +187,18 @@ nothing(void)
 {
 }
 
+/* The IOMMU layer gets the options it needs, not the EAL's configuration. */
+static int
+iommu_init(void)
+{
+	const struct eal_iommu_params p = {
+		.kind = eal_cfg.iommu,
+		.iova_mode_auto = eal_cfg.iova_mode == KEEL_IOVA_DC,
+	};
+
+	return eal_iommu_init(&p);
+}
+
 struct init_step {
 	const char *name;
 	int (*init)(void);
@@ -199,7 +211,7 @@ static const struct init_step init_steps[] = {
 	{ "lcores", eal_lcore_init, eal_lcore_cleanup },
 	{ "drivers", eal_drivers_load, eal_drivers_unload },
 	{ "memory", eal_memory_init, eal_memory_cleanup },
-	{ "iommu", eal_iommu_init, eal_iommu_cleanup },
+	{ "iommu", iommu_init, eal_iommu_cleanup },
 	{ "preallocation", eal_memory_prealloc, eal_memory_prealloc_undo },
 	{ "malloc", eal_malloc_init, eal_malloc_cleanup },
 	{ "memzone", eal_memzone_init, eal_memzone_cleanup },

@@ -71,45 +71,8 @@ void eal_lcore_cleanup(void);
 int eal_lcores_busy(void);
 int eal_cpu_socket_id(unsigned int cpu);
 
-/* memory.c */
-int eal_memory_init(void);
-void eal_memory_cleanup(void);
-/* -m / --socket-mem in alloc IOVA mode, once the IOMMU container exists */
-int eal_memory_prealloc(void);
-/* highest VA any segment list may use */
-uint64_t eal_mem_va_last(void);
-/*
- * --iova-mode auto, when the IOMMU cannot reach the VAs: give every page
- * allocated so far an IOVA from the hook and continue in alloc mode. Only
- * before any memory callback is registered (nobody has seen an IOVA yet).
- */
-int eal_mem_switch_to_alloc(void);
-void eal_memory_prealloc_undo(void);
-/*
- * Allocate @p len bytes (a multiple of the page size) of VA-contiguous
- * pages on @p socket (-1: any), fire ALLOC events. Returns the VA or NULL
- * with errno (ENOMEM: no pages or no VA room; an event callback's error).
- */
-void *eal_mem_alloc_pages(int socket, uint64_t len);
-/* Fire FREE events and release pages got from eal_mem_alloc_pages(). */
-int eal_mem_free_pages(void *va, uint64_t len);
-uint64_t eal_mem_page_size(void);
-/*
- * In KEEL_IOVA_ALLOC mode the IOMMU container assigns IOVAs: memory calls
- * alloc() for every new run of pages before firing ALLOC events, and free()
- * after the FREE events. Set by eal_iommu_init(), cleared at cleanup.
- */
-struct eal_iova_hook {
-	int (*alloc)(uint64_t len, uint64_t align, uint64_t *iova, void *arg);
-	void (*free)(uint64_t iova, uint64_t len, void *arg);
-	void *arg;
-};
-void eal_mem_set_iova_hook(const struct eal_iova_hook *hook);
-/* IOVA mode in force (never DC after init) */
-extern enum keel_iova_mode eal_iova_mode_cur;
-int eal_mem_socket_of(const void *va);
-/* i-th run preallocated by -m / --socket-mem; -ENOENT past the last */
-int eal_mem_prealloc_get(int i, void **va, uint64_t *len);
+/* memory.c: its interface to the EAL's other files */
+#include "eal_memory_internal.h"
 
 /* drivers.c: the driver directory and -d files and directories */
 int eal_drivers_load(void);
@@ -118,10 +81,6 @@ void eal_drivers_unload(void);
 /* bus.c */
 int eal_bus_probe(void);
 void eal_bus_cleanup(void);
-
-/* iommu/iommu_eal.c (the IOMMU container) */
-int eal_iommu_init(void);
-void eal_iommu_cleanup(void);
 
 /* malloc.c / memzone.c */
 void *eal_heap_alloc(int socket, uint64_t size, uint64_t align, uint64_t bound,

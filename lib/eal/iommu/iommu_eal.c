@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "eal_internal.h"
+#include "eal_memory_internal.h"
 #include "keel_log.h"
 #include "iova_alloc.h"
 #include "iova_table.h"
@@ -31,6 +31,7 @@ static struct keel_iommu_container *def;
 static enum keel_iommu_kind def_kind = KEEL_IOMMU_NONE;
 static bool registered;
 static uint64_t pending_end;    /* IOVAs handed out before registration */
+static struct eal_iommu_params params;	/* the options, from eal_iommu_init() */
 
 enum keel_iommu_kind
 eal_iommu_kind(void)
@@ -115,7 +116,7 @@ create_kind(enum keel_iommu_kind kind)
 static int
 create_default(bool skip_vfio)
 {
-	enum keel_iommu_kind want = eal_cfg.iommu;
+	enum keel_iommu_kind want = params.kind;
 	struct keel_iommu_container *c = NULL;
 	enum keel_iommu_kind got = KEEL_IOMMU_NONE;
 
@@ -215,7 +216,7 @@ resolve_auto_iova_mode(void)
 	uint64_t top, va_last = eal_mem_va_last();
 	int ret;
 
-	if (eal_cfg.iova_mode != KEEL_IOVA_DC ||
+	if (!params.iova_mode_auto ||
 	    keel_eal_iova_mode() != KEEL_IOVA_VA)
 		return 0;
 	ret = keel_iommu_caps_get(def, &caps);
@@ -238,9 +239,11 @@ resolve_auto_iova_mode(void)
 }
 
 int
-eal_iommu_init(void)
+eal_iommu_init(const struct eal_iommu_params *p)
 {
 	int ret;
+
+	params = *p;
 
 	ret = early_init(false);
 	if (ret < 0)
@@ -253,7 +256,7 @@ eal_iommu_init(void)
 		return ret;
 	}
 	ret = keel_mem_event_callback_register_walk(MEM_CB_NAME, mem_cb, def);
-	if (ret < 0 && eal_cfg.iommu == KEEL_IOMMU_AUTO &&
+	if (ret < 0 && params.kind == KEEL_IOMMU_AUTO &&
 	    def_kind == KEEL_IOMMU_VFIO &&
 	    keel_eal_iova_mode() != KEEL_IOVA_ALLOC) {
 		/* auto: VFIO is there but cannot map (no group yet?) */

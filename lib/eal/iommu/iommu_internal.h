@@ -13,14 +13,20 @@
 #include "keel_eal.h"
 #include "keel_iommu.h"
 
+/* What the EAL's options ask of the IOMMU layer (filled by eal.c). */
+struct eal_iommu_params {
+	enum keel_iommu_kind kind;	/* --iommu (KEEL_IOMMU_AUTO: decide) */
+	bool iova_mode_auto;		/* --iova-mode left to auto */
+};
+
 /*
- * Create the default container per eal_cfg.iommu and map all EAL memory
- * into it (and, through a memory event callback, all memory that appears
+ * Create the default container per @p p->kind and map all EAL memory into
+ * it (and, through a memory event callback, all memory that appears
  * later). @return 0, or -ENODEV (a requested backend is not registered or
  * not usable), or the backend's / the mapping's error; on failure nothing
  * is left behind.
  */
-int eal_iommu_init(void);
+int eal_iommu_init(const struct eal_iommu_params *p);
 
 /* Unmap all EAL memory, destroy the default container. */
 void eal_iommu_cleanup(void);
