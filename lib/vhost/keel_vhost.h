@@ -48,6 +48,9 @@
 extern "C" {
 #endif
 
+struct keel_mbuf;
+struct keel_mempool;
+
 /** Register flag: connect to the socket instead of listening on it. */
 #define KEEL_VHOST_USER_CLIENT          (1ULL << 0)
 /** Register flag: in client mode, do not reconnect after a disconnect. */
@@ -161,11 +164,45 @@ struct keel_vhost_vring_stats {
 	uint64_t broken;          /**< 1 once the ring was found corrupt */
 	uint64_t guest_notified;  /**< call eventfd writes */
 	uint64_t no_buffers;      /**< enqueues that found no guest buffer */
+	uint64_t dropped;         /**< packets dropped: larger than the
+				       guest's buffers or VHOST_MAX_PKT, an
+				       offload the guest cannot take */
+	uint64_t bad_headers;     /**< guest headers that did not match the
+				       packet (offload flags left clear) */
 };
 
 /** Read a queue's counters. @return 0, -EINVAL, -ENODEV. */
 int keel_vhost_vring_stats_get(int vid, uint16_t queue_id,
 			       struct keel_vhost_vring_stats *st);
+
+/**
+ * Copy packets into the guest's receive queue @p queue_id (an even id: 0
+ * is the first queue pair's). The caller keeps the mbufs: they are not
+ * freed. Mergeable receive buffers, checksum and segmentation offloads
+ * (to the virtio-net header, or finished in software when the guest did
+ * not negotiate them) are handled. A packet the guest cannot take (larger
+ * than its buffers without MRG_RXBUF, an offload it did not negotiate) is
+ * counted as dropped and counted in the return value.
+ *
+ * @return the number of packets taken from @p pkts (0 when the queue is
+ *         not ready, has no guest buffers, waits for an IOTLB update or is
+ *         being reconfigured; the rest stays with the caller).
+ */
+uint16_t keel_vhost_enqueue_burst(int vid, uint16_t queue_id,
+				  struct keel_mbuf **pkts, uint16_t count);
+
+/**
+ * Take packets from the guest's transmit queue @p queue_id (an odd id)
+ * into mbufs from @p mp (chained when a packet is larger than one). The
+ * virtio-net header becomes offload flags (DPDK's legacy flags, or the
+ * compliant ones with KEEL_VHOST_USER_NET_COMPLIANT_OL_FLAGS). A RARP
+ * the front-end asked for (SEND_RARP) comes first.
+ *
+ * @return the number of packets in @p pkts.
+ */
+uint16_t keel_vhost_dequeue_burst(int vid, uint16_t queue_id,
+				  struct keel_mempool *mp,
+				  struct keel_mbuf **pkts, uint16_t count);
 
 #ifdef __cplusplus
 }

@@ -15,7 +15,7 @@ cpu_submit(struct vhost_vq *vq, const struct vhost_copy_seg *s, uint32_t n)
 
 	for (i = 0; i < n; i++) {
 		memcpy(s[i].dst, s[i].src, s[i].len);
-		vq->inflight[s[i].slot].pending--;
+		vhost_copy_done(vq, &s[i], 1);
 	}
 	return n;
 }

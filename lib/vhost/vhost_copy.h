@@ -54,6 +54,21 @@ struct vhost_copy_ops {
 
 extern const struct vhost_copy_ops vhost_copy_cpu;
 
+/* an engine reports one copy done (ok) or failed: the chain's pending
+ * count drops; a completed copy into the guest is logged now, when its
+ * bytes are there (dirty log) */
+static inline void
+vhost_copy_done(struct vhost_vq *vq, const struct vhost_copy_seg *s, int ok)
+{
+	struct vhost_inflight *e = &vq->inflight[s->slot];
+
+	if (!ok)
+		e->failed = 1;
+	else if (vq->log_copies)
+		vhost_vq_log_host_write(vq, s->dst, s->len);
+	e->pending--;
+}
+
 /* next inflight entry (the caller fills it); NULL when the queue's
  * tracking is full (cannot happen with one entry per ring slot) */
 static inline struct vhost_inflight *

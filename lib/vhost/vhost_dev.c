@@ -97,6 +97,7 @@ vhost_dev_new(struct vhost_socket *s, int connfd)
 	dev->nr_vring = 0;
 	dev->mem = NULL;
 	dev->ops = &s->ops;
+	dev->compliant_ol = (s->flags & KEEL_VHOST_USER_NET_COMPLIANT_OL_FLAGS) != 0;
 	dev->rx_have = 0;
 	dev->rx_nfds = 0;
 	for (i = 0; i < (int)VHOST_USER_MAX_FDS; i++)
@@ -174,8 +175,10 @@ vq_release_locked(struct vhost_vq *vq)
 {
 	vhost_vq_stop_locked(vq);
 	free(vq->pieces);
+	free(vq->segs);
 	free(vq->inflight);
 	free(vq->indirect_buf);
+	vq->segs = NULL;
 	vq->pieces = NULL;
 	vq->inflight = NULL;
 	vq->indirect_buf = NULL;
@@ -428,6 +431,11 @@ vq_alloc_work(struct vhost_vq *vq, uint32_t size)
 	if (vq->pieces == NULL) {
 		vq->pieces = calloc(VHOST_BURST_PIECES, sizeof(vq->pieces[0]));
 		if (vq->pieces == NULL)
+			return -ENOMEM;
+	}
+	if (vq->segs == NULL) {
+		vq->segs = calloc(VHOST_BURST_SEGS, sizeof(vq->segs[0]));
+		if (vq->segs == NULL)
 			return -ENOMEM;
 	}
 	if (vq->infl_size != size) {

@@ -43,6 +43,12 @@ extern int keel_logtype_vhost;
 #define VHOST_CHAIN_PIECES_MAX 256u
 /* pieces one burst may gather across its chains */
 #define VHOST_BURST_PIECES 2048u
+/* copies one burst may hand to the copy engine */
+#define VHOST_BURST_SEGS 4096u
+/* guest buffers one mergeable packet may use */
+#define VHOST_MRG_MAX 64u
+/* largest packet taken from a guest (64 KiB GSO + headers) */
+#define VHOST_MAX_PKT (65536u + 256u)
 /* entries of an indirect table the walker accepts (2.7.5.3.1 leaves the
  * bound to the device; the ring size limits direct chains) */
 #define VHOST_INDIRECT_MAX 4096u
@@ -188,6 +194,7 @@ struct vhost_inflight {
 };
 
 struct vhost_copy_ops;
+struct vhost_copy_seg;
 
 struct vhost_vq {
 	struct vhost_lock lock;
@@ -232,6 +239,9 @@ struct vhost_vq {
 	struct vhost_piece *pieces;    /* VHOST_BURST_PIECES */
 	uint32_t npieces;
 	struct vring_desc *indirect_buf; /* copy of a scattered table */
+	struct vhost_copy_seg *segs;   /* VHOST_BURST_SEGS */
+	uint32_t nsegs;
+	uint8_t log_copies;            /* copies into the guest are logged */
 	/* completion tracking (vhost_copy.h): infl_size entries */
 	struct vhost_inflight *inflight;
 	uint32_t infl_size;
@@ -275,6 +285,7 @@ struct vhost_dev {
 	uint8_t features_set;
 	uint8_t status;
 	uint8_t running;               /* new_device() returned 0 */
+	uint8_t compliant_ol;          /* NET_COMPLIANT_OL_FLAGS */
 	uint8_t in_use;
 	uint16_t mtu;
 	uint8_t rarp_mac[6];
@@ -391,7 +402,21 @@ uint16_t vhost_packed_avail_count(struct vhost_vq *vq);
 void vhost_packed_set_kicks(struct vhost_vq *vq, int enable);
 int vhost_packed_need_notify(struct vhost_vq *vq);
 
+/* give back chains fetched last, newest first (not consumed after all) */
+void vhost_split_unfetch(struct vhost_vq *vq, const struct vhost_chain *c);
+void vhost_packed_unfetch(struct vhost_vq *vq, const struct vhost_chain *c);
+
 /* ring-independent wrappers */
+static inline void
+vhost_vq_unfetch(struct vhost_vq *vq, const struct vhost_chain *c)
+{
+	if (vq->packed)
+		vhost_packed_unfetch(vq, c);
+	else
+		vhost_split_unfetch(vq, c);
+	vq->npieces = c->first;
+}
+
 static inline int
 vhost_vq_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 {

@@ -157,6 +157,18 @@ undo:
 }
 
 void
+vhost_packed_unfetch(struct vhost_vq *vq, const struct vhost_chain *c)
+{
+	if (vq->last_avail_idx < c->ndesc) {
+		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + vq->size -
+						c->ndesc);
+		vq->avail_wrap ^= 1;
+	} else {
+		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx - c->ndesc);
+	}
+}
+
+void
 vhost_packed_used(struct vhost_vq *vq, uint16_t id, uint16_t ndesc,
 		  uint32_t len, int write)
 {

@@ -162,6 +162,13 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 }
 
 void
+vhost_split_unfetch(struct vhost_vq *vq, const struct vhost_chain *c)
+{
+	(void)c;
+	vq->last_avail_idx--;
+}
+
+void
 vhost_split_used(struct vhost_vq *vq, uint16_t id, uint32_t len)
 {
 	uint32_t slot = vq->last_used_idx & (vq->size - 1);

@@ -85,35 +85,41 @@ vt_env_init(struct vt_env *e, uint64_t features, uint32_t size)
 	e->dev->features_set = 1;
 	e->size = size;
 	e->packed = (features >> VIRTIO_F_RING_PACKED) & 1;
-	vq = vhost_vq_get_or_alloc(e->dev, 0);
-	if (vq == NULL)
-		return -1;
-	e->vq = vq;
-	vq->num = size;
 	if ((features >> VIRTIO_F_IOMMU_PLATFORM) & 1) {
 		/* IOVA = GPA for the ring area; buffers are not mapped yet */
 		ret = vhost_iotlb_update(e->dev, VT_GPA, VT_BUF_OFF,
 					 VT_GPA + VT_UOFF, VHOST_ACCESS_RW);
 		if (ret < 0)
 			return ret;
-		vq->addr.desc = VT_GPA + VT_DESC_OFF;
-		vq->addr.avail = VT_GPA + VT_AVAIL_OFF;
-		vq->addr.used = VT_GPA + VT_USED_OFF;
-	} else {
-		vq->addr.desc = VT_GPA + VT_DESC_OFF + VT_UOFF;
-		vq->addr.avail = VT_GPA + VT_AVAIL_OFF + VT_UOFF;
-		vq->addr.used = VT_GPA + VT_USED_OFF + VT_UOFF;
 	}
-	vq->addr_set = 1;
-	vq->started = 1;
-	vq->enabled = 1;
-	if (e->packed) {
-		vq->base_wrap = 1;
-		e->wrap = 1;
-		e->used_wrap = 1;
+	for (i = 0; i < 2; i++) {
+		uint64_t base = VT_GPA + (uint64_t)i * VT_QSTRIDE;
+
+		if ((features >> VIRTIO_F_IOMMU_PLATFORM) & 1) {
+			/* IOVA = GPA */
+		} else {
+			base += VT_UOFF;
+		}
+		vq = vhost_vq_get_or_alloc(e->dev, (uint32_t)i);
+		if (vq == NULL)
+			return -1;
+		e->vqs[i] = vq;
+		vq->num = size;
+		vq->addr.desc = base + VT_DESC_OFF;
+		vq->addr.avail = base + VT_AVAIL_OFF;
+		vq->addr.used = base + VT_USED_OFF;
+		vq->addr_set = 1;
+		vq->started = 1;
+		vq->enabled = 1;
+		if (e->packed) {
+			vq->base_wrap = 1;
+			e->drv[i].wrap = 1;
+			e->drv[i].used_wrap = 1;
+		}
 	}
+	vt_use(e, 0);
 	vhost_dev_update_state(e->dev);
-	return vq->ready ? 0 : -1;
+	return e->vqs[0]->ready && e->vqs[1]->ready ? 0 : -1;
 }
 
 void
@@ -131,18 +137,26 @@ vt_env_fini(struct vt_env *e)
 
 /* ---- the driver side ---- */
 
+/* guest address of part @p off of the current vring's area */
+static uint64_t
+ring_gpa(const struct vt_env *e, uint64_t off)
+{
+	return VT_GPA + (uint64_t)e->cur * VT_QSTRIDE + off;
+}
+
 static uint16_t
 offer_split(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 	    int indirect)
 {
-	struct vring_desc *desc = (void *)vt_gva(e, VT_GPA + VT_DESC_OFF);
-	struct vring_avail *avail = (void *)vt_gva(e, VT_GPA + VT_AVAIL_OFF);
-	uint16_t head = (uint16_t)(e->next_desc % e->size);
+	struct vt_drv *d = &e->drv[e->cur];
+	struct vring_desc *desc = (void *)vt_gva(e, ring_gpa(e, VT_DESC_OFF));
+	struct vring_avail *avail = (void *)vt_gva(e, ring_gpa(e, VT_AVAIL_OFF));
+	uint16_t head = (uint16_t)(d->next_desc % e->size);
 	unsigned int i;
 
 	if (indirect) {
-		struct vring_desc *t = (void *)vt_gva(e, VT_GPA + VT_INDIR_OFF +
-						      (uint64_t)(head % 16) * 256);
+		struct vring_desc *t = (void *)vt_gva(e, ring_gpa(e,
+				VT_INDIR_OFF + (uint64_t)(head % 16) * 256));
 
 		for (i = 0; i < n; i++) {
 			t[i].addr = b[i].gpa;
@@ -152,28 +166,28 @@ offer_split(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 				     (i + 1 < n ? VRING_DESC_F_NEXT : 0));
 			t[i].next = (uint16_t)(i + 1);
 		}
-		desc[head].addr = VT_GPA + VT_INDIR_OFF +
-				 (uint64_t)(head % 16) * 256;
+		desc[head].addr = ring_gpa(e, VT_INDIR_OFF +
+					   (uint64_t)(head % 16) * 256);
 		desc[head].len = n * 16;
 		desc[head].flags = VRING_DESC_F_INDIRECT;
 		desc[head].next = 0;
-		e->next_desc++;
+		d->next_desc++;
 	} else {
 		for (i = 0; i < n; i++) {
-			uint16_t d = (uint16_t)((e->next_desc + i) % e->size);
+			uint16_t k = (uint16_t)((d->next_desc + i) % e->size);
 
-			desc[d].addr = b[i].gpa;
-			desc[d].len = b[i].len;
-			desc[d].flags = (uint16_t)((b[i].write ?
+			desc[k].addr = b[i].gpa;
+			desc[k].len = b[i].len;
+			desc[k].flags = (uint16_t)((b[i].write ?
 						    VRING_DESC_F_WRITE : 0) |
 				(i + 1 < n ? VRING_DESC_F_NEXT : 0));
-			desc[d].next = (uint16_t)((d + 1) % e->size);
+			desc[k].next = (uint16_t)((k + 1) % e->size);
 		}
-		e->next_desc += n;
+		d->next_desc += n;
 	}
-	avail->ring[e->avail_idx % e->size] = head;
-	e->avail_idx++;
-	__atomic_store_n(&avail->idx, e->avail_idx, __ATOMIC_RELEASE);
+	avail->ring[d->avail_idx % e->size] = head;
+	d->avail_idx++;
+	__atomic_store_n(&avail->idx, d->avail_idx, __ATOMIC_RELEASE);
 	return head;
 }
 
@@ -181,16 +195,17 @@ static uint16_t
 offer_packed(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 	     int indirect)
 {
-	struct vring_packed_desc *ring = (void *)vt_gva(e, VT_GPA +
-							VT_DESC_OFF);
-	uint16_t id = e->next_id++, head = e->avail_idx, head_flags = 0;
-	uint16_t avail = e->wrap ? VRING_PACKED_DESC_F_AVAIL :
-				   VRING_PACKED_DESC_F_USED;
+	struct vt_drv *dr = &e->drv[e->cur];
+	struct vring_packed_desc *ring = (void *)vt_gva(e, ring_gpa(e,
+							VT_DESC_OFF));
+	uint16_t id = dr->next_id++, head = dr->avail_idx, head_flags = 0;
+	uint16_t avail = dr->wrap ? VRING_PACKED_DESC_F_AVAIL :
+				    VRING_PACKED_DESC_F_USED;
 	unsigned int i, nd = indirect ? 1 : n;
 
 	if (indirect) {
-		struct vring_packed_desc *t = (void *)vt_gva(e, VT_GPA +
-				VT_INDIR_OFF + (uint64_t)(id % 16) * 256);
+		struct vring_packed_desc *t = (void *)vt_gva(e, ring_gpa(e,
+				VT_INDIR_OFF + (uint64_t)(id % 16) * 256));
 
 		for (i = 0; i < n; i++) {
 			t[i].addr = b[i].gpa;
@@ -200,12 +215,12 @@ offer_packed(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 		}
 	}
 	for (i = 0; i < nd; i++) {
-		struct vring_packed_desc *d = &ring[e->avail_idx];
+		struct vring_packed_desc *d = &ring[dr->avail_idx];
 		uint16_t f;
 
 		if (indirect) {
-			d->addr = VT_GPA + VT_INDIR_OFF +
-				  (uint64_t)(id % 16) * 256;
+			d->addr = ring_gpa(e, VT_INDIR_OFF +
+					   (uint64_t)(id % 16) * 256);
 			d->len = n * 16;
 			f = VRING_DESC_F_INDIRECT;
 		} else {
@@ -220,14 +235,14 @@ offer_packed(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 			head_flags = f;    /* published last */
 		else
 			__atomic_store_n(&d->flags, f, __ATOMIC_RELEASE);
-		if (++e->avail_idx == e->size) {
-			e->avail_idx = 0;
-			e->wrap ^= 1;
-			avail = e->wrap ? VRING_PACKED_DESC_F_AVAIL :
-					  VRING_PACKED_DESC_F_USED;
+		if (++dr->avail_idx == e->size) {
+			dr->avail_idx = 0;
+			dr->wrap ^= 1;
+			avail = dr->wrap ? VRING_PACKED_DESC_F_AVAIL :
+					   VRING_PACKED_DESC_F_USED;
 		}
 	}
-	e->ndesc_of[id % 1024] = (uint16_t)nd;
+	dr->ndesc_of[id % 1024] = (uint16_t)nd;
 	__atomic_store_n(&ring[head].flags, head_flags, __ATOMIC_RELEASE);
 	return id;
 }
@@ -243,35 +258,38 @@ vt_offer(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 int
 vt_take_used(struct vt_env *e, uint16_t *id, uint32_t *len)
 {
+	struct vt_drv *dr = &e->drv[e->cur];
+
 	if (!e->packed) {
-		struct vring_used *used = (void *)vt_gva(e, VT_GPA +
-							 VT_USED_OFF);
+		struct vring_used *used = (void *)vt_gva(e, ring_gpa(e,
+							 VT_USED_OFF));
 		uint16_t idx = __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE);
 		struct vring_used_elem *u;
 
-		if (idx == e->used_seen)
+		if (idx == dr->used_seen)
 			return 0;
-		u = &used->ring[e->used_seen % e->size];
+		u = &used->ring[dr->used_seen % e->size];
 		*id = (uint16_t)u->id;
 		*len = u->len;
-		e->used_seen++;
+		dr->used_seen++;
 		return 1;
 	} else {
-		struct vring_packed_desc *ring = (void *)vt_gva(e, VT_GPA +
-								VT_DESC_OFF);
-		struct vring_packed_desc *d = &ring[e->used_seen];
+		struct vring_packed_desc *ring = (void *)vt_gva(e, ring_gpa(e,
+								VT_DESC_OFF));
+		struct vring_packed_desc *d = &ring[dr->used_seen];
 		uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 		int avail = !!(f & VRING_PACKED_DESC_F_AVAIL);
 		int used = !!(f & VRING_PACKED_DESC_F_USED);
 
-		if (avail != used || used != e->used_wrap)
+		if (avail != used || used != dr->used_wrap)
 			return 0;
 		*id = d->id;
 		*len = d->len;
-		e->used_seen = (uint16_t)(e->used_seen + e->ndesc_of[*id % 1024]);
-		if (e->used_seen >= e->size) {
-			e->used_seen = (uint16_t)(e->used_seen - e->size);
-			e->used_wrap ^= 1;
+		dr->used_seen = (uint16_t)(dr->used_seen +
+					   dr->ndesc_of[*id % 1024]);
+		if (dr->used_seen >= e->size) {
+			dr->used_seen = (uint16_t)(dr->used_seen - e->size);
+			dr->used_wrap ^= 1;
 		}
 		return 1;
 	}

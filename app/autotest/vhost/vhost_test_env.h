@@ -32,19 +32,12 @@
 #define VT_AVAIL_OFF  0x0800   /* split avail / packed driver area */
 #define VT_USED_OFF   0x0a00   /* split used / packed device area */
 #define VT_INDIR_OFF  0x1000   /* indirect tables: 16 of 256 bytes */
-#define VT_IMAGE_END  0x2000
+#define VT_IMAGE_END  0x2000   /* vring 0's area; vring 1's follows */
+#define VT_QSTRIDE    0x2000
 #define VT_BUF_OFF    0x10000  /* buffers */
 
-struct vt_env {
-	struct vhost_socket sock;
-	struct keel_vhost_device_ops ops;
-	struct vhost_dev *dev;
-	struct vhost_vq *vq;
-	int mfd;
-	uint8_t *g;           /* guest memory, the guest's view */
-	uint32_t size;
-	int packed;
-	/* driver state */
+/* the guest driver's state of one ring */
+struct vt_drv {
 	uint16_t avail_idx;   /* split: next avail idx; packed: next slot */
 	uint16_t used_seen;
 	uint8_t wrap;         /* packed avail wrap */
@@ -54,7 +47,30 @@ struct vt_env {
 	uint16_t ndesc_of[1024]; /* packed: descriptors of each buffer id */
 };
 
-/* features: virtio feature bits (VERSION_1 added); size: ring size.
+struct vt_env {
+	struct vhost_socket sock;
+	struct keel_vhost_device_ops ops;
+	struct vhost_dev *dev;
+	struct vhost_vq *vq;      /* the current vring (vt_use()) */
+	struct vhost_vq *vqs[2];  /* 0: the guest's receive, 1: transmit */
+	int cur;
+	int mfd;
+	uint8_t *g;           /* guest memory, the guest's view */
+	uint32_t size;
+	int packed;
+	struct vt_drv drv[2];
+};
+
+/* the ring vt_offer(), vt_take_used() and vt_fetch() work on */
+static inline void
+vt_use(struct vt_env *e, int q)
+{
+	e->cur = q;
+	e->vq = e->vqs[q];
+}
+
+/* vrings 0 and 1 over the same memory (vring 0 current).
+ * features: virtio feature bits (VERSION_1 added); size: ring size.
  * With VIRTIO_F_IOMMU_PLATFORM, ring addresses are IOVAs equal to guest
  * addresses and the IOTLB holds the ring area only (buffers miss). */
 int vt_env_init(struct vt_env *e, uint64_t features, uint32_t size);
