@@ -799,6 +799,30 @@ keel_memseg_walk(int (*fn)(const struct keel_memseg *, void *), void *arg)
 	return ret;
 }
 
+int
+keel_memseg_list_walk(int (*fn)(const struct keel_memseg_list_info *, void *),
+		      void *arg)
+{
+	int i, ret = 0;
+
+	if (fn == NULL)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&hotplug_lock);
+	for (i = 0; i < n_lists && ret == 0; i++) {
+		struct keel_memseg_list_info info = {
+			.base = lists[i].base,
+			.len = lists[i].n_pages * lists[i].page_sz,
+			.page_sz = lists[i].page_sz,
+			.socket_id = lists[i].socket,
+			.fd = lists[i].fd,
+		};
+
+		ret = fn(&info, arg);
+	}
+	pthread_rwlock_unlock(&hotplug_lock);
+	return ret;
+}
+
 typedef int (*contig_fn)(void *, uint64_t, uint64_t, int, void *);
 
 static int

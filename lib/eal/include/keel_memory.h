@@ -106,6 +106,28 @@ int keel_memseg_contig_walk(int (*fn)(void *va, uint64_t iova, uint64_t len,
 				      int socket_id, void *arg),
 			    void *arg);
 
+/** A segment list as another process can map it. */
+struct keel_memseg_list_info {
+	void *base;        /**< first address of the list's VA window */
+	uint64_t len;      /**< bytes of the window */
+	uint64_t page_sz;  /**< page size */
+	int socket_id;     /**< NUMA socket */
+	/** the file backing the whole window (memfd or hugetlbfs file):
+	 *  window byte i is file byte i; owned by the EAL, valid until
+	 *  keel_eal_cleanup() */
+	int fd;
+};
+
+/**
+ * Call fn for every segment list (its whole window, allocated or not:
+ * pages allocated later appear in the same file at their offset). This is
+ * how EAL memory is shared with another process, e.g. a vhost-user
+ * back-end (one region per list). Same locking and return value as
+ * keel_memseg_walk().
+ */
+int keel_memseg_list_walk(int (*fn)(const struct keel_memseg_list_info *l,
+				    void *arg), void *arg);
+
 /**
  * Register a memory event callback. Nothing is replayed: walk the existing
  * memory with keel_memseg_contig_walk() first (under the same lock with
