@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vhost <-> net_virtio_user in one process: two ethdev ports, one on
+ * each side of a vhost-user socket. Packets both ways with their bytes
+ * intact (split and packed rings, mergeable buffers on and off, packets
+ * of one and several mbufs), the link following the connection, queue
+ * events, the server/client roles swapped, a stop/start of the front-end
+ * (the back-end sees the device go and come back).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keel_eth_vhost.h"
+#include "keel_ethdev.h"
+#include "keel_mbuf.h"
+#include "keel_vdev.h"
+#include "test.h"
+#include "vhost_test_fe.h"
+
+static struct keel_mempool *pool;
+
+static int
+port_up(const char *name, uint16_t nq, uint16_t *port)
+{
+	struct keel_eth_conf conf;
+	uint16_t q;
+
+	memset(&conf, 0, sizeof(conf));
+	if (keel_eth_dev_get_port_by_name(name, port) != 0 ||
+	    keel_eth_dev_configure(*port, nq, nq, &conf) != 0)
+		return -1;
+	for (q = 0; q < nq; q++)
+		if (keel_eth_rx_queue_setup(*port, q, 256, 0, NULL, pool) != 0 ||
+		    keel_eth_tx_queue_setup(*port, q, 256, 0, NULL) != 0)
+			return -1;
+	return keel_eth_dev_start(*port);
+}
+
+static int
+link_up(uint16_t port, int want)
+{
+	struct keel_eth_link l;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		keel_eth_link_get_nowait(port, &l);
+		if (l.link_status == want)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static uint8_t
+pat(uint32_t seed, uint32_t i)
+{
+	return (uint8_t)(seed * 17 + i * 5 + (i >> 9));
+}
+
+static struct keel_mbuf *
+pkt(uint32_t len, uint32_t seed)
+{
+	struct keel_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	while (off < len) {
+		struct keel_mbuf *m = keel_pktmbuf_alloc(pool);
+		uint32_t n = len - off < 1500 ? len - off : 1500, i;
+		uint8_t *p;
+
+		if (m == NULL)
+			return NULL;
+		p = (uint8_t *)keel_pktmbuf_append(m, (uint16_t)n);
+		for (i = 0; i < n; i++)
+			p[i] = pat(seed, off + i);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else
+			keel_pktmbuf_chain(head, m);
+	}
+	return head;
+}
+
+static int
+intact(const struct keel_mbuf *m, uint32_t len, uint32_t seed)
+{
+	uint32_t off = 0, i;
+
+	if (m->pkt_len != len)
+		return 0;
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = keel_pktmbuf_mtod(m, const uint8_t *);
+
+		for (i = 0; i < m->data_len; i++)
+			if (p[i] != pat(seed, off + i))
+				return 0;
+		off += m->data_len;
+	}
+	return off == len;
+}
+
+/* send n packets from port a to port b (queue q), check them */
+static int
+flow(uint16_t a, uint16_t b, uint16_t q, unsigned int n, int big)
+{
+	static const uint32_t sizes[] = { 60, 1514, 64, 1000, 4000, 9000 };
+	unsigned int sent = 0, got = 0, tries = 0, nsz = big ? 6 : 4;
+	struct keel_mbuf *rx[32];
+
+	while ((sent < n || got < sent) && tries++ < 20000) {
+		if (sent < n) {
+			struct keel_mbuf *m = pkt(sizes[sent % nsz], sent);
+
+			TEST_ASSERT(m != NULL, "mbuf");
+			if (keel_eth_tx_burst(a, q, &m, 1) == 1)
+				sent++;
+			else
+				keel_pktmbuf_free(m);
+		}
+		uint16_t k, r = keel_eth_rx_burst(b, q, rx, 32);
+
+		for (k = 0; k < r; k++) {
+			TEST_ASSERT(intact(rx[k], sizes[got % nsz], got),
+				    "packet %u (%u bytes, got %u) intact", got,
+				    sizes[got % nsz], rx[k]->pkt_len);
+			keel_pktmbuf_free(rx[k]);
+			got++;
+		}
+		if (r == 0)
+			usleep(100);
+	}
+	TEST_ASSERT_EQUAL(got, n, "every packet arrived (%u sent)", sent);
+	return TEST_SUCCESS;
+}
+
+static int
+pair(int packed, int mrg, int server_fe)
+{
+	char path[108], vh_args[200], vu_args[200];
+	uint16_t pv, pu;
+	struct keel_eth_vhost_queue_event ev;
+	int nev = 0, r;
+
+	pool = keel_pktmbuf_pool_create("vt_pmd", 4095, 64, 0,
+					KEEL_MBUF_DEFAULT_BUF_SIZE,
+					KEEL_SOCKET_ID_ANY);
+	TEST_ASSERT(pool != NULL, "pool");
+	vt_fe_path(path, sizeof(path), "pmd");
+	snprintf(vh_args, sizeof(vh_args), "iface=%s,queues=2%s", path,
+		 server_fe ? ",client=1" : "");
+	snprintf(vu_args, sizeof(vu_args), "path=%s,queues=2,packed_vq=%d,"
+		 "mrg_rxbuf=%d%s", path, packed, mrg, server_fe ? ",server=1" : "");
+	if (server_fe) {
+		TEST_ASSERT_SUCCESS(keel_vdev_create("net_virtio_user0", vu_args),
+				    "virtio_user (server)");
+		TEST_ASSERT_SUCCESS(keel_vdev_create("net_vhost0", vh_args),
+				    "vhost (client)");
+	} else {
+		TEST_ASSERT_SUCCESS(keel_vdev_create("net_vhost0", vh_args),
+				    "vhost");
+		TEST_ASSERT_SUCCESS(keel_vdev_create("net_virtio_user0", vu_args),
+				    "virtio_user");
+	}
+	TEST_ASSERT_SUCCESS(port_up("net_vhost0", 2, &pv), "vhost port");
+	TEST_ASSERT_SUCCESS(port_up("net_virtio_user0", 2, &pu), "vu port");
+	TEST_ASSERT(link_up(pv, 1) && link_up(pu, 1), "links up");
+	TEST_ASSERT(keel_eth_vhost_get_vid_from_port_id(pv) >= 0, "vid");
+	while (keel_eth_vhost_get_queue_event(pv, &ev) == 0)
+		nev += ev.enable;
+	TEST_ASSERT_EQUAL(nev, 4, "four queues reported enabled");
+	r = flow(pu, pv, 0, 200, mrg);
+	if (r != TEST_SUCCESS)
+		return r;
+	r = flow(pv, pu, 0, 200, mrg);
+	if (r != TEST_SUCCESS)
+		return r;
+	r = flow(pv, pu, 1, 50, mrg);
+	if (r != TEST_SUCCESS)
+		return r;
+	/* the front-end goes and comes back */
+	TEST_ASSERT_SUCCESS(keel_eth_dev_stop(pu), "stop vu");
+	TEST_ASSERT(link_up(pv, 0), "vhost link down after the front-end left");
+	TEST_ASSERT_SUCCESS(keel_eth_dev_start(pu), "start vu");
+	TEST_ASSERT(link_up(pv, 1) && link_up(pu, 1), "links up again");
+	r = flow(pu, pv, 1, 100, mrg);
+	if (r != TEST_SUCCESS)
+		return r;
+	TEST_ASSERT_SUCCESS(keel_eth_dev_close(pu), "close vu");
+	TEST_ASSERT_SUCCESS(keel_eth_dev_close(pv), "close vhost");
+	keel_mempool_free(pool);
+	return TEST_SUCCESS;
+}
+
+static int t_split(void) { return pair(0, 0, 0); }
+static int t_split_mrg(void) { return pair(0, 1, 0); }
+static int t_packed(void) { return pair(1, 0, 0); }
+static int t_packed_mrg(void) { return pair(1, 1, 1); }
+KEEL_TEST(vhost_pmd_split, "fast", 0, t_split)
+KEEL_TEST(vhost_pmd_split_mrg, "fast", 0, t_split_mrg)
+KEEL_TEST(vhost_pmd_packed, "fast", 0, t_packed)
+KEEL_TEST(vhost_pmd_packed_mrg_server, "fast", 0, t_packed_mrg)
