@@ -146,6 +146,8 @@ vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
 		c->npieces = 0;
 		c->len = 0;
 		vq->stats.bad_chains++;
+		VHOST_LOG(DEBUG, vq->dev, "vring %u: chain %u unusable: %s",
+			  vq->index, c->id, w.why);
 		return VHOST_FETCH_BAD;
 	}
 	c->len = (uint32_t)w.total;
