@@ -15,6 +15,9 @@
  *   verify    sends --count packets of several sizes (up to --max-len)
  *             with a sequence number and a pattern, and checks that
  *             each comes back whole and in order (the peer reflects).
+ *             It first sends a probe every 100 ms until one comes back:
+ *             a peer's link can be up before it polls (DPDK's
+ *             virtio_user drops what arrives before its port starts).
  *
  * Ends on SIGINT/SIGTERM, after --duration seconds, or (verify) when
  * every packet is back. The last lines are the summary; the exit status
@@ -38,6 +41,7 @@
 
 #define MAX_PORTS 4
 #define PENDING_MAX 4096
+#define PROBE_SEQ 0xffffffffu
 
 enum mode { M_IO, M_ICMPECHO, M_VERIFY };
 
@@ -302,6 +306,8 @@ make_frame(uint32_t len, uint32_t seq)
 static uint32_t
 verify_len(uint32_t seq)
 {
+	if (seq == PROBE_SEQ)
+		return 60;
 	static const uint32_t base[] = { 60, 64, 128, 512, 1000, 1514, 2048,
 					 4000, 9000 };
 	uint32_t l = base[seq % 9];
@@ -309,13 +315,21 @@ verify_len(uint32_t seq)
 	return l > opt.max_len ? 60 + seq % 64 : l;
 }
 
+/* 1 when m is frame seq; else 0 and the first 5 differences are told */
 static int
 frame_ok(const struct keel_mbuf *m, uint32_t seq)
 {
+	static unsigned int told;
+	const struct keel_mbuf *head = m;
 	uint32_t off = 0, i;
 
-	if (m->pkt_len != verify_len(seq))
+	if (m->pkt_len != verify_len(seq)) {
+		if (told++ < 5)
+			fprintf(stderr, "verify: packet %u: %u bytes in %u "
+				"segments, expected %u\n", seq, m->pkt_len,
+				m->nb_segs, verify_len(seq));
 		return 0;
+	}
 	for (; m != NULL; m = m->next) {
 		const uint8_t *p = keel_pktmbuf_mtod(m, const uint8_t *);
 
@@ -328,8 +342,15 @@ frame_ok(const struct keel_mbuf *m, uint32_t seq)
 				want = (uint8_t)(seq >> (8 * (off - 14)));
 			else
 				want = (uint8_t)(seq * 7 + off);
-			if (p[i] != want)
+			if (p[i] != want) {
+				if (told++ < 5)
+					fprintf(stderr, "verify: packet %u (%u "
+						"bytes, %u segments): byte %u is "
+						"0x%02x, expected 0x%02x\n", seq,
+						head->pkt_len, head->nb_segs, off,
+						p[i], want);
 				return 0;
+			}
 		}
 	}
 	return 1;
@@ -339,6 +360,27 @@ static double
 now_s(void)
 {
 	return (double)keel_time_ns() / 1e9;
+}
+
+/* the driver's counters that are not zero (what went wrong, mostly) */
+static void
+print_xstats(void)
+{
+	struct keel_eth_xstat_name names[256];
+	struct keel_eth_xstat vals[256];
+	unsigned int i;
+	int n, k;
+
+	for (i = 0; i < nports; i++) {
+		n = keel_eth_xstats_get_names(ports[i], names, 256);
+		if (n <= 0 || n > 256 ||
+		    keel_eth_xstats_get(ports[i], vals, 256) != n)
+			continue;
+		for (k = 0; k < n; k++)
+			if (vals[k].value != 0)
+				printf("port %u: %s %" PRIu64 "\n", ports[i],
+				       names[vals[k].id].name, vals[k].value);
+	}
 }
 
 static void
@@ -361,8 +403,9 @@ run(void)
 	unsigned int npending = 0, i;
 	uint8_t mac[MAX_PORTS][6];
 	uint64_t arp = 0, echo = 0, other = 0;
-	uint32_t next_seq = 0, want_seq = 0, bad = 0;
-	double t0 = now_s(), last_stats = t0, t_meas = 0, end;
+	uint32_t next_seq = 0, want_seq = 0, bad = 0, probes = 0;
+	double t0 = now_s(), last_stats = t0, t_meas = 0, end, last_probe = 0;
+	int probing = opt.mode == M_VERIFY;
 	uint64_t meas_pkts = 0, meas_bytes = 0;
 
 	for (i = 0; i < nports; i++)
@@ -422,14 +465,33 @@ run(void)
 				npending -= s;
 			} else {
 				for (k = 0; k < n; k++) {
-					if (!frame_ok(b[k], want_seq))
-						bad++;
-					want_seq++;
+					const uint8_t *p = keel_pktmbuf_mtod(
+						b[k], const uint8_t *);
+
+					if (b[k]->data_len >= 18 &&
+					    !memcmp(p + 14, "\xff\xff\xff\xff",
+						    4)) {
+						probing = 0;    /* a probe */
+					} else {
+						if (!frame_ok(b[k], want_seq))
+							bad++;
+						want_seq++;
+					}
 					keel_pktmbuf_free(b[k]);
 				}
 			}
 		}
-		if (opt.mode == M_VERIFY) {
+		if (probing) {
+			if (now_s() - last_probe >= 0.1) {
+				struct keel_mbuf *m = make_frame(60, PROBE_SEQ);
+
+				last_probe = now_s();
+				if (m != NULL &&
+				    keel_eth_tx_burst(ports[0], 0, &m, 1) != 1)
+					keel_pktmbuf_free(m);
+				probes++;
+			}
+		} else if (opt.mode == M_VERIFY) {
 			/* keep a window of 64 in flight */
 			while (next_seq < opt.count && next_seq - want_seq < 64) {
 				struct keel_mbuf *m = make_frame(
@@ -459,6 +521,7 @@ run(void)
 	}
 	keel_pktmbuf_free_bulk(pending, npending);
 	print_stats(now_s() - t0);
+	print_xstats();
 	if (opt.mode == M_IO && t_meas > 0) {
 		double dt = now_s() - t_meas;
 		uint64_t p = rx_pkts[0] + rx_pkts[1] - meas_pkts;
@@ -471,8 +534,9 @@ run(void)
 		printf("icmpecho: arp %" PRIu64 " echo %" PRIu64 " other %" PRIu64
 		       " unsent %u\n", arp, echo, other, npending);
 	if (opt.mode == M_VERIFY) {
-		printf("verify: sent %u received %u damaged %u of %u\n",
-		       next_seq, want_seq, bad, opt.count);
+		printf("verify: sent %u received %u damaged %u of %u (after %u "
+		       "probe%s)\n", next_seq, want_seq, bad, opt.count, probes,
+		       probes == 1 ? "" : "s");
 		return want_seq == opt.count && bad == 0 ? 0 : 1;
 	}
 	return 0;
