@@ -8,6 +8,26 @@
  * all steps in reverse. `initialized` is the only state shared with other
  * threads; init and cleanup themselves must not race (like DPDK, they are
  * called from the main thread).
+ *
+ * Nothing one init sets may outlive its cleanup (tests run one after
+ * another in one process rely on it). Process-wide state, file by file:
+ *   eal.c      eal_cfg, main lcore affinity: undone here
+ *   drivers.c  loaded driver objects stay loaded on purpose (RTLD_NODELETE:
+ *              their registrations outlive a cleanup)
+ *   log.c      levels and patterns: snapshot at init, restored
+ *              (eal_log_restore); stream back to stderr; syslog closed if
+ *              --syslog opened it
+ *   lcore.c    workers joined, this_lcore reset; the NUMA probe result is
+ *              a fact of the machine and is kept
+ *   cycles.c   the TSC frequency: a fact of the machine, kept
+ *   memory.c   lists, callbacks, stats, IOVA hook and mode, pagemap fd
+ *   malloc.c   heaps, bad-free counter;  memzone.c: zones
+ *   bus.c      probed buses (the registry itself is filled by
+ *              constructors and stays)
+ *   iommu/     default container and its registration; the emulated
+ *              IOMMU's fault log, counters, test seams and table-page
+ *              cache (eal_emu_reset); backend registrations and the VFIO
+ *              ops/sysfs seams belong to whoever set them and stay
  */
 #include <errno.h>
 #include <pthread.h>
@@ -254,6 +274,7 @@ keel_eal_init(int argc, char **argv)
 	}
 	eal_cfg = *cfg;
 	free(cfg);
+	eal_log_save();
 	apply_log_levels(&eal_cfg);
 	if (eal_cfg.syslog)
 		keel_log_set_syslog(1, "keel");
@@ -266,6 +287,7 @@ keel_eal_init(int argc, char **argv)
 			undo_steps(i);
 			if (eal_cfg.syslog)
 				keel_log_set_syslog(0, NULL);
+			eal_log_restore();
 			memset(&eal_cfg, 0, sizeof(eal_cfg));
 			errno = -ret;
 			return ret;
@@ -299,6 +321,8 @@ keel_eal_cleanup(void)
 	undo_steps(N_STEPS);
 	if (eal_cfg.syslog)
 		keel_log_set_syslog(0, NULL);
+	eal_emu_reset();
+	eal_log_restore();
 	memset(&eal_cfg, 0, sizeof(eal_cfg));
 	return 0;
 }

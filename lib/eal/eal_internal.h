@@ -58,6 +58,16 @@ extern struct eal_config eal_cfg;
 /* log.c: components matching a glob; @p names gets every component's name */
 int eal_log_match_count(const char *pattern, char *names, size_t len);
 
+/* log.c: keel_eal_init() takes a snapshot of the log levels and patterns;
+ * keel_eal_cleanup() and a failed init put it back (and the stream back
+ * to stderr) */
+void eal_log_save(void);
+void eal_log_restore(void);
+
+/* iommu/emu: forget the emulated IOMMU's process-wide state (fault log and
+ * counters, test seams, cached table pages) at keel_eal_cleanup() */
+void eal_emu_reset(void);
+
 /* options.c */
 /* fills cfg; *consumed = EAL arguments used ("--" included, argv[0] not) */
 int eal_parse_args(int argc, char **argv, struct eal_config *cfg,

@@ -4,9 +4,17 @@
  *
  * Invariant: components[0..n_components) are registered, names unique.
  * Patterns set by keel_log_set_level() are remembered (last wins) and applied
- * to components registered later. log_lock protects the component table and
- * the pattern list; the per-component level is read without the lock (an
- * aligned 32-bit load), so keel_log_can_log() is cheap on fast paths.
+ * to components registered later. log_lock protects the component table,
+ * the pattern list, the stream and the snapshot; the per-component level is
+ * read without the lock (an aligned 32-bit load), so keel_log_can_log() is
+ * cheap on fast paths.
+ *
+ * keel_eal_init() takes a snapshot of the levels and patterns
+ * (eal_log_save()) and keel_eal_cleanup() or a failed init puts them back
+ * (eal_log_restore()): whatever --log-level or the application changed while
+ * the EAL was up does not outlive it; what was set before init stays. The
+ * stream goes back to stderr (a stream set before init may have been closed
+ * by its owner since, so it is not restored).
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -17,11 +25,13 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "eal_internal.h"
 #include "keel_log.h"
 
 struct log_component {
 	char name[KEEL_LOG_NAME_MAX];
 	uint32_t level;
+	uint32_t def_level;     /* as registered */
 };
 
 struct log_pattern {
@@ -38,6 +48,14 @@ static struct log_pattern patterns[LOG_MAX_PATTERNS];
 static int n_patterns;
 static FILE *log_stream;
 static int log_to_syslog;
+
+/* what eal_log_save() took; under log_lock */
+static struct {
+	int n_components;
+	uint32_t level[KEEL_LOG_MAX_COMPONENTS];
+	struct log_pattern patterns[LOG_MAX_PATTERNS];
+	int n_patterns;
+} saved;
 
 static const char *const level_names[] = {
 	[KEEL_LOG_EMERG] = "EMERG", [KEEL_LOG_ALERT] = "ALERT",
@@ -104,12 +122,54 @@ keel_log_register(const char *name, uint32_t def_level)
 	}
 	id = n_components++;
 	strcpy(components[id].name, name);
+	components[id].def_level = def_level;
 	components[id].level = def_level;
 	for (i = 0; i < n_patterns; i++)
 		if (fnmatch(patterns[i].pattern, name, 0) == 0)
 			components[id].level = patterns[i].level;
 	pthread_mutex_unlock(&log_lock);
 	return id;
+}
+
+void
+eal_log_save(void)
+{
+	int i;
+
+	pthread_mutex_lock(&log_lock);
+	saved.n_components = n_components;
+	for (i = 0; i < n_components; i++)
+		saved.level[i] = __atomic_load_n(&components[i].level,
+						 __ATOMIC_RELAXED);
+	memcpy(saved.patterns, patterns, sizeof(patterns));
+	saved.n_patterns = n_patterns;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+eal_log_restore(void)
+{
+	int i, j;
+
+	pthread_mutex_lock(&log_lock);
+	memcpy(patterns, saved.patterns, sizeof(patterns));
+	n_patterns = saved.n_patterns;
+	for (i = 0; i < n_components; i++) {
+		uint32_t lvl = components[i].def_level;
+
+		if (i < saved.n_components) {
+			lvl = saved.level[i];
+		} else {
+			/* registered since the save: as if registered now */
+			for (j = 0; j < n_patterns; j++)
+				if (fnmatch(patterns[j].pattern,
+					    components[i].name, 0) == 0)
+					lvl = patterns[j].level;
+		}
+		__atomic_store_n(&components[i].level, lvl, __ATOMIC_RELAXED);
+	}
+	log_stream = NULL;
+	pthread_mutex_unlock(&log_lock);
 }
 
 int

@@ -59,6 +59,12 @@ int keel_eal_init(int argc, char **argv);
  * frees memory, closes fds. keel_eal_init() may be called again afterwards.
  * Worker lcores must be idle (keel_eal_mp_wait()).
  *
+ * Nothing of the run outlives it: log levels and patterns go back to what
+ * they were when keel_eal_init() was called (levels set with --log-level or
+ * keel_log_set_level() meanwhile are undone; levels set before init stay),
+ * the log stream goes back to stderr, and the emulated IOMMU's fault log
+ * and counters are emptied. A failed keel_eal_init() does the same.
+ *
  * Devices are closed first (a driver may run its engine on a worker lcore);
  * if an application function still runs on a worker, -EBUSY is returned and
  * the EAL stays initialised (without its devices) so cleanup can be retried.

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "keel_log.h"
+#include "eal_internal.h"
 #include "emu_internal.h"
 
 KEEL_LOG_REGISTER(emu_logtype, "iommu.emu", INFO)
@@ -459,6 +460,15 @@ uint64_t
 keel_emu_pt_pages_alive(void)
 {
 	return atomic_load(&emu_pt_pages);
+}
+
+/* keel_eal_cleanup(): nothing of this run reaches the next one */
+void
+eal_emu_reset(void)
+{
+	keel_emu_fault_clear();
+	atomic_store(&emu_pt_fail_nth, 0);
+	emu_pt_cache_drain();
 }
 
 /* ------------------------------------------------------------- endpoints */

@@ -166,6 +166,8 @@ void emu_pt_dump(const struct emu_pt *pt, FILE *f);
 extern _Atomic uint64_t emu_pt_pages;
 /* test seam: fail the nth table allocation from now (0 = off) */
 extern _Atomic uint64_t emu_pt_fail_nth;
+/* free the cached free table pages */
+void emu_pt_cache_drain(void);
 
 /* ---------------------------------------------------------------- domain */
 

@@ -73,6 +73,15 @@ emu_table_free(struct emu_pt *pt, uint64_t *t)
 	free(t);
 }
 
+void
+emu_pt_cache_drain(void)
+{
+	pthread_mutex_lock(&emu_pt_cache_lock);
+	while (emu_pt_cache_n > 0)
+		free(emu_pt_cache[--emu_pt_cache_n]);
+	pthread_mutex_unlock(&emu_pt_cache_lock);
+}
+
 /* ------------------------------------------------------------- iterator */
 
 void
