@@ -4,9 +4,11 @@
 
 /*
  * keel-autotest: tests register themselves from constructors with a name, a
- * suite and what they need. The runner (autotest.c) initialises the EAL with
- * the user's arguments before each test that needs it and cleans it up after,
- * so every test starts from a fresh EAL (this also proves re-init works).
+ * suite and what they need. The runner (autotest.c) runs each test in a
+ * process of its own (unless --no-fork), initialises the EAL with the user's
+ * arguments before each test that needs it and cleans it up after, so every
+ * test starts from a fresh EAL (this also proves re-init works) and nothing
+ * a test leaves behind, not even a crash, reaches the next one.
  *
  * A test function returns TEST_SUCCESS, TEST_FAILED or TEST_SKIPPED; use the
  * TEST_ASSERT* macros, which print file:line and the message on failure.
@@ -26,6 +28,10 @@
 #define TEST_NEED_HUGEPAGES (1u << 1)  /* free hugepages (or root to reserve) */
 #define TEST_NEED_VFIO      (1u << 2)  /* /dev/vfio/vfio and a device bound */
 #define TEST_NO_EAL         (1u << 3)  /* runner must not init the EAL */
+/* Not a need: the test draws from keel_test_seed(), so CI runs it again
+ * with several seeds (keel-autotest -- --random). A test that asks for the
+ * seed without this flag fails. */
+#define TEST_RANDOM         (1u << 4)
 
 struct keel_test {
 	const char *name;
@@ -44,7 +50,8 @@ int keel_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int keel_test_eal_argc(void);
 char **keel_test_eal_argv(void);
 
-/* Seed for randomized tests: --seed N, or KEEL_TEST_SEED, or time. */
+/* Seed for randomized tests (flag them TEST_RANDOM): --seed N, or
+ * KEEL_TEST_SEED, or time; the same for every test of one run. */
 uint64_t keel_test_seed(void);
 
 #define KEEL_TEST(name_, suite_, needs_, fn_) \

@@ -324,7 +324,7 @@ test_eal_args_random(void)
 	TEST_ASSERT_EQUAL(test_count_threads(), threads, "threads");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(eal_args_random, "fast", TEST_NO_EAL, test_eal_args_random)
+KEEL_TEST(eal_args_random, "fast", TEST_NO_EAL | TEST_RANDOM, test_eal_args_random)
 
 /*
  * The EAL is a library: keel_eal_init() leaves the application's getopt

@@ -158,7 +158,7 @@ test_malloc_random(void)
 	TEST_ASSERT_EQUAL(st.heap_allocsz_bytes, 0, "no bytes allocated");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(malloc_random, "fast", 0, test_malloc_random)
+KEEL_TEST(malloc_random, "fast", TEST_RANDOM, test_malloc_random)
 
 struct mt_arg {
 	int fails;
@@ -212,7 +212,7 @@ test_malloc_threads(void)
 	TEST_ASSERT_SUCCESS(keel_malloc_validate(), "heap consistent");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(malloc_threads, "fast", 0, test_malloc_threads)
+KEEL_TEST(malloc_threads, "fast", TEST_RANDOM, test_malloc_threads)
 
 /* 0 if [p, p + len) has contiguous IOVAs, else the offset of the break */
 static size_t

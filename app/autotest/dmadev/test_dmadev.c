@@ -596,7 +596,7 @@ test_dmadev_data(void)
 {
 	return for_each_dev("data", data_dev);
 }
-KEEL_TEST(dmadev_data, "fast", 0, test_dmadev_data)
+KEEL_TEST(dmadev_data, "fast", TEST_RANDOM, test_dmadev_data)
 
 /* ---------------------------------------------------------------- fence */
 

@@ -416,7 +416,7 @@ test_edu_copy(void)
 	return ret;
 }
 
-KEEL_TEST(edu_copy, "vfio", TEST_NEED_VFIO | TEST_NEED_ROOT, test_edu_copy)
+KEEL_TEST(edu_copy, "vfio", TEST_NEED_VFIO | TEST_NEED_ROOT | TEST_RANDOM, test_edu_copy)
 
 /* --------------------------------------------- unmapped destination */
 

@@ -203,7 +203,7 @@ test_emu_backend_model(void)
 	TEST_ASSERT_EQUAL(keel_emu_pt_pages_alive(), pages0, "page-table leak");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(emu_backend_model, "fast", TEST_NO_EAL, test_emu_backend_model)
+KEEL_TEST(emu_backend_model, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_backend_model)
 
 /* with the EAL: a software device reaches the default container's domain */
 static int

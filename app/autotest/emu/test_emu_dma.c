@@ -326,7 +326,7 @@ test_emu_iotlb_stale(void)
 	free(buf[1]);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(emu_iotlb_stale, "fast", TEST_NO_EAL, test_emu_iotlb_stale)
+KEEL_TEST(emu_iotlb_stale, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_iotlb_stale)
 
 /* ------------------------------------------------------------ in-flight */
 

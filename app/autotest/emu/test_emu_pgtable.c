@@ -386,14 +386,14 @@ test_emu_model_strict(void)
 {
 	return run_model(KEEL_EMU_UNMAP_STRICT, 100000, 0);
 }
-KEEL_TEST(emu_model_strict, "fast", TEST_NO_EAL, test_emu_model_strict)
+KEEL_TEST(emu_model_strict, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_model_strict)
 
 static int
 test_emu_model_split(void)
 {
 	return run_model(KEEL_EMU_UNMAP_SPLIT, 100000, 0);
 }
-KEEL_TEST(emu_model_split, "fast", TEST_NO_EAL, test_emu_model_split)
+KEEL_TEST(emu_model_split, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_model_split)
 
 static int
 test_emu_model_limit(void)
@@ -402,4 +402,4 @@ test_emu_model_limit(void)
 
 	return r != TEST_SUCCESS ? r : run_model(KEEL_EMU_UNMAP_SPLIT, 5000, 6);
 }
-KEEL_TEST(emu_model_limit, "fast", TEST_NO_EAL, test_emu_model_limit)
+KEEL_TEST(emu_model_limit, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_model_limit)

@@ -379,4 +379,4 @@ test_emu_topology_fuzz(void)
 		    "the generator must exercise both verdicts");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(emu_topology_fuzz, "fast", TEST_NO_EAL, test_emu_topology_fuzz)
+KEEL_TEST(emu_topology_fuzz, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_topology_fuzz)

@@ -563,4 +563,4 @@ test_emu_viot_fuzz(void)
 		    "the generator must exercise both verdicts");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(emu_viot_fuzz, "fast", TEST_NO_EAL, test_emu_viot_fuzz)
+KEEL_TEST(emu_viot_fuzz, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_viot_fuzz)

@@ -123,7 +123,7 @@ test_net_ring_pair(void)
 	keel_mempool_free(mp);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(net_ring_pair, "fast", 0, test_net_ring_pair)
+KEEL_TEST(net_ring_pair, "fast", TEST_RANDOM, test_net_ring_pair)
 
 static int
 test_net_ring_api(void)
@@ -186,7 +186,7 @@ test_net_ring_api(void)
 	keel_mempool_free(mp);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(net_ring_api, "fast", 0, test_net_ring_api)
+KEEL_TEST(net_ring_api, "fast", TEST_RANDOM, test_net_ring_api)
 
 /* a pipeline: the worker lcore sends on one port, main receives on the
  * other, through a ring both directions of the pair share */

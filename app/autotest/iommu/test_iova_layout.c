@@ -112,4 +112,4 @@ test_iova_table_layout(void)
 	free(sl);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_table_layout, "fast", TEST_NO_EAL, test_iova_table_layout)
+KEEL_TEST(iova_table_layout, "fast", TEST_NO_EAL | TEST_RANDOM, test_iova_table_layout)

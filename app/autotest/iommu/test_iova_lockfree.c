@@ -336,7 +336,7 @@ test_iova_table_lockfree(void)
 	TEST_ASSERT_SUCCESS(run_lockfree(true, 60000), "splitting backend");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_table_lockfree, "fast", TEST_NO_EAL, test_iova_table_lockfree)
+KEEL_TEST(iova_table_lockfree, "fast", TEST_NO_EAL | TEST_RANDOM, test_iova_table_lockfree)
 
 /* ---- a lookup while a writer holds the lock ---- */
 

@@ -421,7 +421,7 @@ test_model_split(void)
 
 	return run_model(&mc, keel_test_seed());
 }
-KEEL_TEST(iova_table_model_split, "fast", TEST_NO_EAL, test_model_split)
+KEEL_TEST(iova_table_model_split, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_split)
 
 static int
 test_model_strict(void)
@@ -430,7 +430,7 @@ test_model_strict(void)
 
 	return run_model(&mc, keel_test_seed());
 }
-KEEL_TEST(iova_table_model_strict, "fast", TEST_NO_EAL, test_model_strict)
+KEEL_TEST(iova_table_model_strict, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_strict)
 
 static int
 test_model_tiny(void)
@@ -444,7 +444,7 @@ test_model_tiny(void)
 			    "splitting, limit 8");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_table_model_tiny, "fast", TEST_NO_EAL, test_model_tiny)
+KEEL_TEST(iova_table_model_tiny, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_tiny)
 
 /* 10^6 operations on each backend shape, one test per shape so that
  * meson runs them in parallel */
@@ -455,7 +455,7 @@ test_model_long(void)
 
 	return run_model(&mc, keel_test_seed());
 }
-KEEL_TEST(iova_table_model_long, "fast", TEST_NO_EAL, test_model_long)
+KEEL_TEST(iova_table_model_long, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_long)
 
 static int
 test_model_long_split(void)
@@ -464,8 +464,7 @@ test_model_long_split(void)
 
 	return run_model(&mc, keel_test_seed());
 }
-KEEL_TEST(iova_table_model_long_split, "fast", TEST_NO_EAL,
-	  test_model_long_split)
+KEEL_TEST(iova_table_model_long_split, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_long_split)
 
 static int
 test_model_long_tiny(void)
@@ -474,5 +473,4 @@ test_model_long_tiny(void)
 
 	return run_model(&mc, keel_test_seed());
 }
-KEEL_TEST(iova_table_model_long_tiny, "fast", TEST_NO_EAL,
-	  test_model_long_tiny)
+KEEL_TEST(iova_table_model_long_tiny, "fast", TEST_NO_EAL | TEST_RANDOM, test_model_long_tiny)

@@ -168,4 +168,4 @@ test_iova_map_perf(void)
 	       "%.1f\n", bpe);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_map_perf, "perf", TEST_NO_EAL, test_iova_map_perf)
+KEEL_TEST(iova_map_perf, "perf", TEST_NO_EAL | TEST_RANDOM, test_iova_map_perf)

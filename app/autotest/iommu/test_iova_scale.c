@@ -176,8 +176,7 @@ test_iova_table_concurrent(void)
 	TEST_ASSERT_SUCCESS(concurrent(true), "splitting backend");
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_table_concurrent, "fast", TEST_NO_EAL,
-	  test_iova_table_concurrent)
+KEEL_TEST(iova_table_concurrent, "fast", TEST_NO_EAL | TEST_RANDOM, test_iova_table_concurrent)
 
 /* 2^20 entries: none merge (VA order differs from IOVA order) */
 static int
@@ -240,4 +239,4 @@ test_iova_table_1m(void)
 	tb_close(&tb);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(iova_table_1m, "fast", TEST_NO_EAL, test_iova_table_1m)
+KEEL_TEST(iova_table_1m, "fast", TEST_NO_EAL | TEST_RANDOM, test_iova_table_1m)

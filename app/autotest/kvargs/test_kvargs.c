@@ -292,4 +292,4 @@ test_kvargs_fuzz(void)
 	keel_log_set_level("kvargs", KEEL_LOG_INFO);
 	return ret;
 }
-KEEL_TEST(kvargs_fuzz, "fast", TEST_NO_EAL, test_kvargs_fuzz)
+KEEL_TEST(kvargs_fuzz, "fast", TEST_NO_EAL | TEST_RANDOM, test_kvargs_fuzz)

@@ -248,4 +248,4 @@ test_mbuf_refcnt_mt(void)
 	keel_eal_cleanup();
 	return TEST_SUCCESS;
 }
-KEEL_TEST(mbuf_refcnt_mt, "fast", TEST_NO_EAL, test_mbuf_refcnt_mt)
+KEEL_TEST(mbuf_refcnt_mt, "fast", TEST_NO_EAL | TEST_RANDOM, test_mbuf_refcnt_mt)

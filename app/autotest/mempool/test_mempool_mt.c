@@ -253,7 +253,7 @@ fail:
 	keel_eal_cleanup();
 	return TEST_FAILED;
 }
-KEEL_TEST(mempool_mt, "fast", TEST_NO_EAL, test_mempool_mt)
+KEEL_TEST(mempool_mt, "fast", TEST_NO_EAL | TEST_RANDOM, test_mempool_mt)
 
 /* ---- two threads put the same object at once ---- */
 

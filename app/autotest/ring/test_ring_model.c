@@ -400,4 +400,4 @@ test_ring_model(void)
 		       OPS_PER_RING);
 	return ret;
 }
-KEEL_TEST(ring_model, "fast", 0, test_ring_model)
+KEEL_TEST(ring_model, "fast", TEST_RANDOM, test_ring_model)

@@ -354,4 +354,4 @@ test_ring_stress(void)
 	}
 	return TEST_SUCCESS;
 }
-KEEL_TEST(ring_stress, "fast", 0, test_ring_stress)
+KEEL_TEST(ring_stress, "fast", TEST_RANDOM, test_ring_stress)

@@ -387,4 +387,4 @@ test_vfio_info_parse_fuzz(void)
 	TEST_ASSERT(bad > 0 && ok > 0, "fuzz did not exercise both outcomes");
 	return ret;
 }
-KEEL_TEST(vfio_info_parse_fuzz, "fast", TEST_NO_EAL, test_vfio_info_parse_fuzz)
+KEEL_TEST(vfio_info_parse_fuzz, "fast", TEST_NO_EAL | TEST_RANDOM, test_vfio_info_parse_fuzz)

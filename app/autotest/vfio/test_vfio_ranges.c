@@ -236,7 +236,7 @@ test_vfio_resv_parse_fuzz(void)
 	TEST_ASSERT(bad > 0, "no mutated input was rejected (seed %" PRIu64 ")", seed);
 	return ret;
 }
-KEEL_TEST(vfio_resv_parse_fuzz, "fast", TEST_NO_EAL, test_vfio_resv_parse_fuzz)
+KEEL_TEST(vfio_resv_parse_fuzz, "fast", TEST_NO_EAL | TEST_RANDOM, test_vfio_resv_parse_fuzz)
 
 #define R(s, l) { (s), (l) }
 #define RR(s, l) ((struct keel_iova_range){ (s), (l) })
@@ -359,7 +359,7 @@ test_vfio_ranges_model(void)
 	}
 	return TEST_SUCCESS;
 }
-KEEL_TEST(vfio_ranges_model, "fast", TEST_NO_EAL, test_vfio_ranges_model)
+KEEL_TEST(vfio_ranges_model, "fast", TEST_NO_EAL | TEST_RANDOM, test_vfio_ranges_model)
 
 static int
 test_vfio_ranges_misc_table(void)

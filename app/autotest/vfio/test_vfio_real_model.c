@@ -260,8 +260,7 @@ test_vfio_real_model(void)
 		return keel_test_skip("no device bound to vfio-pci");
 	return model_body(bdf, 400);
 }
-KEEL_TEST(vfio_real_model, "vfio", TEST_NEED_VFIO | TEST_NEED_ROOT | TEST_NO_EAL,
-	  test_vfio_real_model)
+KEEL_TEST(vfio_real_model, "vfio", TEST_NEED_VFIO | TEST_NEED_ROOT | TEST_NO_EAL | TEST_RANDOM, test_vfio_real_model)
 
 /* the same on the fake kernel: default, and with limits of 24 and 64 */
 static int
@@ -277,4 +276,4 @@ test_vfio_real_model_on_fake(void)
 	WITH_FAKE(&cfg, model_body("0000:00:03.0", 400));
 	return TEST_SUCCESS;
 }
-KEEL_TEST(vfio_real_model_on_fake, "fast", TEST_NO_EAL, test_vfio_real_model_on_fake)
+KEEL_TEST(vfio_real_model_on_fake, "fast", TEST_NO_EAL | TEST_RANDOM, test_vfio_real_model_on_fake)

@@ -88,7 +88,7 @@ test_fuzz_msg(void)
 	return run(vhost_fuzz_msg_one, seed, n, sizeof(seed), 2000,
 		   "message fuzz");
 }
-KEEL_TEST(vhost_fuzz_messages, "fast", TEST_NO_EAL, test_fuzz_msg)
+KEEL_TEST(vhost_fuzz_messages, "fast", TEST_NO_EAL | TEST_RANDOM, test_fuzz_msg)
 
 static int
 test_fuzz_ring(void)
@@ -106,4 +106,4 @@ test_fuzz_ring(void)
 	return run(vhost_fuzz_ring_one, seed[1], n1, sizeof(seed[1]), 1500,
 		   "packed ring fuzz");
 }
-KEEL_TEST(vhost_fuzz_rings, "fast", TEST_NO_EAL, test_fuzz_ring)
+KEEL_TEST(vhost_fuzz_rings, "fast", TEST_NO_EAL | TEST_RANDOM, test_fuzz_ring)

@@ -127,7 +127,7 @@ test_iotlb_model(void)
 	vhost_iotlb_flush(&dev.iotlb);
 	return TEST_SUCCESS;
 }
-KEEL_TEST(vhost_iotlb_model, "fast", TEST_NO_EAL, test_iotlb_model)
+KEEL_TEST(vhost_iotlb_model, "fast", TEST_NO_EAL | TEST_RANDOM, test_iotlb_model)
 
 /* read one back-end message from fd within 1 s: 1, or 0 if none */
 static int
