@@ -24,6 +24,9 @@ Steps:
               devtools/vm/install-deps.sh; needs root and apt)
   build       meson setup + ninja in build/
   fast        the fast suite (meson test --suite fast)
+  seeds       the randomized fast tests (TEST_RANDOM) again, once per seed:
+              1, 42, 1000003, 4294967311 and one random seed, printed
+              ("seed N: ..."; KEEL_TEST_SEED=N reproduces a failure)
   vm          the vfio suite in QEMU guests with an emulated VT-d or
               virtio-iommu
               (meson test --suite vm; skipped, saying why, without QEMU)
@@ -43,6 +46,8 @@ Environment:
   KEEL_NO_VM=1       skip the vm suite and the guest run of out-of-tree
   KEEL_NO_FUZZ=1     skip the fuzz step
   KEEL_FUZZ_SECONDS  seconds per fuzz target (default 20)
+  KEEL_SEEDS="1 42"  the fixed seeds of the seeds step (a random one is
+                     always added)
 EOF
 }
 
@@ -118,6 +123,17 @@ doc() {
 	tail -5 build/doc.log
 	head -20 build/doc/api/doxygen.log 2>/dev/null
 	return 1
+}
+
+# one run of the TEST_RANDOM fast tests with one seed (~10 s)
+seeded() { # seed
+	local log=build/seed-$1.log rc
+	build/app/autotest/keel-autotest --no-huge -m 64 -- --suite fast \
+		--random --seed "$1" >"$log" 2>&1
+	rc=$?
+	grep -a -E '^FAIL' "$log"
+	say "seed $1: $(tail -1 "$log") (log: $log)"
+	return $rc
 }
 
 vm_usable() {
@@ -213,6 +229,11 @@ EOF
 	true
 if step build build build; then
 	suite fast build --suite fast
+	random_seed=$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')
+	say "seeds: the random seed of this run is $random_seed"
+	for s in ${KEEL_SEEDS:-1 42 1000003 4294967311} "$random_seed"; do
+		step "seed $s" seeded "$s"
+	done
 	if vm_usable; then
 		# the vm suite boots QEMU guests with an emulated VT-d or
 		# virtio-iommu and runs the vfio suite in each (devtools/vm)
