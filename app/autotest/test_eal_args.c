@@ -254,15 +254,19 @@ test_eal_reinit(void)
 	}
 	TEST_ASSERT_EQUAL(test_count_fds(), fds, "fds");
 	TEST_ASSERT_EQUAL(test_count_threads(), threads, "threads");
+#ifndef __SANITIZE_ADDRESS__
 	/* 50 rounds: a leaked mapping per round would add 50; allow a few
-	 * for the allocator of a sanitizer build */
+	 * for malloc's arenas */
 	TEST_ASSERT(test_count_maps() <= maps + 8, "mappings: %d before, %d after",
 		    maps, test_count_maps());
-#ifndef __SANITIZE_ADDRESS__ /* ASan's quarantine keeps freed memory */
 	TEST_ASSERT(test_rss_kb() < rss + 4096, "RSS grew from %ld to %ld kB",
 		    rss, test_rss_kb());
 #else
+	/* ASan's quarantine keeps freed memory, each large chunk in a
+	 * mapping of its own, until 256 MB of it wait: neither RSS nor the
+	 * count of mappings is flat (the plain build checks both) */
 	(void)rss;
+	(void)maps;
 #endif
 	return TEST_SUCCESS;
 }

@@ -6,7 +6,11 @@
  * Each thread that does DMA gets one emu_tblock (allocated on its first
  * DMA, never on the fast path afterwards) with its IOTLB and its hold
  * slots; the blocks are on a list protected by emu_tb_lock, which only
- * unmappers (scanning holds) and thread start/exit take. An IOTLB entry is
+ * unmappers (scanning holds), releases from another thread and thread
+ * start/exit take. A thread that exits while it holds ranges leaves its
+ * block listed, marked orphan (so the holds keep protecting their ranges);
+ * the release of its last hold frees it. Invariant: every listed block
+ * belongs to a live thread or holds a range. An IOTLB entry is
  * used only while its epoch equals its domain's seq; a hold slot is
  * published (state 1) before the translation that it protects is read.
  * Only the owning thread fills a slot (0 -> 1); any thread may release it
@@ -52,7 +56,8 @@ struct emu_iotlb_ent {
 struct emu_tblock {
 	struct emu_hold hold[KEEL_EMU_MAX_HOLDS + 1];
 	struct emu_iotlb_ent tlb[EMU_IOTLB_SIZE];
-	struct emu_tblock *next;
+	struct emu_tblock *next;        /* under emu_tb_lock */
+	bool orphan;                    /* its thread exited; under emu_tb_lock */
 };
 
 static pthread_mutex_t emu_tb_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -106,25 +111,64 @@ emu_tb_busy(struct emu_tblock *b)
 	return false;
 }
 
+/* under emu_tb_lock: unlink b and free it, if it is listed */
+static void
+emu_tb_unlink(struct emu_tblock *b)
+{
+	struct emu_tblock **pp;
+
+	for (pp = &emu_tb_head; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			free(b);
+			return;
+		}
+	}
+}
+
 static void
 emu_tb_exit(void *arg)
 {
-	struct emu_tblock *b = arg, **pp;
+	struct emu_tblock *b = arg;
 
 	pthread_mutex_lock(&emu_tb_lock);
 	/* a block that still holds ranges stays listed, so the holds keep
-	 * protecting them and another thread can release them */
-	if (!emu_tb_busy(b)) {
-		for (pp = &emu_tb_head; *pp != NULL; pp = &(*pp)->next) {
-			if (*pp == b) {
-				*pp = b->next;
-				free(b);
-				break;
-			}
-		}
-	}
+	 * protecting them; whoever releases the last one frees it */
+	if (emu_tb_busy(b))
+		b->orphan = true;
+	else
+		emu_tb_unlink(b);
 	pthread_mutex_unlock(&emu_tb_lock);
 	emu_tb = NULL;
+}
+
+/* after a release from another thread: free b if its thread is gone and
+ * it holds nothing now (b may be gone already: look it up) */
+static void
+emu_tb_reap(struct emu_tblock *b)
+{
+	struct emu_tblock *x;
+
+	pthread_mutex_lock(&emu_tb_lock);
+	for (x = emu_tb_head; x != NULL; x = x->next)
+		if (x == b)
+			break;
+	if (x != NULL && x->orphan && !emu_tb_busy(x))
+		emu_tb_unlink(x);
+	pthread_mutex_unlock(&emu_tb_lock);
+}
+
+uint64_t
+emu_tb_count(void)
+{
+	struct emu_tblock *b;
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&emu_tb_lock);
+	for (b = emu_tb_head; b != NULL; b = b->next)
+		n++;
+	pthread_mutex_unlock(&emu_tb_lock);
+	return n;
 }
 
 static void
@@ -601,7 +645,7 @@ emu_hold_is(struct emu_hold *h, const struct keel_emu_endpoint *ep,
 int
 keel_emu_dma_unmap(struct keel_emu_endpoint *ep, void *va, uint64_t len)
 {
-	struct emu_tblock *tb = emu_tb, *b;
+	struct emu_tblock *tb = emu_tb, *b, *owner = NULL;
 	struct emu_hold *h = NULL;
 	unsigned int i;
 
@@ -621,8 +665,10 @@ keel_emu_dma_unmap(struct keel_emu_endpoint *ep, void *va, uint64_t len)
 		for (b = emu_tb_head; b != NULL && h == NULL; b = b->next)
 			for (i = 0; i < KEEL_EMU_MAX_HOLDS && h == NULL; i++)
 				if (emu_hold_is(&b->hold[i], ep,
-						(uintptr_t)va, len))
+						(uintptr_t)va, len)) {
 					h = &b->hold[i];
+					owner = b;
+				}
 		pthread_mutex_unlock(&emu_tb_lock);
 	}
 	if (h == NULL) {
@@ -633,5 +679,7 @@ keel_emu_dma_unmap(struct keel_emu_endpoint *ep, void *va, uint64_t len)
 	}
 	emu_hold_release(h, atomic_load_explicit(&h->dom,
 						 memory_order_relaxed));
+	if (owner != NULL)
+		emu_tb_reap(owner);
 	return 0;
 }

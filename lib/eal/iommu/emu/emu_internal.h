@@ -207,6 +207,9 @@ bool emu_holds_overlap(const struct keel_emu_domain *d,
 		       const struct keel_emu_endpoint *ep, uint64_t first,
 		       uint64_t last);
 bool emu_ep_has_holds(const struct keel_emu_endpoint *ep);
+/* per-thread blocks listed (live threads that did DMA, plus exited ones
+ * that still hold ranges); tests check it for leaks */
+uint64_t emu_tb_count(void);
 
 /* emu_fault.c */
 void emu_fault_record(const struct keel_emu_endpoint *ep,
