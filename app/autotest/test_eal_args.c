@@ -46,6 +46,11 @@ static const struct bad_case bad_cases[] = {
 	{ "--no-huge -m 12Q", EINVAL, "'12Q'" },
 	{ "--no-huge -m -5", EINVAL, "'-5'" },
 	{ "--no-huge -m 99999999999999999999", EINVAL, "99999999999999999999" },
+	/* fit in 64 bits as a number, overflow once scaled to bytes (2^44 MiB
+	 * + 1 MiB and 2^54 KiB + 1 KiB would wrap to 1 MiB and 1 KiB) */
+	{ "--no-huge -m 17592186044417", ERANGE, "'17592186044417'" },
+	{ "--no-huge -m 18014398509481985K", ERANGE, "'18014398509481985K'" },
+	{ "--no-huge -m 18446744073709551615G", ERANGE, "'18446744073709551615G'" },
 	{ "--socket-mem 64,", EINVAL, "'64,'" },
 	{ "--socket-mem ,8", EINVAL, "',8'" },
 	{ "--socket-mem 8,,8", EINVAL, "'8,,8'" },

@@ -5,6 +5,7 @@
  * byte patterns with the heap validated throughout, and IOVA contiguity.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "keel_eal.h"
 #include "keel_malloc.h"
@@ -76,6 +77,70 @@ test_malloc_basic(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(malloc_basic, "fast", 0, test_malloc_basic)
+
+/* a double free of a block whose neighbours are both in use: nothing to
+ * merge with, so the block stays a free element of its own; the second
+ * free must still be refused (not put it on a free list twice, whence two
+ * later allocations would share it) */
+static int
+test_malloc_double_free_between(void)
+{
+	struct keel_malloc_socket_stats st0, st1;
+	uint8_t *blk[16], *a = NULL, *b = NULL, *c = NULL, *x, *y;
+	unsigned int i;
+	char *log;
+
+	for (i = 0; i < 16; i++) {
+		blk[i] = keel_malloc("dfb", 256, 0);
+		TEST_ASSERT(blk[i] != NULL, "malloc %u", i);
+		memset(blk[i], i, 256);
+	}
+	/* three blocks carved one after the other: equal steps, no room for
+	 * another element between them */
+	for (i = 0; i + 2 < 16 && b == NULL; i++)
+		if (blk[i + 1] > blk[i] &&
+		    blk[i + 1] - blk[i] == blk[i + 2] - blk[i + 1] &&
+		    blk[i + 1] - blk[i] < 256 + 128) {
+			a = blk[i];
+			b = blk[i + 1];
+			c = blk[i + 2];
+		}
+	TEST_ASSERT(b != NULL, "no three adjacent blocks among 16");
+	TEST_ASSERT_SUCCESS(keel_malloc_get_socket_stats(0, &st0), "stats");
+	keel_free(b);
+	test_log_capture_start();
+	keel_free(b);
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "double free") != NULL, "not logged: '%s'", log);
+	free(log);
+	TEST_ASSERT_SUCCESS(keel_malloc_get_socket_stats(0, &st1), "stats");
+	TEST_ASSERT_EQUAL(st1.n_bad_free, st0.n_bad_free + 1, "bad frees");
+	TEST_ASSERT_EQUAL(st1.alloc_count, st0.alloc_count - 1, "one free counted");
+	TEST_ASSERT_EQUAL(st1.heap_freesz_bytes - st0.heap_freesz_bytes,
+			  (uint64_t)(b - a), "one block's bytes free");
+	TEST_ASSERT_SUCCESS(keel_malloc_validate(), "heap consistent");
+	/* two allocations of that size are two blocks */
+	x = keel_malloc("dfb", 256, 0);
+	y = keel_malloc("dfb", 256, 0);
+	TEST_ASSERT(x != NULL && y != NULL && x != y, "x %p y %p", x, y);
+	memset(x, 0xee, 256);
+	memset(y, 0xdd, 256);
+	for (i = 0; i < 256; i++) {
+		TEST_ASSERT_EQUAL(x[i], 0xee, "x byte %u", i);
+		TEST_ASSERT_EQUAL(a[i], a[0], "left neighbour byte %u", i);
+		TEST_ASSERT_EQUAL(c[i], c[0], "right neighbour byte %u", i);
+	}
+	keel_free(x);
+	keel_free(y);
+	for (i = 0; i < 16; i++)
+		if (blk[i] != b)
+			keel_free(blk[i]);
+	TEST_ASSERT_SUCCESS(keel_malloc_get_socket_stats(0, &st1), "stats");
+	TEST_ASSERT_EQUAL(st1.n_bad_free, st0.n_bad_free + 1, "no other bad free");
+	TEST_ASSERT_SUCCESS(keel_malloc_validate(), "heap consistent");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(malloc_double_free_between, "fast", 0, test_malloc_double_free_between)
 
 static int
 test_malloc_grow_shrink(void)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* memzones: reserve, lookup, free, alignment, bounds, errors, walk. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "keel_eal.h"
@@ -101,3 +103,60 @@ test_memzone(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(memzone, "fast", 0, test_memzone)
+
+/* a bounded zone whose last byte is the last byte before a multiple of the
+ * bound does not cross it: it goes where an unbounded zone of that length
+ * goes; one byte more crosses, so that zone goes elsewhere */
+static int
+test_memzone_bound_edge(void)
+{
+	const uint64_t bound = 4096, align = 64;
+	const struct keel_memzone *z, *fill[16];
+	unsigned int n_fill = 0, round;
+	uint64_t at = 0, len = 0;
+
+	for (round = 0; round < 16 && len == 0; round++) {
+		char name[32];
+
+		z = keel_memzone_reserve_aligned("edge_probe", align, -1, 0, align);
+		TEST_ASSERT(z != NULL, "probe");
+		at = (uintptr_t)z->addr;
+		TEST_ASSERT_SUCCESS(keel_memzone_free(z), "free probe");
+		if (at % bound == 0) {
+			/* step off the boundary and look again */
+			snprintf(name, sizeof(name), "edge_fill%u", round);
+			fill[n_fill] = keel_memzone_reserve_aligned(name, align,
+								    -1, 0, align);
+			TEST_ASSERT(fill[n_fill] != NULL, "filler");
+			n_fill++;
+			continue;
+		}
+		/* the zone of this length that starts at 'at' ends on the
+		 * boundary; an unbounded one must start there too */
+		len = bound - at % bound;
+		z = keel_memzone_reserve_aligned("edge_probe", len, -1, 0, align);
+		TEST_ASSERT(z != NULL, "probe of %" PRIu64, len);
+		if ((uintptr_t)z->addr != at)
+			len = 0;
+		TEST_ASSERT_SUCCESS(keel_memzone_free(z), "free probe");
+	}
+	TEST_ASSERT(len != 0, "no free spot off a %" PRIu64 " boundary", bound);
+	z = keel_memzone_reserve_bounded("edge", len, -1, 0, align, bound);
+	TEST_ASSERT(z != NULL, "bounded %" PRIu64, len);
+	TEST_ASSERT_EQUAL((uintptr_t)z->addr, at, "zone 0x%" PRIx64 "-0x%" PRIx64
+			  " ending on the boundary placed elsewhere", at,
+			  at + len - 1);
+	TEST_ASSERT_EQUAL(((uintptr_t)z->addr + z->len) % bound, 0, "ends on it");
+	TEST_ASSERT_SUCCESS(keel_memzone_free(z), "free");
+	z = keel_memzone_reserve_bounded("edge", len + 1, -1, 0, align, bound);
+	TEST_ASSERT(z != NULL, "bounded %" PRIu64, len + 1);
+	TEST_ASSERT((uintptr_t)z->addr != at, "a zone 1 byte longer would cross");
+	TEST_ASSERT_EQUAL((uintptr_t)z->addr / bound,
+			  ((uintptr_t)z->addr + z->len - 1) / bound, "crosses");
+	TEST_ASSERT_SUCCESS(keel_memzone_free(z), "free");
+	while (n_fill > 0)
+		TEST_ASSERT_SUCCESS(keel_memzone_free(fill[--n_fill]), "filler");
+	TEST_ASSERT_SUCCESS(keel_malloc_validate(), "heap consistent");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(memzone_bound_edge, "fast", 0, test_memzone_bound_edge)

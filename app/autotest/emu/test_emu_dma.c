@@ -249,6 +249,86 @@ test_emu_faults(void)
 }
 KEEL_TEST(emu_faults, "fast", TEST_NO_EAL, test_emu_faults)
 
+/* a device that reads and writes (bidirectional) needs both rights: a
+ * read-only or write-only mapping faults, on an IOTLB miss and on a hit
+ * that a one-way access filled; memory stays untouched */
+static int
+test_emu_fault_rw_on_ro(void)
+{
+	static const struct { uint64_t iova; uint32_t prot; bool ok; } m[] = {
+		{ 0x1000, KEEL_EMU_PROT_READ, false },
+		{ 0x2000, KEEL_EMU_PROT_WRITE, false },
+		{ 0x3000, KEEL_EMU_PROT_READ | KEEL_EMU_PROT_WRITE, true },
+	};
+	struct keel_emu_domain_config cfg = { .addr_width = 39 };
+	struct keel_emu_domain *d = keel_emu_domain_create(&cfg);
+	struct keel_emu_endpoint *ep = ep_on(d, 43);
+	uint8_t *mem = pages_alloc(3);
+	uint64_t dom = keel_emu_domain_id(d), len, i;
+	unsigned int k, pass;
+	void *v;
+
+	TEST_ASSERT(d && ep && mem, "setup");
+	keel_emu_fault_clear();
+	memset(mem, 0x5a, 3 * KB4);
+	for (k = 0; k < 3; k++)
+		TEST_ASSERT_SUCCESS(keel_emu_map(d, m[k].iova, (uintptr_t)mem +
+						 k * KB4, KB4, m[k].prot),
+				    "map %u", k);
+	for (k = 0; k < 3; k++) {
+		enum keel_emu_dma_dir one_way = m[k].prot & KEEL_EMU_PROT_READ ?
+			KEEL_EMU_DMA_TO_DEVICE : KEEL_EMU_DMA_FROM_DEVICE;
+
+		/* pass 0: IOTLB miss; pass 1: after a one-way access that
+		 * the mapping allows has filled the IOTLB entry */
+		for (pass = 0; pass < 2; pass++) {
+			if (pass == 1) {
+				len = 8;
+				TEST_ASSERT_SUCCESS(keel_emu_translate(ep,
+						    m[k].iova + 8, 8, one_way,
+						    &v, &len), "one-way %u", k);
+			}
+			len = 8;
+			if (m[k].ok) {
+				TEST_ASSERT_SUCCESS(keel_emu_translate(ep,
+						    m[k].iova + 16, 8,
+						    KEEL_EMU_DMA_BIDIRECTIONAL,
+						    &v, &len), "rw on rw");
+				TEST_ASSERT(v == mem + k * KB4 + 16, "va");
+				continue;
+			}
+			TEST_ASSERT_EQUAL(keel_emu_translate(ep, m[k].iova + 16,
+					  8, KEEL_EMU_DMA_BIDIRECTIONAL, &v,
+					  &len), -EFAULT,
+					  "read+write on prot %u, pass %u",
+					  m[k].prot, pass);
+			TEST_ASSERT_SUCCESS(expect_fault(m[k].iova + 16,
+					    KEEL_EMU_DMA_BIDIRECTIONAL,
+					    KEEL_EMU_FAULT_PERMISSION, 43, dom),
+					    "prot %u pass %u", m[k].prot, pass);
+			keel_emu_fault_clear();
+			len = 8;
+			TEST_ASSERT(keel_emu_dma_map(ep, m[k].iova, &len,
+				    KEEL_EMU_DMA_BIDIRECTIONAL) == NULL &&
+				    errno == EFAULT, "dma_map rw on prot %u",
+				    m[k].prot);
+			TEST_ASSERT_SUCCESS(expect_fault(m[k].iova,
+					    KEEL_EMU_DMA_BIDIRECTIONAL,
+					    KEEL_EMU_FAULT_PERMISSION, 43, dom),
+					    "dma_map prot %u", m[k].prot);
+			keel_emu_fault_clear();
+		}
+	}
+	for (i = 0; i < 3 * KB4; i++)
+		TEST_ASSERT_EQUAL(mem[i], 0x5a, "byte %" PRIu64 " touched", i);
+	TEST_ASSERT_SUCCESS(keel_emu_endpoint_destroy(ep), "ep");
+	TEST_ASSERT_SUCCESS(keel_emu_unmap(d, 0x1000, 3 * KB4, NULL), "unmap");
+	TEST_ASSERT_SUCCESS(keel_emu_domain_destroy(d), "destroy");
+	free(mem);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(emu_fault_rw_on_ro, "fast", TEST_NO_EAL, test_emu_fault_rw_on_ro)
+
 /* ------------------------------------------------------------ IOTLB */
 
 /* random maps/unmaps/remaps of pages over two buffers; every read must

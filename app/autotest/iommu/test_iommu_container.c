@@ -210,6 +210,39 @@ test_iommu_iova_placement(void)
 }
 KEEL_TEST(iommu_iova_placement, "fast", TEST_NO_EAL, test_iommu_iova_placement)
 
+/* a buffer whose VA straddles the DMA mask: IOVA = VA would put its end
+ * above the mask, so it gets an IOVA wholly below; with a wider mask it
+ * keeps IOVA = VA */
+static int
+test_iommu_register_mask_straddle(void)
+{
+	const uint64_t va = 0xffffe000ULL, len = 4 * PG, mask32 = 0xffffffffULL;
+	struct keel_iommu_container *c;
+	uint64_t iova = 0;
+
+	c = keel_iommu_container_create_by_name("memback", "aw=39");
+	TEST_ASSERT(c != NULL, "create: %s", strerror(errno));
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, va, len, 32, &iova),
+			    "straddling 2^32");
+	TEST_ASSERT(iova + len - 1 <= mask32,
+		    "iova 0x%" PRIx64 "-0x%" PRIx64 " not below the 32-bit mask",
+		    iova, iova + len - 1);
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, iova, len), "unmap");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, va, len, 33, &iova),
+			    "33-bit mask");
+	TEST_ASSERT_EQUAL(iova, va, "below a 33-bit mask, IOVA = VA");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, va, iova, len), "unmap");
+	/* the last page below the mask still fits as IOVA = VA */
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_register(c, mask32 + 1 - len, len,
+						    32, &iova), "just below");
+	TEST_ASSERT_EQUAL(iova, mask32 + 1 - len, "IOVA = VA up to the mask");
+	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(c, iova, iova, len), "unmap");
+	TEST_ASSERT_SUCCESS(keel_iommu_container_destroy(c), "destroy");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(iommu_register_mask_straddle, "fast", TEST_NO_EAL,
+	  test_iommu_register_mask_straddle)
+
 /* ---- the EAL's default container ---- */
 
 struct run_chk {
