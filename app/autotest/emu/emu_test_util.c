@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "emu_test_util.h"
 
@@ -106,4 +107,19 @@ bool
 emu_t_log_has(const char *log, const char *needle)
 {
 	return log != NULL && strstr(log, needle) != NULL;
+}
+
+uint64_t
+emu_t_va_window(void)
+{
+	static uint64_t base;
+	void *p;
+
+	if (base == 0) {
+		p = mmap(NULL, EMU_T_VA_WINDOW + GB1, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p != MAP_FAILED)
+			base = ((uint64_t)(uintptr_t)p + GB1 - 1) & ~(GB1 - 1);
+	}
+	return base;
 }

@@ -33,6 +33,14 @@ long emu_t_leaves(struct keel_emu_domain *d, struct emu_t_leaf **out);
 int emu_t_greedy(uint64_t iova, uint64_t va, uint64_t len, uint32_t prot,
 		 uint64_t pgsizes, long max, struct emu_t_leaf **out, long *n);
 
+/* the first byte of a 1 GiB-aligned window of EMU_T_VA_WINDOW bytes of
+ * VA mapped read-write in this process (never touched, so no memory is
+ * committed), for tests that map VAs they never dereference: keel_emu_map()
+ * checks the VA as the kernel's pin would. Reserved on first use; 0 when
+ * it cannot be. */
+#define EMU_T_VA_WINDOW (64 * GB1)
+uint64_t emu_t_va_window(void);
+
 /* true when the captured log contains @p needle */
 bool emu_t_log_has(const char *log, const char *needle);
 

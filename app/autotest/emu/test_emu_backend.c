@@ -31,6 +31,8 @@ test_emu_backend_args(void)
 		{ "mode=loose", "mode=loose" },
 		{ "inflight=never", "inflight=never" },
 		{ "limit=12k", "limit=12k" },
+		{ "tables=0", "tables=0" },
+		{ "tables=9z", "tables=9z" },
 		{ "reserved=0x5000-0x4fff", "0x5000-0x4fff" },
 		{ "reserved=0x5000", "0x5000" },
 		{ "color=blue", "'color'" },
@@ -42,7 +44,7 @@ test_emu_backend_args(void)
 	TEST_ASSERT(create != NULL, "no backend registered for kind emulated");
 	TEST_ASSERT(strcmp(name, "emulated") == 0, "registered as '%s'", name);
 
-	TEST_ASSERT_SUCCESS(create("aw=39,mode=split,limit=4,"
+	TEST_ASSERT_SUCCESS(create("aw=39,mode=split,limit=4,tables=3,"
 			    "reserved=0xfee00000-0xfeefffff,reserved=0-0xfff",
 			    &ops, &priv), "create");
 	TEST_ASSERT(strcmp(ops->name, "emulated") == 0, "ops name");
@@ -62,6 +64,13 @@ test_emu_backend_args(void)
 	/* the reserved window is refused by the domain itself too */
 	TEST_ASSERT_EQUAL(ops->map(priv, 0x200000000000ULL, 0xfee00000, 0x1000,
 			  KEEL_IOMMU_PROT_READ), -EPERM, "reserved");
+	/* tables=3: root + 2 for a first 4 KiB map, none for a third level */
+	TEST_ASSERT_SUCCESS(ops->map(priv, emu_t_va_window(), 0x1000, 0x1000,
+				     KEEL_IOMMU_PROT_READ), "within tables=3");
+	test_log_capture_start();
+	TEST_ASSERT_EQUAL(ops->map(priv, emu_t_va_window(), 0x40000000, 0x1000,
+				   KEEL_IOMMU_PROT_READ), -ENOSPC, "tables=3");
+	free(test_log_capture_stop());
 	ops->destroy(priv);
 
 	TEST_ASSERT_SUCCESS(create(NULL, &ops, &priv), "defaults");
@@ -87,7 +96,7 @@ test_emu_backend_args(void)
 KEEL_TEST(emu_backend_args, "fast", TEST_NO_EAL, test_emu_backend_args)
 
 #define NPAGES 1024
-#define VA_BASE 0x300000000000ULL
+#define VA_BASE emu_t_va_window() /* never dereferenced */
 #define IOVA_BASE 0x40000000ULL
 
 /* referee: the emulated page table maps exactly the model's pages */

@@ -14,7 +14,7 @@
 #include "test.h"
 #include "emu_test_util.h"
 
-#define FAKE_VA 0x200000000000ULL /* map/unmap figures never touch it */
+#define FAKE_VA emu_t_va_window() /* map/unmap figures never touch it */
 
 static volatile uint64_t sink;
 

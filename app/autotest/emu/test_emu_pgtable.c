@@ -14,7 +14,7 @@
 #include "emu_test_util.h"
 #include "emu_internal.h"
 
-#define VA_BASE 0x100000000000ULL /* never dereferenced by these tests */
+#define VA_BASE emu_t_va_window() /* never dereferenced by these tests */
 
 static int
 leaves_equal(struct keel_emu_domain *d, const struct emu_t_leaf *want,

@@ -3,8 +3,9 @@
  * The emulated IOMMU as a container backend ("emulated", kind
  * KEEL_IOMMU_EMULATED): one emulated domain per backend instance, whose
  * map/unmap are the container's. Arguments: "aw=39|48|57,mode=strict|split,
- * inflight=wait|ebusy,limit=N,reserved=FIRST-LAST" (reserved may repeat,
- * LAST inclusive); defaults: 48-bit, strict, wait, no limit.
+ * inflight=wait|ebusy,limit=N,tables=N,reserved=FIRST-LAST" (reserved may
+ * repeat, LAST inclusive; tables: page-table pages at most); defaults:
+ * 48-bit, strict, wait, no mapping limit, KEEL_EMU_DEFAULT_TABLE_PAGES.
  * Invariant: emu_backends lists exactly the live instances (so
  * keel_emu_backend_domain() can tell an emulated priv from any other
  * pointer); it is protected by emu_backends_lock.
@@ -211,6 +212,15 @@ emu_be_parse(const char *args, struct keel_emu_domain_config *c)
 				return -EINVAL;
 			}
 			c->max_mappings = v;
+		} else if (strcmp(kv, "tables") == 0) {
+			if (emu_be_parse_u64(kv, val, &v, &end) < 0)
+				return -EINVAL;
+			if (*end != '\0' || v == 0) {
+				KEEL_LOG(ERR, emu_logtype, "emu backend: tables=%s "
+					 "is not a page count > 0", val);
+				return -EINVAL;
+			}
+			c->max_table_pages = v;
 		} else if (strcmp(kv, "reserved") == 0) {
 			struct keel_emu_range r;
 

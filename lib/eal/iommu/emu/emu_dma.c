@@ -454,24 +454,6 @@ keel_emu_translate(struct keel_emu_endpoint *ep, uint64_t iova, uint64_t len,
 
 /* ------------------------------------------------------ copies, dma_map */
 
-enum emu_copy_op { EMU_COPY_READ, EMU_COPY_WRITE, EMU_COPY_ZERO };
-
-static inline void
-emu_copy_chunk(enum emu_copy_op op, uintptr_t va, uint8_t *buf, uint64_t n)
-{
-	switch (op) {
-	case EMU_COPY_READ:
-		memcpy(buf, (const void *)va, n);
-		break;
-	case EMU_COPY_WRITE:
-		memcpy((void *)va, buf, n);
-		break;
-	case EMU_COPY_ZERO:
-		memset((void *)va, 0, n);
-		break;
-	}
-}
-
 static inline __attribute__((always_inline)) int
 emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	     uint8_t *buf, uint64_t len, enum emu_copy_op op)
@@ -484,7 +466,7 @@ emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	struct keel_emu_domain *d;
 	struct emu_tblock *tb;
 	struct emu_hold *h;
-	uint64_t off, plen;
+	uint64_t off, plen, bad = 0;
 	uintptr_t va;
 	int ret;
 
@@ -511,8 +493,11 @@ emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	if (emu_xlate(d, tb, iova, len, (uint32_t)dir, &va, &plen, &why) < 0)
 		goto fault_first;
 	if (__builtin_expect(plen == len, 1)) {
-		emu_copy_chunk(op, va, buf, len);
+		ret = emu_copy_guarded(op, va, buf, len, &bad);
 		emu_hold_release(h, d);
+		if (__builtin_expect(ret < 0, 0))
+			return emu_fault(ep, d, iova + bad, len - bad, dir,
+					 KEEL_EMU_FAULT_BUS_ERROR);
 		return 0;
 	}
 	/* several pages: check every byte before touching any */
@@ -532,8 +517,9 @@ emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 	/* held since before the translations, so they stay right */
 	off = 0;
 	for (i = 0; i < n_chunks; i++) {
-		emu_copy_chunk(op, chunk[i].va, buf != NULL ? buf + off : NULL,
-			       chunk[i].len);
+		if (emu_copy_guarded(op, chunk[i].va, buf != NULL ? buf + off :
+				     NULL, chunk[i].len, &bad) < 0)
+			goto bus_error;
 		off += chunk[i].len;
 	}
 	/* beyond the saved chunks: translate again (a racing unmap in wait
@@ -544,10 +530,18 @@ emu_dma_copy(const char *what, struct keel_emu_endpoint *ep, uint64_t iova,
 			emu_hold_release(h, d);
 			return emu_fault(ep, d, iova + off, len - off, dir, why);
 		}
-		emu_copy_chunk(op, va, buf != NULL ? buf + off : NULL, plen);
+		if (emu_copy_guarded(op, va, buf != NULL ? buf + off : NULL,
+				     plen, &bad) < 0)
+			goto bus_error;
 	}
 	emu_hold_release(h, d);
 	return 0;
+
+bus_error:
+	/* the memory behind the IOVA went away after the map */
+	emu_hold_release(h, d);
+	return emu_fault(ep, d, iova + off + bad, len - off - bad, dir,
+			 KEEL_EMU_FAULT_BUS_ERROR);
 
 fault_first:
 	emu_hold_release(h, d);

@@ -85,8 +85,11 @@ keel_emu_domain_create(const struct keel_emu_domain_config *cfg)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (c.max_table_pages == 0)
+		c.max_table_pages = KEEL_EMU_DEFAULT_TABLE_PAGES;
 	d->cfg = c;
-	if (emu_pt_init(&d->pt, c.addr_width, c.pgsize_bitmap) < 0) {
+	if (emu_pt_init(&d->pt, c.addr_width, c.pgsize_bitmap,
+			c.max_table_pages) < 0) {
 		free(d);
 		KEEL_LOG(ERR, emu_logtype, "emu domain: no memory for root table");
 		errno = ENOMEM;
@@ -160,7 +163,8 @@ int
 keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
 	     uint64_t len, uint32_t prot)
 {
-	uint64_t last;
+	uint64_t last, bad, need;
+	const char *why;
 	unsigned int i;
 	int ret;
 
@@ -184,6 +188,16 @@ keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
 				" overlaps reserved range 0x%" PRIx64 "-0x%"
 				PRIx64, iova, last, r->first, r->last);
 	}
+	/* what the kernel's pin refuses: memory that is not there, or not
+	 * with the access the device needs */
+	if (emu_va_check(va, len, prot, &bad, &why) < 0)
+		EMU_ERR(EFAULT, "emu map: iova 0x%" PRIx64 " va 0x%" PRIx64
+			" len 0x%" PRIx64 " (%s): va 0x%" PRIx64 " is %s", iova,
+			va, len, prot == KEEL_EMU_PROT_READ ? "read" :
+			prot == KEEL_EMU_PROT_WRITE ? "write" : "read-write",
+			bad, why);
+	/* a DMA to memory unmapped after this map is a fault, not a crash */
+	emu_guard_install();
 
 	pthread_rwlock_wrlock(&d->lock);
 	if (d->cfg.max_mappings != 0 && d->n_mappings >= d->cfg.max_mappings) {
@@ -196,6 +210,21 @@ keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
 		pthread_rwlock_unlock(&d->lock);
 		EMU_ERR(EEXIST, "emu map: iova 0x%" PRIx64 "-0x%" PRIx64
 			" overlaps an existing mapping", iova, last);
+	}
+	/* the page-table bound, before anything is allocated: the tables the
+	 * map needs, less those of them that exist (walked only near it) */
+	need = emu_pt_tables_needed(&d->pt, iova, last, va);
+	if (need > d->pt.max_tables - d->pt.n_tables)
+		need -= emu_pt_tables_present(&d->pt, iova, last);
+	if (need > d->pt.max_tables - d->pt.n_tables) {
+		uint64_t have = d->pt.n_tables;
+
+		pthread_rwlock_unlock(&d->lock);
+		EMU_ERR(ENOSPC, "emu map: iova 0x%" PRIx64 " va 0x%" PRIx64
+			" len 0x%" PRIx64 " needs %" PRIu64 " more page-table "
+			"pages; domain %" PRIu64 " has %" PRIu64 " of its limit "
+			"of %" PRIu64 " (%" PRIu64 " KiB)", iova, va, len, need,
+			d->uid, have, d->pt.max_tables, d->pt.max_tables * 4);
 	}
 	ret = emu_pt_map(&d->pt, iova, last, va, (uint64_t)prot << 1);
 	if (ret == 0) {
@@ -349,10 +378,18 @@ emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 		ret = emu_pt_split_at(&d->pt, iova);
 		if (ret == 0 && (last + 1) >> d->cfg.addr_width == 0)
 			ret = emu_pt_split_at(&d->pt, last + 1);
-		if (ret < 0) {
+		if (ret < 0 && d->pt.n_tables >= d->pt.max_tables) {
+			KEEL_LOG(ERR, emu_logtype, "emu unmap: 0x%" PRIx64 "-0x%"
+				 PRIx64 ": splitting a huge page needs a page-table"
+				 " page past the limit of %" PRIu64, iova, last,
+				 d->pt.max_tables);
+			ret = -ENOSPC;
+		} else if (ret < 0) {
 			KEEL_LOG(ERR, emu_logtype, "emu unmap: 0x%" PRIx64 "-0x%"
 				 PRIx64 ": no memory to split a huge page",
 				 iova, last);
+		}
+		if (ret < 0) {
 			if (atomic_load(&d->seq) & 1)
 				atomic_fetch_add(&d->seq, 1);
 			goto out_unlock;
@@ -442,12 +479,13 @@ keel_emu_domain_dump(struct keel_emu_domain *d, FILE *f)
 	pthread_rwlock_rdlock(&d->lock);
 	fprintf(f, "emu domain %" PRIu64 ": %u-bit, %d levels, pgsizes 0x%" PRIx64
 		", %s unmap, %s, %" PRIu64 " mappings (limit %" PRIu64 "), %"
-		PRIu64 " table pages\n", d->uid, d->cfg.addr_width,
+		PRIu64 " table pages (limit %" PRIu64 ")\n", d->uid, d->cfg.addr_width,
 		d->pt.root_level, d->cfg.pgsize_bitmap,
 		d->cfg.unmap_mode == KEEL_EMU_UNMAP_SPLIT ? "split" : "strict",
 		d->cfg.inflight_mode == KEEL_EMU_INFLIGHT_EBUSY ?
 		"in-flight EBUSY" : "in-flight wait",
-		d->n_mappings, d->cfg.max_mappings, d->pt.n_tables);
+		d->n_mappings, d->cfg.max_mappings, d->pt.n_tables,
+		d->pt.max_tables);
 	for (i = 0; i < d->cfg.n_reserved; i++)
 		fprintf(f, "  reserved 0x%" PRIx64 "-0x%" PRIx64 "\n",
 			d->cfg.reserved[i].first, d->cfg.reserved[i].last);
@@ -469,6 +507,8 @@ eal_emu_reset(void)
 	keel_emu_fault_clear();
 	atomic_store(&emu_pt_fail_nth, 0);
 	emu_pt_cache_drain();
+	emu_va_reset();
+	emu_guard_reset();
 }
 
 /* ------------------------------------------------------------- endpoints */

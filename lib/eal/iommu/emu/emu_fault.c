@@ -24,6 +24,7 @@ static const char *const emu_reason_names[] = {
 	[KEEL_EMU_FAULT_PERMISSION] = "permission",
 	[KEEL_EMU_FAULT_OUT_OF_RANGE] = "out-of-range",
 	[KEEL_EMU_FAULT_NO_DOMAIN] = "no-domain",
+	[KEEL_EMU_FAULT_BUS_ERROR] = "bus-error",
 };
 
 const char *
@@ -80,6 +81,9 @@ emu_fault_record(const struct keel_emu_endpoint *ep, struct keel_emu_domain *d,
 		break;
 	case KEEL_EMU_FAULT_NO_DOMAIN:
 		emu_fault_cnt.no_domain++;
+		break;
+	case KEEL_EMU_FAULT_BUS_ERROR:
+		emu_fault_cnt.bus_error++;
 		break;
 	}
 	if (emu_fault_used < KEEL_EMU_FAULT_LOG_SIZE) {

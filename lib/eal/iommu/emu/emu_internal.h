@@ -92,6 +92,7 @@ struct emu_pt {
 	unsigned int addr_width;
 	uint64_t pgsizes;       /* leaf sizes map may use */
 	uint64_t n_tables;      /* table pages of this table, root included */
+	uint64_t max_tables;    /* bound of n_tables */
 };
 
 /*
@@ -138,7 +139,8 @@ struct emu_leaf {
 	int level;
 };
 
-int emu_pt_init(struct emu_pt *pt, unsigned int addr_width, uint64_t pgsizes);
+int emu_pt_init(struct emu_pt *pt, unsigned int addr_width, uint64_t pgsizes,
+		uint64_t max_tables);
 void emu_pt_fini(struct emu_pt *pt);
 /* leaf containing iova: true and *leaf, or false */
 bool emu_pt_lookup(const struct emu_pt *pt, uint64_t iova,
@@ -149,6 +151,13 @@ bool emu_pt_any_mapped(const struct emu_pt *pt, uint64_t first,
 /* number of START leaves with base in [first, last] */
 uint64_t emu_pt_count_starts(const struct emu_pt *pt, uint64_t first,
 			     uint64_t last);
+/* table pages a map of [first, last] -> va builds where nothing is mapped
+ * yet (saturates at UINT64_MAX); computed, nothing walked */
+uint64_t emu_pt_tables_needed(const struct emu_pt *pt, uint64_t first,
+			      uint64_t last, uint64_t va);
+/* tables present below the root whose range meets [first, last] */
+uint64_t emu_pt_tables_present(const struct emu_pt *pt, uint64_t first,
+			       uint64_t last);
 /* map; on failure nothing is left mapped */
 int emu_pt_map(struct emu_pt *pt, uint64_t first, uint64_t last,
 	       uint64_t va, uint64_t pte_prot);
@@ -210,6 +219,25 @@ bool emu_ep_has_holds(const struct keel_emu_endpoint *ep);
 /* per-thread blocks listed (live threads that did DMA, plus exited ones
  * that still hold ranges); tests check it for leaks */
 uint64_t emu_tb_count(void);
+
+/* emu_va.c: [va, va + len) is mapped in this process with the access a
+ * device with prot needs (as the kernel's pin checks): 0, or -EFAULT with
+ * the first VA that is not and why */
+int emu_va_check(uint64_t va, uint64_t len, uint32_t prot, uint64_t *bad,
+		 const char **why);
+void emu_va_reset(void);
+/* test seam: parse /proc/self/maps even where PROCMAP_QUERY works */
+extern _Atomic int emu_va_force_text;
+
+/* emu_guard.c: copies that survive memory unmapped after the map */
+enum emu_copy_op { EMU_COPY_READ, EMU_COPY_WRITE, EMU_COPY_ZERO };
+void emu_guard_install(void);
+void emu_guard_reset(void);
+bool emu_guard_installed(void);
+/* copy n bytes between device-side va and buf (READ: va -> buf); 0, or
+ * -EFAULT when va + *fault_off was not there (a bus error) */
+int emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
+		     uint64_t n, uint64_t *fault_off);
 
 /* emu_fault.c */
 void emu_fault_record(const struct keel_emu_endpoint *ep,

@@ -44,6 +44,8 @@ emu_table_alloc(struct emu_pt *pt)
 		if (n == 1)
 			return NULL;
 	}
+	if (pt->n_tables >= pt->max_tables)
+		return NULL;    /* the bound; map checks it beforehand */
 	pthread_mutex_lock(&emu_pt_cache_lock);
 	if (emu_pt_cache_n > 0)
 		t = emu_pt_cache[--emu_pt_cache_n];
@@ -169,9 +171,11 @@ emu_pt_iter_next(struct emu_pt_iter *it)
 /* ------------------------------------------------------------ lifecycle */
 
 int
-emu_pt_init(struct emu_pt *pt, unsigned int addr_width, uint64_t pgsizes)
+emu_pt_init(struct emu_pt *pt, unsigned int addr_width, uint64_t pgsizes,
+	    uint64_t max_tables)
 {
 	memset(pt, 0, sizeof(*pt));
+	pt->max_tables = max_tables;
 	pt->addr_width = addr_width;
 	pt->root_level = addr_width == 39 ? 3 : addr_width == 48 ? 4 : 5;
 	pt->pgsizes = pgsizes;
@@ -242,6 +246,72 @@ emu_pt_count_starts(const struct emu_pt *pt, uint64_t first, uint64_t last)
 	for_each_emu_pte(it, pt, 1, first, last, NULL, NULL)
 		if (emu_pte_leaf(it.pte, it.level) &&
 		    (it.pte & EMU_PTE_START) && it.iova >= first)
+			n++;
+	return n;
+}
+
+/* ------------------------------------------------------ the table bound */
+
+static uint64_t
+emu_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static uint64_t
+emu_sat_mul(uint64_t a, uint64_t b)
+{
+	return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/*
+ * Tables a map builds below the level-@p level entries that meet [lo, hi]
+ * (a part of the mapped range) in an empty region: an entry needs a table
+ * unless the range covers it whole and a leaf of its size fits (size
+ * allowed, VA aligned as the IOVA: delta = va - iova). The entries wholly
+ * inside all look alike: one of them is counted and multiplied. At most 3
+ * calls per level.
+ */
+static uint64_t
+emu_need(const struct emu_pt *pt, int level, uint64_t lo, uint64_t hi,
+	 uint64_t delta)
+{
+	uint64_t size = emu_lvl_size(level), mask = size - 1;
+	uint64_t b0 = lo & ~mask, b1 = hi & ~mask, n, mid, one;
+	bool can_leaf = (pt->pgsizes & size) && (delta & mask) == 0;
+
+	if (level == 1)
+		return 0;       /* 4 KiB entries are leaves */
+#define EMU_ENTRY(b, l, h) \
+	(((l) == (b) && (h) == (b) + mask && can_leaf) ? 0 : \
+	 emu_sat_add(1, emu_need(pt, level - 1, (l), (h), delta)))
+	if (b0 == b1)
+		return EMU_ENTRY(b0, lo, hi);
+	n = emu_sat_add(EMU_ENTRY(b0, lo, b0 + mask), EMU_ENTRY(b1, b1, hi));
+	mid = (b1 - b0) / size - 1;
+	if (mid != 0) {
+		one = EMU_ENTRY(b0 + size, b0 + size, b0 + size + mask);
+		n = emu_sat_add(n, emu_sat_mul(mid, one));
+	}
+#undef EMU_ENTRY
+	return n;
+}
+
+uint64_t
+emu_pt_tables_needed(const struct emu_pt *pt, uint64_t first, uint64_t last,
+		     uint64_t va)
+{
+	return emu_need(pt, pt->root_level, first, last, va - first);
+}
+
+uint64_t
+emu_pt_tables_present(const struct emu_pt *pt, uint64_t first, uint64_t last)
+{
+	struct emu_pt_iter it;
+	uint64_t n = 0;
+
+	for_each_emu_pte(it, pt, 2, first, last, NULL, NULL)
+		if (emu_pte_table(it.pte, it.level))
 			n++;
 	return n;
 }

@@ -95,6 +95,9 @@ enum keel_emu_fault_reason {
 	KEEL_EMU_FAULT_PERMISSION,      /**< mapped without the needed prot */
 	KEEL_EMU_FAULT_OUT_OF_RANGE,    /**< IOVA beyond the address width */
 	KEEL_EMU_FAULT_NO_DOMAIN,       /**< endpoint not attached */
+	/** the IOVA translates, but the memory behind it was unmapped (or
+	 *  lost the access) in the process after keel_emu_map() */
+	KEEL_EMU_FAULT_BUS_ERROR,
 };
 
 /** An inclusive IOVA range [first, last]. */
@@ -128,6 +131,10 @@ struct keel_emu_domain_config {
 	/** Most mappings (map calls, or pieces of one after a split
 	 *  unmap) held at once, like VFIO's dma_entry_limit; 0 = none. */
 	uint64_t max_mappings;
+	/** Most page-table pages (4 KiB each, the root included) the
+	 *  domain may hold; a map that would need more is refused before
+	 *  anything is allocated. 0 = KEEL_EMU_DEFAULT_TABLE_PAGES. */
+	uint64_t max_table_pages;
 	/** Ranges that may never be mapped (e.g. the MSI window). */
 	struct keel_emu_range reserved[KEEL_EMU_MAX_RESERVED];
 	/** Number of valid entries in reserved[]. */
@@ -137,6 +144,11 @@ struct keel_emu_domain_config {
 	/** Argument of release_cb. */
 	void *release_cb_arg;
 };
+
+/** Default page-table bound of a domain: 65,536 pages (256 MiB), enough
+ *  for 128 GiB mapped with 4 KiB leaves; one 2^46-byte map whose VA
+ *  forces 4 KiB leaves would need ~2^25 pages (128 GiB). */
+#define KEEL_EMU_DEFAULT_TABLE_PAGES 65536
 
 /** Statistics of a domain (a walk of its page table). */
 struct keel_emu_domain_stats {
@@ -169,6 +181,7 @@ struct keel_emu_fault_counters {
 	uint64_t permission;   /**< KEEL_EMU_FAULT_PERMISSION */
 	uint64_t out_of_range; /**< KEEL_EMU_FAULT_OUT_OF_RANGE */
 	uint64_t no_domain;    /**< KEEL_EMU_FAULT_NO_DOMAIN */
+	uint64_t bus_error;    /**< KEEL_EMU_FAULT_BUS_ERROR */
 	uint64_t dropped;      /**< faults not logged because it was full */
 };
 
@@ -207,10 +220,19 @@ uint64_t keel_emu_domain_id(const struct keel_emu_domain *d);
  * @param va    first VA it maps to (4 KiB-aligned)
  * @param len   bytes (a multiple of 4 KiB)
  * @param prot  KEEL_EMU_PROT_READ and/or KEEL_EMU_PROT_WRITE (not 0)
+ * As the kernel's pin does for VFIO, the VA range is checked first: it
+ * must be mapped in this process, writable when @p prot has
+ * KEEL_EMU_PROT_WRITE, readable when it is KEEL_EMU_PROT_READ alone. A VA
+ * unmapped (or protected) later is not a crash either: a DMA that meets it
+ * faults with KEEL_EMU_FAULT_BUS_ERROR.
+ *
  * @return 0; -EINVAL for a len of 0, va/iova/len not 4 KiB-aligned, a bad
  *         prot or a wrapping range; -ERANGE beyond the address width;
- *         -EPERM when it overlaps a reserved range; -EEXIST when any part
- *         is mapped already; -ENOSPC at the mapping limit; -ENOMEM.
+ *         -EPERM when it overlaps a reserved range; -EFAULT when the VA
+ *         range is not mapped in the process with that access; -EEXIST
+ *         when any part is mapped already; -ENOSPC at the mapping limit or
+ *         when the page tables would pass the domain's max_table_pages
+ *         (refused before allocating any); -ENOMEM.
  */
 int keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
 		 uint64_t len, uint32_t prot);
@@ -226,7 +248,7 @@ int keel_emu_map(struct keel_emu_domain *d, uint64_t iova, uint64_t va,
  * @return 0; -EINVAL for bad alignment or length, or (strict mode) when
  *         the range bisects an earlier map call; -ERANGE beyond the address
  *         width; -ENOSPC (split mode) when the split would pass the mapping
- *         limit; -EBUSY (EBUSY mode) while a device holds part of it;
+ *         limit or the page-table limit; -EBUSY (EBUSY mode) while a device holds part of it;
  *         -ENOMEM (split mode, for new tables).
  */
 int keel_emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
