@@ -2,14 +2,17 @@
 /*
  * keel_eal_cleanup() (and a failed keel_eal_init()) leave the process as
  * init found it: log levels and patterns (the stream goes back to stderr),
- * the emulated IOMMU's fault log and counters. Before this, a --log-level of one test
+ * the emulated IOMMU's fault log and counters, the SIGSEGV handler its
+ * bus-error guard replaced. Before this, a --log-level of one test
  * silenced the error logs another test checks (the fast suite failed on
  * about 7% of seeds, KEEL_TEST_SEED=42 among them).
  */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "keel_eal.h"
 #include "keel_emu_iommu.h"
+#include "keel_iommu.h"
 #include "keel_log.h"
 #include "test.h"
 #include "test_util.h"
@@ -34,6 +37,7 @@ test_eal_cleanup_state(void)
 	int before = keel_log_register("test.cleanup.before", KEEL_LOG_INFO);
 	int kept = keel_log_register("app.kept", KEEL_LOG_NOTICE);
 	struct keel_emu_fault_counters fc;
+	struct sigaction sa0, sa;
 	int late, round;
 	char *buf = NULL;
 	size_t len = 0;
@@ -43,6 +47,7 @@ test_eal_cleanup_state(void)
 	/* what the application set before init stays after cleanup */
 	keel_log_set_level("app.*", KEEL_LOG_DEBUG);
 	keel_emu_fault_clear();
+	TEST_ASSERT_SUCCESS(sigaction(SIGSEGV, NULL, &sa0), "sigaction");
 
 	for (round = 0; round < 2; round++) {
 		/* round 0 succeeds; round 1 fails at the "drivers" step,
@@ -69,6 +74,13 @@ test_eal_cleanup_state(void)
 						 KEEL_LOG_WARNING);
 			TEST_ASSERT_EQUAL(keel_log_get_level(late), KEEL_LOG_CRIT,
 					  "pattern on a late component");
+			/* the emulated default container mapped the EAL's
+			 * memory: the bus-error guard is in */
+			TEST_ASSERT_SUCCESS(sigaction(SIGSEGV, NULL, &sa), "sa");
+			if (keel_iommu_container_kind(keel_iommu_container_default())
+			    == KEEL_IOMMU_EMULATED)
+				TEST_ASSERT(sa.sa_handler != sa0.sa_handler,
+					    "no bus-error guard after init");
 			mem = open_memstream(&buf, &len);
 			TEST_ASSERT(mem != NULL, "memstream");
 			keel_log_set_stream(mem);
@@ -84,6 +96,9 @@ test_eal_cleanup_state(void)
 			free(buf);
 			keel_emu_fault_counters_get(&fc);
 			TEST_ASSERT_EQUAL(fc.total, 0, "fault counters reset");
+			TEST_ASSERT_SUCCESS(sigaction(SIGSEGV, NULL, &sa), "sa");
+			TEST_ASSERT(sa.sa_handler == sa0.sa_handler,
+				    "SIGSEGV handler not restored by cleanup");
 			TEST_ASSERT_EQUAL(keel_log_get_level(late),
 					  KEEL_LOG_WARNING,
 					  "late component back to its default");

@@ -26,7 +26,8 @@
  *              constructors and stays)
  *   iommu/     default container and its registration; the emulated
  *              IOMMU's fault log, counters, test seams and table-page
- *              cache (eal_emu_reset); backend registrations and the VFIO
+ *              cache, its /proc/self/maps fd and its bus-error signal
+ *              handlers (eal_emu_reset); backend registrations and the VFIO
  *              ops/sysfs seams belong to whoever set them and stay
  */
 #include <errno.h>

@@ -158,8 +158,9 @@ int keel_iommu_container_destroy(struct keel_iommu_container *c);
  *         -EADDRNOTAVAIL (in a reserved region / outside the usable
  *         ranges), -EEXIST (overlaps a mapped IOVA, or one whose unmap is
  *         still waiting for a device), -ENOSPC (backend mapping limit),
- *         -ENOMEM, or the backend's error (e.g. VFIO: -EFAULT for a VA
- *         that is not mapped, or WRITE on read-only memory).
+ *         -ENOMEM, or the backend's error (e.g. VFIO and the emulated
+ *         IOMMU: -EFAULT for a VA that is not mapped in the process, WRITE
+ *         on read-only memory, READ alone on PROT_NONE memory).
  */
 int keel_iommu_dma_map(struct keel_iommu_container *c, uint64_t va,
 		       uint64_t iova, uint64_t len, uint32_t access);
