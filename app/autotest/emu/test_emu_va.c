@@ -339,6 +339,28 @@ test_emu_table_bound(void)
 	TEST_ASSERT_SUCCESS(keel_emu_unmap(d, 0, 1ULL << 40, NULL), "unmap all");
 	TEST_ASSERT_SUCCESS(keel_emu_domain_destroy(d), "destroy");
 
+	/* a split-mode unmap that needs a table past the bound: -ENOSPC,
+	 * everything still mapped (a 1 GiB leaf split into 2 MiB ones at
+	 * most, as after running out of memory) */
+	cfg.addr_width = 39;
+	cfg.unmap_mode = KEEL_EMU_UNMAP_SPLIT;
+	cfg.max_table_pages = 2;
+	d = keel_emu_domain_create(&cfg);
+	TEST_ASSERT(d != NULL, "split domain");
+	TEST_ASSERT_SUCCESS(keel_emu_map(d, GB1, w, GB1, KEEL_EMU_PROT_READ),
+			    "1 GiB leaf");
+	test_log_capture_start();
+	ret = keel_emu_unmap(d, GB1 + MB2 + P, P, NULL);
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -ENOSPC, "split past the bound");
+	TEST_ASSERT(emu_t_log_has(log, "past the limit of 2"), "log: %s", log);
+	free(log);
+	TEST_ASSERT_SUCCESS(keel_emu_domain_stats_get(d, &st), "stats");
+	TEST_ASSERT_EQUAL(st.mapped_bytes, GB1, "all still mapped");
+	TEST_ASSERT_EQUAL(st.table_pages, 2, "at the bound");
+	TEST_ASSERT_SUCCESS(keel_emu_unmap(d, GB1, GB1, NULL), "unmap all");
+	TEST_ASSERT_SUCCESS(keel_emu_domain_destroy(d), "destroy");
+
 	/* the default bound (256 MiB of tables): 129 GiB of real VA, never
 	 * touched, mapped with 4 KiB leaves would need ~66,000 pages; refused
 	 * at once, nothing allocated */
