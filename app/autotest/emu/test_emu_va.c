@@ -387,3 +387,59 @@ test_emu_table_bound(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(emu_table_bound, "fast", TEST_NO_EAL, test_emu_table_bound)
+
+/* the computed need against what a map builds: on an empty domain, and
+ * on one with tables that a map may reuse, the tables a map adds are
+ * exactly emu_pt_tables_needed() less emu_pt_tables_present() */
+static int
+test_emu_table_need(void)
+{
+	static const uint64_t pgs[] = { KEEL_EMU_PGSIZES, KB4 | MB2, KB4 | GB1,
+					KB4 };
+	static const unsigned int aws[] = { 39, 48, 57 };
+	uint64_t st = keel_test_seed(), w = emu_t_va_window();
+	struct keel_emu_domain_stats s0, s1;
+	unsigned int i;
+
+	TEST_ASSERT(w != 0, "window");
+	for (i = 0; i < 200; i++) {
+		struct keel_emu_domain_config cfg = {
+			.addr_width = aws[test_rand(&st) % 3],
+			.pgsize_bitmap = pgs[test_rand(&st) % 4],
+		};
+		struct keel_emu_domain *d = keel_emu_domain_create(&cfg);
+		/* a 4 KiB map somewhere first, half the time, so tables exist */
+		uint64_t pre = (test_rand(&st) % (8 * GB1 / P)) * P;
+		uint64_t iova = (test_rand(&st) % (8 * GB1 / P)) * P;
+		uint64_t len = (1 + test_rand(&st) % (test_rand(&st) % 4 == 0 ?
+						      64 * 1024 : 2048)) * P;
+		uint64_t va = w + (test_rand(&st) % 2 ? iova % GB1 :
+				   (test_rand(&st) % 512) * P);
+		uint64_t need, have;
+
+		TEST_ASSERT(d != NULL, "domain");
+		if (va + len > w + EMU_T_VA_WINDOW)
+			len = w + EMU_T_VA_WINDOW - va;
+		if (test_rand(&st) % 2 &&
+		    (pre + P <= iova || pre >= iova + len))
+			TEST_ASSERT_SUCCESS(keel_emu_map(d, pre, w, P,
+					    KEEL_EMU_PROT_READ), "pre-map");
+		TEST_ASSERT_SUCCESS(keel_emu_domain_stats_get(d, &s0), "stats");
+		need = emu_pt_tables_needed(&d->pt, iova, iova + len - 1, va);
+		have = emu_pt_tables_present(&d->pt, iova, iova + len - 1);
+		TEST_ASSERT_SUCCESS(keel_emu_map(d, iova, va, len,
+						 KEEL_EMU_PROT_READ),
+				    "map 0x%" PRIx64 "+0x%" PRIx64 " va 0x%" PRIx64,
+				    iova, len, va);
+		TEST_ASSERT_SUCCESS(keel_emu_domain_stats_get(d, &s1), "stats");
+		TEST_ASSERT_EQUAL(s1.table_pages - s0.table_pages, need - have,
+				  "aw %u pgs 0x%" PRIx64 " iova 0x%" PRIx64 " len 0x%"
+				  PRIx64 " va off 0x%" PRIx64 ": need %" PRIu64
+				  ", present %" PRIu64, cfg.addr_width,
+				  cfg.pgsize_bitmap, iova, len, va - w, need, have);
+		TEST_ASSERT_SUCCESS(keel_emu_unmap(d, 0, 16 * GB1, NULL), "unmap");
+		TEST_ASSERT_SUCCESS(keel_emu_domain_destroy(d), "destroy");
+	}
+	return TEST_SUCCESS;
+}
+KEEL_TEST(emu_table_need, "fast", TEST_NO_EAL | TEST_RANDOM, test_emu_table_need)
