@@ -33,7 +33,7 @@ vhost_vq_drain_locked(struct vhost_vq *vq)
 	/* chains whose copies completed are returned to the guest now: a
 	 * stopped queue owes it nothing */
 	if (vq->infl_count > 0 && vq->indexes_set && vq->inflight != NULL)
-		vhost_vq_complete(vq, 1);
+		vhost_vq_complete(vq, !(vq->index & 1));
 }
 
 /* entries from the tail up to the end of the first complete packet whose
@@ -60,18 +60,27 @@ uint32_t
 vhost_vq_complete(struct vhost_vq *vq, int device_wrote)
 {
 	uint32_t n, i;
+	int failed = 0;
 
 	if (vq->copy->poll != NULL)
 		vq->copy->poll(vq);
 	n = done_prefix(vq);
 	for (i = 0; i < n; i++) {
 		const struct vhost_inflight *e = &vq->inflight[vq->infl_tail];
-		uint32_t len = e->failed ? 0 : e->len;
+		uint32_t len;
 
+		/* a failed copy fails its whole packet: none of its chains
+		 * claims bytes (the failure is noted on the packet's first) */
+		failed |= e->failed;
+		len = failed ? 0 : e->len;
 		if (vq->packed)
 			vhost_packed_used(vq, e->id, e->ndesc, len, device_wrote);
 		else
 			vhost_split_used(vq, e->id, len);
+		if (vq->copy->retire != NULL)
+			vq->copy->retire(vq, vq->infl_tail, failed);
+		if (e->pkt_end)
+			failed = 0;
 		if (++vq->infl_tail == vq->infl_size)
 			vq->infl_tail = 0;
 	}

@@ -50,6 +50,9 @@ struct vhost_copy_ops {
 	void (*poll)(struct vhost_vq *vq);
 	/* wait until no copy of the queue is in flight (NULL: never any) */
 	void (*drain)(struct vhost_vq *vq);
+	/* a chain's used entry was written (NULL: nothing to do); @p failed
+	 * when a copy of its packet failed (the entry claims 0 bytes) */
+	void (*retire)(struct vhost_vq *vq, uint32_t slot, int failed);
 };
 
 extern const struct vhost_copy_ops vhost_copy_cpu;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "keel_mbuf.h"
+#include "vhost_burst.h"
 #include "vhost_copy.h"
 #include "vhost_net.h"
 
@@ -153,57 +154,80 @@ make_rarp(struct keel_mempool *mp, const uint8_t mac[6])
 	return m;
 }
 
-static uint16_t
-dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
-	uint16_t count, uint32_t hlen)
+int
+vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp, uint32_t hlen,
+		  struct virtio_net_hdr *hdr, struct keel_mbuf **pkt,
+		  uint32_t *first_slot)
 {
-	struct virtio_net_hdr hdrs[BATCH];
-	uint16_t n = 0, i;
+	struct vhost_chain c;
+	struct vhost_inflight *e;
+	struct keel_mbuf *m;
+	const struct vhost_piece *pc;
+	uint32_t len, slot;
+	int r = vhost_vq_fetch(vq, 0, &c);
 
+	if (r == VHOST_FETCH_BAD) {
+		return_empty(vq, &c);
+		return 0;
+	}
+	if (r != VHOST_FETCH_OK)
+		return -1;
+	pc = &vq->pieces[c.first];
+	if (c.len <= hlen || c.len - hlen > VHOST_MAX_PKT) {
+		vq->npieces = c.first;
+		return_empty(vq, &c);
+		vq->stats.dropped++;
+		return 0;
+	}
+	len = c.len - hlen;
+	if (vq->nsegs + c.npieces + len / 512 + 2 > VHOST_BURST_SEGS ||
+	    (m = alloc_chain(mp, len)) == NULL) {
+		vhost_vq_unfetch(vq, &c);
+		return -1;
+	}
+	memset(hdr, 0, sizeof(*hdr));
+	pieces_read(pc, c.npieces, 0, hdr, hlen < sizeof(*hdr) ?
+		    hlen : sizeof(*hdr));
+	slot = vq->infl_tail + vq->infl_count;
+	if (slot >= vq->infl_size)
+		slot -= vq->infl_size;
+	e = vhost_infl_push(vq);
+	e->id = c.id;
+	e->ndesc = c.ndesc;
+	e->len = 0;
+	e->pending = plan_copies(vq, m, pc, c.npieces, hlen, slot);
+	*pkt = m;
+	*first_slot = slot;
+	vq->stats.packets++;
+	vq->stats.bytes += len;
+	return 1;
+}
+
+uint32_t
+vhost_dequeue_begin(struct vhost_vq *vq)
+{
 	vq->npieces = 0;
 	vq->nsegs = 0;
 	vq->log_copies = 0;     /* nothing is written into the guest */
-	while (n < count) {
-		struct vhost_chain c;
-		struct vhost_inflight *e;
-		struct keel_mbuf *m;
-		const struct vhost_piece *pc;
-		uint32_t len, slot;
-		int r = vhost_vq_fetch(vq, 0, &c);
+	return vhost_has_feature(vq->dev, VIRTIO_NET_F_MRG_RXBUF) ||
+	       vhost_has_feature(vq->dev, VIRTIO_F_VERSION_1) ?
+	       sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
+}
 
-		if (r == VHOST_FETCH_BAD) {
-			return_empty(vq, &c);
-			continue;
-		}
-		if (r != VHOST_FETCH_OK)
+static uint16_t
+dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
+	uint16_t count)
+{
+	struct virtio_net_hdr hdrs[BATCH];
+	uint32_t hlen = vhost_dequeue_begin(vq), slot;
+	uint16_t n = 0, i;
+	int r;
+
+	while (n < count) {
+		r = vhost_dequeue_one(vq, mp, hlen, &hdrs[n], &pkts[n], &slot);
+		if (r < 0)
 			break;
-		pc = &vq->pieces[c.first];
-		if (c.len <= hlen || c.len - hlen > VHOST_MAX_PKT) {
-			vq->npieces = c.first;
-			return_empty(vq, &c);
-			vq->stats.dropped++;
-			continue;
-		}
-		len = c.len - hlen;
-		if (vq->nsegs + c.npieces + len / 512 + 2 > VHOST_BURST_SEGS ||
-		    (m = alloc_chain(mp, len)) == NULL) {
-			vhost_vq_unfetch(vq, &c);
-			break;
-		}
-		memset(&hdrs[n], 0, sizeof(hdrs[n]));
-		pieces_read(pc, c.npieces, 0, &hdrs[n], hlen < sizeof(hdrs[n]) ?
-			    hlen : sizeof(hdrs[n]));
-		slot = vq->infl_tail + vq->infl_count;
-		if (slot >= vq->infl_size)
-			slot -= vq->infl_size;
-		e = vhost_infl_push(vq);
-		e->id = c.id;
-		e->ndesc = c.ndesc;
-		e->len = 0;
-		e->pending = plan_copies(vq, m, pc, c.npieces, hlen, slot);
-		pkts[n++] = m;
-		vq->stats.packets++;
-		vq->stats.bytes += len;
+		n = (uint16_t)(n + r);
 	}
 	if (vq->nsegs > 0)
 		vq->copy->submit(vq, vq->segs, vq->nsegs);
@@ -222,7 +246,6 @@ keel_vhost_dequeue_burst(int vid, uint16_t queue_id, struct keel_mempool *mp,
 {
 	struct vhost_dev *dev = vhost_dev_get(vid);
 	struct vhost_vq *vq;
-	uint32_t hlen;
 	uint16_t n = 0;
 
 	if (dev == NULL || !(queue_id & 1) || queue_id >= VHOST_MAX_VRINGS ||
@@ -231,7 +254,9 @@ keel_vhost_dequeue_burst(int vid, uint16_t queue_id, struct keel_mempool *mp,
 	vq = __atomic_load_n(&dev->vq[queue_id], __ATOMIC_ACQUIRE);
 	if (vq == NULL || !vhost_trylock(&vq->lock))
 		return 0;
-	if (!vq->ready || vhost_vq_still_waiting(vq))
+	/* an async queue gives packets only through its own calls */
+	if (!vq->ready || vq->copy != &vhost_copy_cpu ||
+	    vhost_vq_still_waiting(vq))
 		goto out;
 	if (count > 0 && __atomic_load_n(&dev->rarp_pending, __ATOMIC_ACQUIRE) &&
 	    __atomic_exchange_n(&dev->rarp_pending, 0, __ATOMIC_ACQ_REL)) {
@@ -239,13 +264,10 @@ keel_vhost_dequeue_burst(int vid, uint16_t queue_id, struct keel_mempool *mp,
 		if (pkts[0] != NULL)
 			n = 1;
 	}
-	hlen = vhost_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF) ||
-	       vhost_has_feature(dev, VIRTIO_F_VERSION_1) ?
-	       sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
 	while (n < count) {
 		uint16_t want = (uint16_t)(count - n) < BATCH ?
 				(uint16_t)(count - n) : BATCH;
-		uint16_t got = dequeue(vq, mp, pkts + n, want, hlen);
+		uint16_t got = dequeue(vq, mp, pkts + n, want);
 
 		n = (uint16_t)(n + got);
 		if (got < want)

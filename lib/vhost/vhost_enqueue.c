@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "keel_mbuf.h"
+#include "vhost_burst.h"
 #include "vhost_copy.h"
 #include "vhost_net.h"
 
@@ -116,9 +117,9 @@ return_empty(struct vhost_vq *vq, const struct vhost_chain *c)
 	e->pending = 0;
 }
 
-/* @return 1 taken (sent or dropped), 0 the burst stops here */
-static int
-enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen, int mrg)
+int
+vhost_enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen,
+		  int mrg, uint32_t *first_slot)
 {
 	struct vhost_chain ch[VHOST_MRG_MAX];
 	struct virtio_net_hdr_mrg hdr;
@@ -128,6 +129,7 @@ enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen, int mrg)
 	uint32_t nch = 0, npc, k, slot, nseg;
 	int r, cpu;
 
+	*first_slot = UINT32_MAX;
 	if (vhost_net_hdr_from_mbuf(m, vq->dev->features, &hdr.hdr, &fx) < 0) {
 		vq->stats.dropped++;
 		return 1;
@@ -195,9 +197,24 @@ enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen, int mrg)
 		e->pkt_end = k + 1 == nch;
 		left -= e->len;
 	}
+	*first_slot = slot;
 	vq->stats.packets++;
 	vq->stats.bytes += m->pkt_len;
 	return 1;
+}
+
+void
+vhost_enqueue_begin(struct vhost_vq *vq, uint32_t *hlen, int *mrg)
+{
+	struct vhost_dev *dev = vq->dev;
+
+	*mrg = vhost_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF);
+	*hlen = *mrg || vhost_has_feature(dev, VIRTIO_F_VERSION_1) ?
+		sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
+	vq->npieces = 0;
+	vq->nsegs = 0;
+	vq->log_copies = vhost_has_feature(dev, VHOST_F_LOG_ALL) &&
+			 dev->log.base != NULL;
 }
 
 uint16_t
@@ -206,7 +223,7 @@ keel_vhost_enqueue_burst(int vid, uint16_t queue_id, struct keel_mbuf **pkts,
 {
 	struct vhost_dev *dev = vhost_dev_get(vid);
 	struct vhost_vq *vq;
-	uint32_t hlen;
+	uint32_t hlen, slot;
 	uint16_t i = 0;
 	int mrg;
 
@@ -216,16 +233,12 @@ keel_vhost_enqueue_burst(int vid, uint16_t queue_id, struct keel_mbuf **pkts,
 	vq = __atomic_load_n(&dev->vq[queue_id], __ATOMIC_ACQUIRE);
 	if (vq == NULL || !vhost_trylock(&vq->lock))
 		return 0;
-	if (!vq->ready || vhost_vq_still_waiting(vq))
+	/* an async queue takes packets only through its own calls */
+	if (!vq->ready || vq->copy != &vhost_copy_cpu ||
+	    vhost_vq_still_waiting(vq))
 		goto out;
-	mrg = vhost_has_feature(dev, VIRTIO_NET_F_MRG_RXBUF);
-	hlen = mrg || vhost_has_feature(dev, VIRTIO_F_VERSION_1) ?
-	       sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
-	vq->npieces = 0;
-	vq->nsegs = 0;
-	vq->log_copies = vhost_has_feature(dev, VHOST_F_LOG_ALL) &&
-			 dev->log.base != NULL;
-	while (i < count && enqueue_one(vq, pkts[i], hlen, mrg))
+	vhost_enqueue_begin(vq, &hlen, &mrg);
+	while (i < count && vhost_enqueue_one(vq, pkts[i], hlen, mrg, &slot))
 		i++;
 	if (vq->nsegs > 0)
 		vq->copy->submit(vq, vq->segs, vq->nsegs);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef KEEL_VHOST_BURST_H
+#define KEEL_VHOST_BURST_H
+
+/*
+ * One packet of a net burst, shared by the synchronous bursts
+ * (vhost_enqueue.c, vhost_dequeue.c) and the asynchronous ones
+ * (vhost_async_burst.c): each fetches the packet's chains, records one
+ * inflight entry per chain and appends its copies to the queue's segs; the
+ * caller hands the segs to the copy engine and completes.
+ * Locking: the queue's lock, held by the caller.
+ */
+#include "vhost_internal.h"
+
+struct keel_mbuf;
+struct keel_mempool;
+struct virtio_net_hdr;
+
+/* start a receive burst: header length, mergeable, work areas reset */
+void vhost_enqueue_begin(struct vhost_vq *vq, uint32_t *hlen, int *mrg);
+/* Put @p m into the guest's buffers. @return 1 taken (sent, or dropped
+ * and counted), 0 the burst stops here (m not taken). *first_slot: the
+ * inflight entry of the packet's first chain, UINT32_MAX when dropped. */
+int vhost_enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen,
+		      int mrg, uint32_t *first_slot);
+
+/* start a transmit burst: @return the header length */
+uint32_t vhost_dequeue_begin(struct vhost_vq *vq);
+/* Take one chain from the guest into a new mbuf (*pkt), its header read
+ * once into @p hdr. @return 1 a packet (its inflight entry *first_slot),
+ * 0 a chain consumed without a packet (returned empty, counted), -1 the
+ * burst stops here (nothing available, paused, no mbuf, no room). */
+int vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp,
+		      uint32_t hlen, struct virtio_net_hdr *hdr,
+		      struct keel_mbuf **pkt, uint32_t *first_slot);
+
+#endif /* KEEL_VHOST_BURST_H */
