@@ -169,6 +169,9 @@ struct keel_vhost_vring_stats {
 				       offload the guest cannot take */
 	uint64_t bad_headers;     /**< guest headers that did not match the
 				       packet (offload flags left clear) */
+	uint64_t failed;          /**< async queues: packets whose copy
+				       failed (not delivered; see
+				       keel_vhost_async.h) */
 };
 
 /** Read a queue's counters. @return 0, -EINVAL, -ENODEV. */

@@ -91,6 +91,12 @@ struct vhost_region {
 	int fd;                /* kept open: describes the region (async, IOMMU) */
 	dev_t st_dev;          /* identity of the file, for table diffs */
 	ino_t st_ino;
+	/* DMA mapping in an IOMMU container while the device has async
+	 * queues (vhost_async_mem.c): [dma_va, +dma_len) at dma_iova */
+	struct keel_iommu_container *dma_cont;   /* NULL: not mapped */
+	uint64_t dma_va;
+	uint64_t dma_iova;
+	uint64_t dma_len;
 };
 
 struct vhost_mem {
@@ -110,6 +116,12 @@ int vhost_region_map(struct vhost_dev *dev,
 		     const struct vhost_user_mem_region *d, int fd,
 		     struct vhost_region *r);
 void vhost_region_unmap(struct vhost_region *r);
+/* async vhost (vhost_async_mem.c): DMA-map every region of @p m not yet
+ * mapped, one map call each, when the device has async queues; on failure
+ * the regions it mapped are unmapped again. @return 0 or -errno. */
+int vhost_async_mem_map(struct vhost_dev *dev, struct vhost_mem *m);
+/* DMA-unmap one region (its copies drained); no-op when not mapped */
+void vhost_async_region_unmap(struct vhost_region *r);
 /* Two descriptions name the same mapping (addresses, size, file). */
 int vhost_region_same(const struct vhost_region *a,
 		      const struct vhost_region *b);
@@ -288,6 +300,7 @@ struct vhost_dev {
 	uint8_t compliant_ol;          /* NET_COMPLIANT_OL_FLAGS */
 	uint8_t in_use;
 	uint16_t mtu;
+	uint32_t async_queues;         /* queues with a DMA copy engine */
 	uint8_t rarp_mac[6];
 	uint8_t rarp_pending;
 	uint32_t nr_vring;             /* highest vring index seen + 1 */

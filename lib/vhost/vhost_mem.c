@@ -142,6 +142,7 @@ vhost_region_map(struct vhost_dev *dev, const struct vhost_user_mem_region *d,
 void
 vhost_region_unmap(struct vhost_region *r)
 {
+	vhost_async_region_unmap(r);    /* the IOMMU lets go first */
 	if (r->map_base != NULL)
 		munmap(r->map_base, r->map_len);
 	if (r->fd >= 0)

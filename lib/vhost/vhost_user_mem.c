@@ -84,6 +84,8 @@ vhost_mem_apply(struct vhost_dev *dev, struct vhost_mem *next)
 	int ret;
 
 	ret = vhost_mem_build(dev, next);
+	if (ret == 0)
+		ret = vhost_async_mem_map(dev, next);
 	if (ret < 0) {
 		discard_next(dev, next);
 		return ret;

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest memory of async devices in the EAL's IOMMU container.
+ *
+ * Invariant: while dev->async_queues > 0 and a default container exists,
+ * every region of dev->mem is DMA-mapped (r->dma_cont set) with exactly one
+ * keel_iommu_dma_register() call, so on a backend that cannot split
+ * mappings (VFIO type1) each region is its own chunk, and it is unmapped
+ * with exactly one call when the region goes - after the queues' copies
+ * drained (vhost_mem_apply() and vhost_dev_reset() drain before they unmap).
+ * IOVA = the region's address in this process where the container can use
+ * it, else an IOVA the container allocates.
+ * Locking: the dispatcher thread, or the application thread registering
+ * the first / unregistering the last async queue (under vhost_global_lock;
+ * keel_vhost_async.h says when that may happen).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "keel_iommu.h"
+#include "vhost_async.h"
+
+#define MAP_PAGE 4096ULL
+
+uint64_t vhost_async_map_gen;
+
+static void
+gen_bump(void)
+{
+	__atomic_fetch_add(&vhost_async_map_gen, 1, __ATOMIC_RELEASE);
+}
+
+int
+vhost_async_mem_map(struct vhost_dev *dev, struct vhost_mem *m)
+{
+	struct keel_iommu_container *c = keel_iommu_container_default();
+	uint8_t mapped[KEEL_VHOST_MAX_MEM_REGIONS] = { 0 };
+	uint32_t i;
+	int ret = 0;
+
+	if (dev->async_queues == 0 || m == NULL || c == NULL)
+		return 0;
+	for (i = 0; i < m->n; i++) {
+		struct vhost_region *r = &m->r[i];
+		uint64_t va, end, iova;
+
+		if (r->dma_cont != NULL)
+			continue;
+		va = (uintptr_t)r->host & ~(MAP_PAGE - 1);
+		end = ((uintptr_t)r->host + r->size + MAP_PAGE - 1) &
+		      ~(MAP_PAGE - 1);
+		ret = keel_iommu_dma_register(c, va, end - va, 0, &iova);
+		if (ret < 0) {
+			VHOST_LOG(ERR, dev, "cannot DMA-map memory region guest "
+				  "0x%" PRIx64 " (0x%" PRIx64 " bytes at %p) "
+				  "into the IOMMU container: %s", r->gpa,
+				  end - va, (void *)(uintptr_t)va,
+				  strerror(-ret));
+			break;
+		}
+		r->dma_cont = c;
+		r->dma_va = va;
+		r->dma_iova = iova;
+		r->dma_len = end - va;
+		mapped[i] = 1;
+		VHOST_LOG(DEBUG, dev, "region guest 0x%" PRIx64 " DMA-mapped "
+			  "at IOVA 0x%" PRIx64 " (0x%" PRIx64 " bytes)", r->gpa,
+			  iova, end - va);
+	}
+	if (ret < 0)
+		for (i = 0; i < m->n; i++)
+			if (mapped[i])
+				vhost_async_region_unmap(&m->r[i]);
+	gen_bump();
+	return ret;
+}
+
+void
+vhost_async_region_unmap(struct vhost_region *r)
+{
+	int ret;
+
+	if (r->dma_cont == NULL)
+		return;
+	ret = keel_iommu_dma_unmap(r->dma_cont, r->dma_va, r->dma_iova,
+				   r->dma_len);
+	if (ret < 0)
+		KEEL_LOG(ERR, keel_logtype_vhost, "vhost: DMA unmap of region "
+			 "guest 0x%" PRIx64 " (IOVA 0x%" PRIx64 ", 0x%" PRIx64
+			 " bytes) failed: %s", r->gpa, r->dma_iova, r->dma_len,
+			 strerror(-ret));
+	r->dma_cont = NULL;
+	gen_bump();
+}
+
+void
+vhost_async_mem_unmap_all(struct vhost_dev *dev)
+{
+	uint32_t i;
+
+	for (i = 0; dev->mem != NULL && i < dev->mem->n; i++)
+		vhost_async_region_unmap(&dev->mem->r[i]);
+}
