@@ -122,6 +122,19 @@ uint16_t keel_vhost_async_try_dequeue_burst(int vid, uint16_t queue_id,
 					    uint16_t count, int *nr_inflight);
 
 /**
+ * Wait for the queue's copies in flight (the control side: for a device
+ * going away) and return packets owed to the application without taking
+ * new ones: enqueued packets (failed[i] as in
+ * keel_vhost_poll_enqueue_completed()) or dequeued ones (failed ones are
+ * freed and not returned). Call it until keel_vhost_async_get_inflight()
+ * is 0, then unregister. (DPDK: rte_vhost_clear_queue_thread_unsafe().)
+ * @return packets returned into @p pkts.
+ */
+uint16_t keel_vhost_async_clear_queue(int vid, uint16_t queue_id,
+				      struct keel_mbuf **pkts, uint16_t count,
+				      uint8_t *failed);
+
+/**
  * Packets of the queue in flight or completed and not yet returned.
  * @return the count, or -1 with errno (ENODEV, EINVAL: not async).
  */

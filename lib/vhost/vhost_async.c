@@ -3,7 +3,7 @@
  * The dmadev copy engine of async queues (the invariant is in
  * vhost_async.h) and their registration.
  * Locking: the engine runs under the queue's lock; registration takes it
- * from the control side, and vhost_global_lock for the vchan owners.
+ * from the control side, and owners_lock for the vchan owners.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -344,7 +344,10 @@ const struct vhost_copy_ops vhost_copy_async = {
 
 /* ---------------------------------------------------------- registration */
 
-/* which queue uses each (dmadev, vchan): guarded by vhost_global_lock */
+/* which queue uses each (dmadev, vchan), and the devices' async_queues
+ * counts: guarded by owners_lock (not vhost_global_lock: registration runs
+ * in callbacks the dispatcher makes while it may hold that one) */
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	int16_t dev_id;
 	uint16_t vchan;
@@ -481,7 +484,7 @@ keel_vhost_async_channel_register(int vid, uint16_t queue_id,
 		async_free(a);
 		return fail(ENOMEM);
 	}
-	pthread_mutex_lock(&vhost_global_lock);
+	pthread_mutex_lock(&owners_lock);
 	ret = take_vchans(dev, queue_id, cfg, a);
 	if (ret == 0) {
 		dev->async_queues++;
@@ -491,7 +494,7 @@ keel_vhost_async_channel_register(int vid, uint16_t queue_id,
 			nowners -= cfg->nb_dma;
 		}
 	}
-	pthread_mutex_unlock(&vhost_global_lock);
+	pthread_mutex_unlock(&owners_lock);
 	if (ret < 0) {
 		async_free(a);
 		return fail(-ret);
@@ -529,11 +532,11 @@ keel_vhost_async_channel_unregister(int vid, uint16_t queue_id)
 	vq->copy = &vhost_copy_cpu;
 	vq->copy_priv = NULL;
 	vhost_unlock(&vq->lock);
-	pthread_mutex_lock(&vhost_global_lock);
+	pthread_mutex_lock(&owners_lock);
 	owners_drop(vid, queue_id);
 	if (--dev->async_queues == 0)
 		vhost_async_mem_unmap_all(dev);
-	pthread_mutex_unlock(&vhost_global_lock);
+	pthread_mutex_unlock(&owners_lock);
 	async_free(a);
 	return 0;
 }

@@ -182,6 +182,31 @@ keel_vhost_async_try_dequeue_burst(int vid, uint16_t queue_id,
 	return n;
 }
 
+uint16_t
+keel_vhost_async_clear_queue(int vid, uint16_t queue_id,
+			     struct keel_mbuf **pkts, uint16_t count,
+			     uint8_t *failed)
+{
+	struct vhost_dev *dev = vhost_dev_get(vid);
+	struct vhost_vq *vq;
+	uint16_t n;
+
+	if (dev == NULL || queue_id >= VHOST_MAX_VRINGS || pkts == NULL)
+		return 0;
+	vq = __atomic_load_n(&dev->vq[queue_id], __ATOMIC_ACQUIRE);
+	if (vq == NULL || vhost_async_of(vq) == NULL)
+		return 0;
+	vhost_lock_ctrl(&vq->lock);
+	if (vhost_async_of(vq) == NULL) {
+		vhost_unlock(&vq->lock);
+		return 0;
+	}
+	vhost_vq_drain_locked(vq);
+	n = done_pop(vq->copy_priv, pkts, count, failed);
+	vhost_unlock(&vq->lock);
+	return n;
+}
+
 int
 keel_vhost_async_get_inflight(int vid, uint16_t queue_id)
 {

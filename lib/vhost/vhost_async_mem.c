@@ -11,7 +11,7 @@
  * IOVA = the region's address in this process where the container can use
  * it, else an IOVA the container allocates.
  * Locking: the dispatcher thread, or the application thread registering
- * the first / unregistering the last async queue (under vhost_global_lock;
+ * the first / unregistering the last async queue (under owners_lock;
  * keel_vhost_async.h says when that may happen).
  */
 #include <inttypes.h>
