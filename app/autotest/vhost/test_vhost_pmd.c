@@ -11,11 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keel_dmadev.h"
+#include "keel_eal.h"
 #include "keel_eth_vhost.h"
 #include "keel_ethdev.h"
 #include "keel_mbuf.h"
 #include "keel_vdev.h"
 #include "test.h"
+#include "test_util.h"
 #include "vhost_test_fe.h"
 
 static struct keel_mempool *pool;
@@ -135,10 +138,11 @@ flow(uint16_t a, uint16_t b, uint16_t q, unsigned int n, int big)
 	return TEST_SUCCESS;
 }
 
+/* extra: more net_vhost arguments (",dmas=[...]") */
 static int
-pair(int packed, int mrg, int server_fe)
+pair_args(int packed, int mrg, int server_fe, const char *extra)
 {
-	char path[108], vh_args[200], vu_args[200];
+	char path[108], vh_args[300], vu_args[200];
 	uint16_t pv, pu;
 	struct keel_eth_vhost_queue_event ev;
 	int nev = 0, r;
@@ -148,8 +152,8 @@ pair(int packed, int mrg, int server_fe)
 					KEEL_SOCKET_ID_ANY);
 	TEST_ASSERT(pool != NULL, "pool");
 	vt_fe_path(path, sizeof(path), "pmd");
-	snprintf(vh_args, sizeof(vh_args), "iface=%s,queues=2%s", path,
-		 server_fe ? ",client=1" : "");
+	snprintf(vh_args, sizeof(vh_args), "iface=%s,queues=2%s%s", path,
+		 server_fe ? ",client=1" : "", extra);
 	snprintf(vu_args, sizeof(vu_args), "path=%s,queues=2,packed_vq=%d,"
 		 "mrg_rxbuf=%d%s", path, packed, mrg, server_fe ? ",server=1" : "");
 	if (server_fe) {
@@ -192,6 +196,55 @@ pair(int packed, int mrg, int server_fe)
 	keel_mempool_free(pool);
 	return TEST_SUCCESS;
 }
+
+static int
+pair(int packed, int mrg, int server_fe)
+{
+	return pair_args(packed, mrg, server_fe, "");
+}
+
+/* net_vhost with async queues (dmas=) on dma_soft behind the emulated
+ * IOMMU: the same flows, the front-end's stop/start with copies about */
+static int
+pair_async(int packed, int mrg)
+{
+	int ret = test_eal_init_str("--no-huge -m 64 --iommu emulated "
+				    "--vdev dma_soft7,mode=inline "
+				    "--vdev dma_soft8,mode=inline "
+				    "--vdev dma_soft9,mode=inline");
+
+	TEST_ASSERT(ret >= 0, "EAL init: %s", strerror(-ret));
+	ret = pair_args(packed, mrg, 0, ",dmas=[txq0@dma_soft7;rxq0@dma_soft8;"
+			"txq1@dma_soft9],dma-threshold=128");
+	if (ret == TEST_SUCCESS) {
+		static const char *const names[] = { "dma_soft7", "dma_soft8",
+						      "dma_soft9" };
+		struct keel_dma_stats st;
+		int i;
+
+		/* each engine copied packets, none failed */
+		for (i = 0; i < 3; i++) {
+			int id = keel_dma_get_dev_id_by_name(names[i]);
+
+			TEST_ASSERT(id >= 0 && keel_dma_stats_get((int16_t)id,
+				    0, &st) == 0, "%s stats", names[i]);
+			TEST_ASSERT(st.completed > 0 && st.errors == 0,
+				    "%s: %" PRIu64 " copies, %" PRIu64 " errors",
+				    names[i], st.completed, st.errors);
+		}
+	}
+	keel_vdev_remove("dma_soft7");
+	keel_vdev_remove("dma_soft8");
+	keel_vdev_remove("dma_soft9");
+	if (keel_eal_cleanup() != 0)
+		return TEST_FAILED;
+	return ret;
+}
+
+static int t_async_split(void) { return pair_async(0, 0); }
+static int t_async_packed_mrg(void) { return pair_async(1, 1); }
+KEEL_TEST(vhost_pmd_async_split, "fast", TEST_NO_EAL, t_async_split)
+KEEL_TEST(vhost_pmd_async_packed_mrg, "fast", TEST_NO_EAL, t_async_packed_mrg)
 
 static int t_split(void) { return pair(0, 0, 0); }
 static int t_split_mrg(void) { return pair(0, 1, 0); }

@@ -30,6 +30,7 @@
 #include "keel_mbuf.h"
 #include "keel_vdev.h"
 #include "keel_vhost.h"
+#include "vhost_eth_async.h"
 
 KEEL_LOG_REGISTER(vh_logtype, "pmd.net.vhost", INFO)
 
@@ -64,6 +65,7 @@ struct vh_priv {
 	struct keel_eth_dev *dev;
 	struct vh_event ev[VH_EVENTS];
 	uint32_t ev_head, ev_count;
+	struct vh_dmas dmas;        /* async vrings (dmas=) */
 	/* counters of devices gone, so xstats stay monotonic */
 	struct keel_vhost_vring_stats gone[2 * KEEL_VHOST_MAX_QUEUE_PAIRS];
 };
@@ -73,7 +75,7 @@ static struct vh_priv *ports[VH_MAX_PORTS];
 
 static const char *const vh_keys[] = {
 	"iface", "client", "queues", "iommu-support", "compliant-ol-flags",
-	NULL,
+	"dmas", "dma-threshold", NULL,
 };
 
 /* ---- fast path ---- */
@@ -86,8 +88,12 @@ vh_rx(void *q, struct keel_mbuf **pkts, uint16_t n)
 
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_SEQ_CST)) {
-		got = keel_vhost_dequeue_burst(vq->pv->vid, vq->vring, vq->mp,
-					       pkts, n);
+		if (vq->pv->dmas.on[vq->vring])
+			got = vh_async_rx(vq->pv->vid, vq->vring, vq->mp, pkts,
+					  n);
+		else
+			got = keel_vhost_dequeue_burst(vq->pv->vid, vq->vring,
+						       vq->mp, pkts, n);
 		for (i = 0; i < got; i++) {
 			pkts[i]->port = vq->port_id;
 			vq->bytes += pkts[i]->pkt_len;
@@ -105,6 +111,19 @@ vh_tx(void *q, struct keel_mbuf **pkts, uint16_t n)
 	uint16_t sent = 0, i;
 
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_SEQ_CST) &&
+	    vq->pv->dmas.on[vq->vring]) {
+		/* async: the library owns them until their copies are done */
+		for (i = 0; i < n; i++)
+			vq->bytes += pkts[i]->pkt_len;
+		sent = vh_async_tx(vq->pv->vid, vq->vring, pkts, n,
+				   &vq->errors);
+		for (i = sent; i < n; i++)
+			vq->bytes -= pkts[i]->pkt_len;
+		__atomic_store_n(&vq->busy, 0, __ATOMIC_RELEASE);
+		vq->packets += sent;
+		return sent;
+	}
 	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_SEQ_CST))
 		sent = keel_vhost_enqueue_burst(vq->pv->vid, vq->vring, pkts, n);
 	__atomic_store_n(&vq->busy, 0, __ATOMIC_RELEASE);
@@ -178,6 +197,12 @@ vh_new_device(int vid)
 	}
 	for (i = 0; i < 2 * pv->nq; i++)   /* polled: no kicks wanted */
 		keel_vhost_enable_guest_notification(vid, i, 0);
+	if (pv->dmas.any && vh_dmas_attach(pv->path, vid, &pv->dmas,
+					   pv->nq) < 0) {
+		vh_dmas_detach(vid, &pv->dmas, pv->nq);
+		pthread_mutex_unlock(&port_lock);
+		return -EIO;
+	}
 	pv->vid = vid;
 	vh_update_link(pv);
 	pthread_mutex_unlock(&port_lock);
@@ -199,6 +224,7 @@ vh_destroy_device(int vid)
 		return;
 	}
 	vh_quiesce(pv);
+	vh_dmas_detach(vid, &pv->dmas, pv->nq);
 	/* keep what the device counted: the library forgets it */
 	for (i = 0; i < 2 * pv->nq; i++) {
 		struct keel_vhost_vring_stats st;
@@ -459,6 +485,7 @@ static const struct {
 	{ "broken", offsetof(struct keel_vhost_vring_stats, broken) },
 	{ "guest_notified",
 	  offsetof(struct keel_vhost_vring_stats, guest_notified) },
+	{ "async_failed", offsetof(struct keel_vhost_vring_stats, failed) },
 };
 #define NXS (sizeof(xs) / sizeof(xs[0]))
 
@@ -559,7 +586,8 @@ static int
 vh_probe(const char *name, const char *args)
 {
 	struct keel_kvargs *kv = keel_kvargs_parse(args, vh_keys);
-	uint64_t client = 0, queues = 1, iommu = 0, compliant = 0, flags = 0;
+	uint64_t client = 0, queues = 1, iommu = 0, compliant = 0, flags = 0,
+		 threshold = 0;
 	struct keel_eth_dev *dev;
 	struct vh_priv *pv;
 	const char *iface;
@@ -582,6 +610,9 @@ vh_probe(const char *name, const char *args)
 	if (ret == 0 || ret == -ENOENT)
 		ret = keel_kvargs_get_u64(kv, "compliant-ol-flags", 0, 1,
 					  &compliant);
+	if (ret == 0 || ret == -ENOENT)
+		ret = keel_kvargs_get_u64(kv, "dma-threshold", 0, UINT32_MAX,
+					  &threshold);
 	if (ret < 0 && ret != -ENOENT) {
 		keel_kvargs_free(kv);
 		return ret;
@@ -593,8 +624,16 @@ vh_probe(const char *name, const char *args)
 	}
 	pv = dev->dev_private;
 	snprintf(pv->path, sizeof(pv->path), "%s", iface);
-	keel_kvargs_free(kv);
 	pv->nq = (uint16_t)queues;
+	pv->dmas.threshold = (uint32_t)threshold;
+	if (keel_kvargs_get(kv, "dmas") != NULL &&
+	    vh_dmas_parse(name, keel_kvargs_get(kv, "dmas"), pv->nq,
+			  &pv->dmas) < 0) {
+		keel_kvargs_free(kv);
+		keel_eth_dev_release_port(dev);
+		return -EINVAL;
+	}
+	keel_kvargs_free(kv);
 	pv->vid = -1;
 	pv->dev = dev;
 	flags = (client ? KEEL_VHOST_USER_CLIENT : 0) |
@@ -658,4 +697,5 @@ static struct keel_vdev_driver vh_driver = {
 
 KEEL_VDEV_DRIVER_REGISTER(net_vhost, vh_driver,
 	"iface=<path> client=<0|1> queues=<1..128> iommu-support=<0|1> "
-	"compliant-ol-flags=<0|1>")
+	"compliant-ol-flags=<0|1> dmas=[txq0@DMADEV;rxq0@DMADEV] "
+	"dma-threshold=<bytes>")
