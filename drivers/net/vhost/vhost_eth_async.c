@@ -6,7 +6,10 @@
  * example (--dmas [txd0@...,rxd0@...]) with ';' between entries, since ','
  * separates device arguments; txqN is the port's Tx queue N (guest
  * receive, vring 2N), rxqN its Rx queue N (guest transmit, vring 2N+1).
- * dma-threshold=BYTES sets the size below which a copy goes by CPU.
+ * Queues naming the same dmadev get its vchans in vring order (txq0,
+ * rxq0, txq1, ...): one engine serves several queues, each on a vchan of
+ * its own. dma-threshold=BYTES sets the size below which a copy goes by
+ * CPU.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,12 +72,14 @@ bad:
 	return 0;
 }
 
-/* the dmadev's id, configured and started (one vchan) when it was not */
+/* the dmadev's id, configured and started with @p nvc vchans when it was
+ * not (else it must have that many) */
 static int
-dma_ready(const char *port, const char *name)
+dma_ready(const char *port, const char *name, uint16_t nvc)
 {
 	struct keel_dma_info info;
-	struct keel_dma_conf conf = { .nb_vchans = 1 };
+	struct keel_dma_conf conf = { .nb_vchans = nvc };
+	uint16_t v;
 	struct keel_dma_vchan_conf vc = { .direction = KEEL_DMA_DIR_MEM_TO_MEM };
 	int id = keel_dma_get_dev_id_by_name(name);
 
@@ -82,12 +87,21 @@ dma_ready(const char *port, const char *name)
 		KEEL_LOG(ERR, vh_logtype, "%s: dmas: no dmadev %s", port, name);
 		return -ENODEV;
 	}
-	if (info.nb_vchans > 0 && keel_dma_start((int16_t)id) == 0)
-		return id;      /* the application configured it */
+	if (info.nb_vchans > 0) {
+		if (info.nb_vchans >= nvc && keel_dma_start((int16_t)id) == 0)
+			return id;      /* configured before */
+		KEEL_LOG(ERR, vh_logtype, "%s: dmas: dmadev %s has %u vchans, "
+			 "%u queues use it", port, name, info.nb_vchans, nvc);
+		return -EINVAL;
+	}
 	vc.nb_desc = info.max_desc < VH_DMA_DESC ? info.max_desc : VH_DMA_DESC;
-	if (keel_dma_configure((int16_t)id, &conf) < 0 ||
-	    keel_dma_vchan_setup((int16_t)id, 0, &vc) < 0 ||
-	    keel_dma_start((int16_t)id) < 0) {
+	if (keel_dma_configure((int16_t)id, &conf) < 0)
+		goto fail;
+	for (v = 0; v < nvc; v++)
+		if (keel_dma_vchan_setup((int16_t)id, v, &vc) < 0)
+			goto fail;
+	if (keel_dma_start((int16_t)id) < 0) {
+fail:
 		KEEL_LOG(ERR, vh_logtype, "%s: dmas: cannot start dmadev %s",
 			 port, name);
 		return -EIO;
@@ -98,7 +112,7 @@ dma_ready(const char *port, const char *name)
 int
 vh_dmas_attach(const char *port, int vid, struct vh_dmas *d, uint16_t nq)
 {
-	uint16_t v;
+	uint16_t v, w, nvc, vchan;
 
 	for (v = 0; v < 2 * nq; v++) {
 		struct keel_vhost_async_config cfg = {
@@ -108,11 +122,19 @@ vh_dmas_attach(const char *port, int vid, struct vh_dmas *d, uint16_t nq)
 
 		if (d->name[v][0] == '\0')
 			continue;
-		id = dma_ready(port, d->name[v]);
+		/* its vchan: how many queues before it name the device */
+		for (w = 0, nvc = 0, vchan = 0; w < 2 * nq; w++) {
+			if (strcmp(d->name[w], d->name[v]) != 0)
+				continue;
+			if (w < v)
+				vchan++;
+			nvc++;
+		}
+		id = dma_ready(port, d->name[v], nvc);
 		if (id < 0)
 			return id;
 		cfg.dma[0].dev_id = (int16_t)id;
-		cfg.dma[0].vchan = 0;
+		cfg.dma[0].vchan = vchan;
 		if (keel_vhost_async_channel_register(vid, v, &cfg) < 0) {
 			int err = errno;
 

@@ -4,8 +4,8 @@
 
 /*
  * net_vhost's async queues: the dmas= device argument and the bursts on
- * keel_vhost_async.h. A queue named in dmas= copies through its dmadev
- * (vchan 0) while a front-end is attached; the others stay synchronous.
+ * keel_vhost_async.h. A queue named in dmas= copies through a vchan of its
+ * dmadev while a front-end is attached; the others stay synchronous.
  * Locking: parse at probe; attach/detach on the vhost dispatcher thread
  * (new_device / destroy_device, after the port's bursts are quiesced);
  * the bursts on their queue's lcore.
