@@ -88,6 +88,11 @@ vh_rx(void *q, struct keel_mbuf **pkts, uint16_t n)
 
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_SEQ_CST)) {
+		/* an async Tx queue's copies finish while Tx may not be
+		 * called (io forwarding sends only what it received): its
+		 * completions are collected here too */
+		if (vq->pv->dmas.on[vq->vring - 1])
+			vh_async_tx_done(vq->pv->vid, vq->vring - 1);
 		if (vq->pv->dmas.on[vq->vring])
 			got = vh_async_rx(vq->pv->vid, vq->vring, vq->mp, pkts,
 					  n);
@@ -116,8 +121,7 @@ vh_tx(void *q, struct keel_mbuf **pkts, uint16_t n)
 		/* async: the library owns them until their copies are done */
 		for (i = 0; i < n; i++)
 			vq->bytes += pkts[i]->pkt_len;
-		sent = vh_async_tx(vq->pv->vid, vq->vring, pkts, n,
-				   &vq->errors);
+		sent = vh_async_tx(vq->pv->vid, vq->vring, pkts, n);
 		for (i = sent; i < n; i++)
 			vq->bytes -= pkts[i]->pkt_len;
 		__atomic_store_n(&vq->busy, 0, __ATOMIC_RELEASE);

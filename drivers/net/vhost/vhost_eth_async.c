@@ -165,19 +165,22 @@ vh_dmas_detach(int vid, struct vh_dmas *d, uint16_t nq)
 	}
 }
 
-uint16_t
-vh_async_tx(int vid, uint16_t vring, struct keel_mbuf **pkts, uint16_t n,
-	    uint64_t *errors)
+void
+vh_async_tx_done(int vid, uint16_t vring)
 {
 	struct keel_mbuf *done[64];
-	uint8_t failed[64];
-	uint16_t sent, got, i;
+	uint16_t got;
 
-	sent = keel_vhost_submit_enqueue_burst(vid, vring, pkts, n);
-	got = keel_vhost_poll_enqueue_completed(vid, vring, done, 64, failed);
-	for (i = 0; i < got; i++)
-		*errors += failed[i];
+	got = keel_vhost_poll_enqueue_completed(vid, vring, done, 64, NULL);
 	keel_pktmbuf_free_bulk(done, got);
+}
+
+uint16_t
+vh_async_tx(int vid, uint16_t vring, struct keel_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = keel_vhost_submit_enqueue_burst(vid, vring, pkts, n);
+
+	vh_async_tx_done(vid, vring);
 	return sent;
 }
 

@@ -35,10 +35,14 @@ int vh_dmas_attach(const char *port, int vid, struct vh_dmas *d,
 /* wait for the copies in flight, free what is owed, unregister */
 void vh_dmas_detach(int vid, struct vh_dmas *d, uint16_t nq);
 
-/* the port's bursts on an async vring: Tx frees what completed (failed
- * ones counted in *errors); @return packets taken */
+/* the port's bursts on an async vring: Tx submits, then frees what
+ * completed (failed ones are in the vring's async_failed xstat);
+ * @return packets taken */
 uint16_t vh_async_tx(int vid, uint16_t vring, struct keel_mbuf **pkts,
-		     uint16_t n, uint64_t *errors);
+		     uint16_t n);
+/* free the Tx packets whose copies completed (from either lcore: the
+ * library's queue lock is tried, never waited for) */
+void vh_async_tx_done(int vid, uint16_t vring);
 uint16_t vh_async_rx(int vid, uint16_t vring, struct keel_mempool *mp,
 		     struct keel_mbuf **pkts, uint16_t n);
 
