@@ -13,18 +13,58 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "keel_dmadev.h"
+#include "keel_eal.h"
+#include "keel_iommu.h"
+#include "keel_vdev.h"
 #include "keel_vhost.h"
+#include "keel_vhost_async.h"
 #include "test.h"
 #include "vhost_test_env.h"
 #include "vhost_test_fe.h"
 
 #define F(bit) (1ULL << (bit))
 
-static int n_disconn, n_new;
+static int n_disconn, n_new, n_async;
+static int async_dma = -1;   /* >= 0: the async variant (its dmadev) */
 static void cb_disconn(int vid) { (void)vid; __atomic_add_fetch(&n_disconn, 1, __ATOMIC_SEQ_CST); }
-static int cb_new(int vid) { (void)vid; __atomic_add_fetch(&n_new, 1, __ATOMIC_SEQ_CST); return 0; }
+
+/* the async variant: every device's two vrings go async on a vchan each
+ * (their guest memory is then DMA-mapped in the IOMMU container) */
+static int
+cb_new(int vid)
+{
+	uint16_t q;
+
+	__atomic_add_fetch(&n_new, 1, __ATOMIC_SEQ_CST);
+	for (q = 0; async_dma >= 0 && q < 2; q++) {
+		struct keel_vhost_async_config cfg = {
+			.nb_dma = 1, .dma = { { (int16_t)async_dma, q } },
+		};
+
+		if (keel_vhost_async_channel_register(vid, q, &cfg) < 0)
+			return -1;
+		__atomic_add_fetch(&n_async, 1, __ATOMIC_SEQ_CST);
+	}
+	return 0;
+}
+
+static void
+cb_destroy(int vid)
+{
+	struct keel_mbuf *m[8];
+	uint16_t q;
+
+	for (q = 0; async_dma >= 0 && q < 2; q++) {
+		while (keel_vhost_async_clear_queue(vid, q, m, 8, NULL) > 0)
+			;
+		keel_vhost_async_channel_unregister(vid, q);
+	}
+}
+
 static const struct keel_vhost_device_ops ops = {
-	.new_device = cb_new, .destroy_connection = cb_disconn,
+	.new_device = cb_new, .destroy_device = cb_destroy,
+	.destroy_connection = cb_disconn,
 };
 
 enum { CLOSE, NACK, ACK, NO_DEVICE, PENDING };
@@ -303,8 +343,13 @@ static const struct hcase cases[] = {
 static int
 stage(struct vt_fe *fe, const struct hcase *c)
 {
+	/* the async variant's running devices take ring addresses as guest
+	 * addresses (no IOTLB to fill) */
+	uint64_t off = c->feat_off | (async_dma >= 0 && c->stage >= S_RINGS ?
+				      F(VIRTIO_F_IOMMU_PLATFORM) : 0);
+
 	if (c->stage >= S_NEG &&
-	    vt_fe_negotiate(fe, FEAT & ~c->feat_off, PROTO & ~c->proto_off) != 0)
+	    vt_fe_negotiate(fe, FEAT & ~off, PROTO & ~c->proto_off) != 0)
 		return -1;
 	if (c->stage >= S_MEM && vt_fe_mem_table(fe) != 0)
 		return -1;
@@ -344,14 +389,27 @@ wait_disconn(int want)
 	return 0;
 }
 
+/* DMA mappings in the default container (0 without one) */
+static uint64_t
+dma_entries(void)
+{
+	struct keel_iommu_container *c = keel_iommu_container_default();
+	struct keel_iommu_stats st;
+
+	if (c == NULL || keel_iommu_stats_get(c, &st) != 0)
+		return 0;
+	return st.entries;
+}
+
 static int
-test_hostile_messages(void)
+hostile_messages(void)
 {
 	char path[108];
 	struct scratch sc;
 	struct vt_fe fe;
 	struct vhost_user_msg m;
 	int fds0, maps0, r;
+	uint64_t dma0;
 	unsigned int i;
 
 	vt_fe_path(path, sizeof(path), "hostile");
@@ -369,7 +427,9 @@ test_hostile_messages(void)
 	TEST_ASSERT(pipe(sc.pipe) == 0, "pipe");
 	fds0 = test_count_fds();
 	maps0 = vt_count_maps();
+	dma0 = dma_entries();
 	n_disconn = 0;
+	n_async = 0;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct hcase *c = &cases[i];
 
@@ -377,6 +437,14 @@ test_hostile_messages(void)
 		TEST_ASSERT_SUCCESS(vt_fe_connect(&fe, path), "%s: connect",
 				    c->name);
 		TEST_ASSERT_SUCCESS(stage(&fe, c), "%s: stage", c->name);
+		if (async_dma >= 0 && c->stage >= S_RINGS) {
+			/* the async variant: the device runs (its vrings
+			 * async) before the hostile message comes */
+			uint64_t ok = VIRTIO_STATUS_DRIVER_OK;
+
+			TEST_ASSERT(vt_fe_acked(&fe, VHOST_USER_SET_STATUS, &ok,
+				    8, NULL, 0) == 0, "%s: DRIVER_OK", c->name);
+		}
 		TEST_ASSERT_SUCCESS(send_case(&fe, (int)i, &sc), "%s: send",
 				    c->name);
 		switch (c->expect) {
@@ -416,6 +484,14 @@ test_hostile_messages(void)
 		TEST_ASSERT_EQUAL(test_count_fds(), fds0, "%s: fds flat", c->name);
 		TEST_ASSERT_EQUAL(vt_count_maps(), maps0, "%s: mappings flat",
 				  c->name);
+		TEST_ASSERT_EQUAL(dma_entries(), dma0, "%s: DMA mappings flat",
+				  c->name);
+	}
+	if (async_dma >= 0) {
+		TEST_ASSERT(n_async > 0, "some cases ran with async queues");
+		printf("  async variant: %d vrings went async, every DMA "
+		       "mapping of guest memory gone with its connection\n",
+		       n_async);
 	}
 	printf("  %zu hostile messages: each answered or closed as the spec "
 	       "says, nothing leaked\n", sizeof(cases) / sizeof(cases[0]));
@@ -427,4 +503,39 @@ test_hostile_messages(void)
 	vt_fe_fini(&fe);
 	return TEST_SUCCESS;
 }
+static int
+test_hostile_messages(void)
+{
+	async_dma = -1;
+	return hostile_messages();
+}
 KEEL_TEST(vhost_hostile_messages, "fast", TEST_NO_EAL, test_hostile_messages)
+
+/* the same cases with both vrings of every device async on dma_soft
+ * behind the emulated IOMMU */
+static int
+test_hostile_messages_async(void)
+{
+	struct keel_dma_conf conf = { .nb_vchans = 2 };
+	struct keel_dma_vchan_conf vc = {
+		.direction = KEEL_DMA_DIR_MEM_TO_MEM, .nb_desc = 64,
+	};
+	int ret = test_eal_init_str("--no-huge -m 64 --iommu emulated "
+				    "--vdev dma_soft_hostile,mode=inline");
+
+	TEST_ASSERT(ret >= 0, "EAL: %s", strerror(-ret));
+	async_dma = keel_dma_get_dev_id_by_name("dma_soft_hostile");
+	TEST_ASSERT(async_dma >= 0 &&
+		    keel_dma_configure((int16_t)async_dma, &conf) == 0 &&
+		    keel_dma_vchan_setup((int16_t)async_dma, 0, &vc) == 0 &&
+		    keel_dma_vchan_setup((int16_t)async_dma, 1, &vc) == 0 &&
+		    keel_dma_start((int16_t)async_dma) == 0, "dma_soft");
+	ret = hostile_messages();
+	async_dma = -1;
+	keel_vdev_remove("dma_soft_hostile");
+	if (keel_eal_cleanup() != 0)
+		return TEST_FAILED;
+	return ret;
+}
+KEEL_TEST(vhost_hostile_messages_async, "fast", TEST_NO_EAL,
+	  test_hostile_messages_async)
