@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "keel_dmadev.h"
@@ -504,7 +505,6 @@ test_regions(void)
 	TEST_ASSERT_EQUAL(seen.hits[2], 1, "last region still mapped");
 	/* the emulated IOMMU agrees: DMA into the outer ones works, into
 	 * the middle one faults */
-	src = keel_iommu_va2iova(c, (uintptr_t)keel_pktmbuf_mtod(pk, void *));
 	pk = make_pkt(64, 2048, 4);
 	src = keel_iommu_va2iova(c, (uintptr_t)keel_pktmbuf_mtod(pk, void *));
 	TEST_ASSERT_SUCCESS(dma_probe(src, iova[0] + 0x8000, 64), "region 0");
@@ -568,3 +568,83 @@ test_stop_drain(void)
 	return teardown();
 }
 KEEL_TEST(vhost_async_stop_drain, "fast", TEST_NO_EAL, test_stop_drain)
+
+/* the vIOMMU (IOMMU_PLATFORM) with an async queue, which DPDK 22.11
+ * refuses: buffers at IOVAs the IOTLB translates; an IOTLB invalidate
+ * returns only after the copies in flight into the range completed; a
+ * buffer whose translation is gone pauses the queue (the packet is not
+ * taken) until an update comes */
+static int
+test_viommu(void)
+{
+	const uint64_t iova = 0x80000000ULL, gpa = VT_GPA + VT_BUF_OFF;
+	struct keel_mbuf *pk[5], *out[5];
+	struct keel_vhost_vring_stats st;
+	struct vhost_user_msg msg;
+	uint8_t failed[5];
+	struct vt_env e;
+	uint32_t ulen, k;
+	uint16_t id, i;
+	int sp[2];
+
+	TEST_ASSERT_SUCCESS(setup(), "setup");
+	TEST_ASSERT_SUCCESS(vt_env_init(&e, F(VIRTIO_F_IOMMU_PLATFORM), 64),
+			    "env");
+	TEST_ASSERT_SUCCESS(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+				       SOCK_NONBLOCK, 0, sp), "socketpair");
+	e.dev->backend_fd = sp[0];
+	e.dev->protocol_features |= F(VHOST_USER_PROTOCOL_F_BACKEND_REQ);
+	TEST_ASSERT_SUCCESS(go_async(&e, 0, 0, 0), "async with the vIOMMU");
+	TEST_ASSERT_SUCCESS(vhost_iotlb_update(e.dev, iova, 0x10000,
+			    gpa + VT_UOFF, VHOST_ACCESS_RW), "IOTLB update");
+	vt_use(&e, 0);
+	for (i = 0; i < 5; i++)
+		vt_offer(&e, &(struct vt_buf){ iova + i * BUFLEN, BUFLEN, 1 },
+			 1, 0);
+	for (i = 0; i < 5; i++)
+		pk[i] = make_pkt(1000, 2048, 30 + i);
+	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 4),
+			  4, "taken");
+	/* the front-end invalidates the range while the copies are out */
+	memset(&msg, 0, sizeof(msg));
+	msg.payload.iotlb.type = VHOST_IOTLB_INVALIDATE;
+	msg.payload.iotlb.iova = iova;
+	msg.payload.iotlb.size = 0x10000;
+	TEST_ASSERT_SUCCESS(vhost_user_iotlb_msg(e.dev, &msg, NULL, 0),
+			    "invalidate");
+	/* acknowledged only now: every copy is in, the used entries too */
+	for (i = 0; i < 4; i++) {
+		TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used %u before the "
+			    "invalidate returned", i);
+		TEST_ASSERT_EQUAL(ulen, 1012, "whole");
+		for (k = 0; k < 1000; k++)
+			TEST_ASSERT_EQUAL(*vt_gva(&e, gpa + id * BUFLEN + 12 + k),
+					  pat(30 + i, k), "byte %u of %u", k, i);
+	}
+	TEST_ASSERT_EQUAL(keel_vhost_poll_enqueue_completed(e.dev->vid, 0, out,
+			  5, failed), 4, "the four back");
+	for (i = 0; i < 4; i++)
+		TEST_ASSERT(out[i] == pk[i] && !failed[i], "delivered %u", i);
+	/* the fifth buffer has no translation now: the queue waits */
+	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, &pk[4],
+			  1), 0, "paused, not taken");
+	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
+	TEST_ASSERT(st.iotlb_misses >= 1, "miss asked");
+	TEST_ASSERT_SUCCESS(vhost_iotlb_update(e.dev, iova, 0x10000,
+			    gpa + VT_UOFF, VHOST_ACCESS_RW), "update again");
+	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, &pk[4],
+			  1), 1, "taken after the update");
+	TEST_ASSERT_EQUAL(poll_all(&e, &out[4], &failed[4], 1), 1, "back");
+	TEST_ASSERT(out[4] == pk[4] && !failed[4], "delivered");
+	for (k = 0; k < 1000; k++)
+		TEST_ASSERT_EQUAL(*vt_gva(&e, gpa + 4 * BUFLEN + 12 + k),
+				  pat(34, k), "byte %u of the fifth", k);
+	for (i = 0; i < 5; i++)
+		keel_pktmbuf_free(pk[i]);
+	TEST_ASSERT_SUCCESS(keel_vhost_async_channel_unregister(e.dev->vid, 0),
+			    "unregister");
+	close(sp[1]);
+	vt_env_fini(&e);
+	return teardown();
+}
+KEEL_TEST(vhost_async_viommu, "fast", TEST_NO_EAL, test_viommu)
