@@ -648,3 +648,51 @@ test_viommu(void)
 	return teardown();
 }
 KEEL_TEST(vhost_async_viommu, "fast", TEST_NO_EAL, test_viommu)
+
+/* An engine that stops answering (its dmadev stopped with copies out): a
+ * queue stop waits 2 s, then gives the copies up - their packets fail,
+ * counted, their used entries claim nothing - and the stop completes. */
+static int
+test_engine_gone(void)
+{
+	struct keel_mbuf *pk[2], *out[2];
+	struct keel_vhost_async_stats as;
+	struct keel_vhost_vring_stats st;
+	uint8_t failed[2];
+	struct vt_env e;
+	uint32_t ulen;
+	uint16_t id, i;
+
+	TEST_ASSERT_SUCCESS(setup(), "setup");
+	TEST_ASSERT_SUCCESS(vt_env_init(&e, 0, 64), "env");
+	TEST_ASSERT_SUCCESS(go_async(&e, 0, 0, 0), "register");
+	vt_use(&e, 0);
+	for (i = 0; i < 2; i++) {
+		vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_BUF_OFF + i * BUFLEN,
+			 BUFLEN, 1 }, 1, 0);
+		pk[i] = make_pkt(1500, 2048, 40 + i);
+	}
+	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 2),
+			  2, "taken");
+	TEST_ASSERT_SUCCESS(keel_dma_stop((int16_t)dma), "engine stopped");
+	vhost_lock_ctrl(&e.vqs[0]->lock);
+	vhost_vq_stop_locked(e.vqs[0]);
+	vhost_unlock(&e.vqs[0]->lock);
+	for (i = 0; i < 2; i++) {
+		TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used %u", i);
+		TEST_ASSERT_EQUAL(ulen, 0, "claims nothing");
+	}
+	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 2), 2, "both back");
+	TEST_ASSERT(failed[0] && failed[1], "both failed");
+	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
+	keel_vhost_async_stats_get(e.dev->vid, 0, &as);
+	TEST_ASSERT_EQUAL(st.failed, 2, "counted");
+	TEST_ASSERT_EQUAL(as.cancelled, 2, "two ops given up");
+	for (i = 0; i < 2; i++)
+		keel_pktmbuf_free(out[i]);
+	TEST_ASSERT_SUCCESS(keel_vhost_async_channel_unregister(e.dev->vid, 0),
+			    "unregister");
+	vt_env_fini(&e);
+	return teardown();
+}
+KEEL_TEST(vhost_async_engine_gone, "fast", TEST_NO_EAL, test_engine_gone)
