@@ -34,11 +34,6 @@
 static struct keel_mempool *pool;
 static int dma = -1;
 
-static uint8_t
-pat(uint32_t seed, uint32_t i)
-{
-	return (uint8_t)(seed * 31 + i * 7 + (i >> 8));
-}
 
 static int
 setup(void)
@@ -85,48 +80,7 @@ go_async(struct vt_env *e, uint16_t q, uint16_t vchan, uint32_t threshold)
 	return keel_vhost_async_channel_register(e->dev->vid, q, &cfg);
 }
 
-static struct keel_mbuf *
-make_pkt(uint32_t len, uint32_t seg, uint32_t seed)
-{
-	struct keel_mbuf *head = NULL;
-	uint32_t off = 0;
 
-	while (off < len || head == NULL) {
-		struct keel_mbuf *m = keel_pktmbuf_alloc(pool);
-		uint32_t n = len - off < seg ? len - off : seg, i;
-		uint8_t *p;
-
-		if (m == NULL)
-			return NULL;
-		p = (uint8_t *)keel_pktmbuf_append(m, (uint16_t)n);
-		for (i = 0; i < n; i++)
-			p[i] = pat(seed, off + i);
-		off += n;
-		if (head == NULL)
-			head = m;
-		else
-			keel_pktmbuf_chain(head, m);
-	}
-	return head;
-}
-
-static int
-same_bytes(const struct keel_mbuf *m, uint32_t len, uint32_t seed)
-{
-	uint32_t off = 0, i;
-
-	if (m->pkt_len != len)
-		return 0;
-	for (; m != NULL; m = m->next) {
-		const uint8_t *p = keel_pktmbuf_mtod(m, const uint8_t *);
-
-		for (i = 0; i < m->data_len; i++)
-			if (p[i] != pat(seed, off + i))
-				return 0;
-		off += m->data_len;
-	}
-	return off == len;
-}
 
 /* poll until @p want packets came back (bounded) */
 static uint16_t
@@ -174,12 +128,12 @@ run_enqueue(uint64_t feat, uint32_t threshold)
 	vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_REGION - 100, 2000, 1 },
 		 1, 0);
 	for (i = 0; i < 6; i++) {
-		pk[i] = make_pkt(sizes[i], i == 2 ? 1000 : 2048, i);
+		pk[i] = vt_pkt(pool, sizes[i], i == 2 ? 1000 : 2048, i);
 		TEST_ASSERT(pk[i] != NULL, "mbuf");
 	}
 	/* the five, then 12000 B in 500 B mbufs filling the other six
 	 * buffers: more copies than the vchan's ring holds */
-	pk[6] = make_pkt(12000, 500, 20);
+	pk[6] = vt_pkt(pool, 12000, 500, 20);
 	TEST_ASSERT(pk[6] != NULL, "mbuf");
 	tmp = pk[5];
 	pk[5] = pk[6];
@@ -206,13 +160,13 @@ run_enqueue(uint64_t feat, uint32_t threshold)
 		got = ulen - 12;
 		for (k = 0; k < got; k++)
 			TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_BUF_OFF +
-				id * BUFLEN + 12 + k), pat(i, k), "byte %u of %u",
+				id * BUFLEN + 12 + k), vt_pat(i, k), "byte %u of %u",
 				k, i);
 		while (--nbuf > 0) {
 			TEST_ASSERT(vt_take_used(&e, &id, &len), "next buffer");
 			for (k = 0; k < len; k++)
 				TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_BUF_OFF +
-					id * BUFLEN + k), pat(i, got + k),
+					id * BUFLEN + k), vt_pat(i, got + k),
 					"byte %u of %u", got + k, i);
 			got += len;
 		}
@@ -228,7 +182,7 @@ run_enqueue(uint64_t feat, uint32_t threshold)
 	TEST_ASSERT(out[0] == pk[5] && failed[0] == 0, "delivered");
 	for (k = 0; k < 300; k++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_REGION - 100 + 12 + k),
-				  pat(5, k), "byte %u across regions", k);
+				  vt_pat(5, k), "byte %u across regions", k);
 	keel_pktmbuf_free(out[0]);
 	TEST_ASSERT_SUCCESS(keel_vhost_async_stats_get(e.dev->vid, 0, &as), "st");
 	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
@@ -272,7 +226,7 @@ offer_tx(struct vt_env *e, uint64_t at, uint32_t len, uint32_t seed,
 
 	memset(p, 0, 12);
 	for (i = 0; i < len; i++)
-		p[12 + i] = pat(seed, i);
+		p[12 + i] = vt_pat(seed, i);
 	while (off < total && n < 16) {
 		uint32_t take = total - off < cut ? total - off : cut;
 
@@ -310,7 +264,7 @@ run_dequeue(uint64_t feat)
 	TEST_ASSERT_EQUAL(n, 5, "five packets");
 	TEST_ASSERT_EQUAL(infl, 0, "none in flight");
 	for (i = 0; i < 5; i++) {
-		TEST_ASSERT(same_bytes(pk[i], sizes[i], i), "bytes of %u", i);
+		TEST_ASSERT(vt_pkt_is(pk[i], sizes[i], i), "bytes of %u", i);
 		TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used %u", i);
 		TEST_ASSERT_EQUAL(ulen, 0, "transmit buffers come back empty");
 		keel_pktmbuf_free(pk[i]);
@@ -372,8 +326,8 @@ test_fault(void)
 	vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_REGION + 0x1000, BUFLEN, 1 },
 		 1, 0);
 	vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_BUF_OFF, BUFLEN, 1 }, 1, 0);
-	pk[0] = make_pkt(1000, 2048, 1);
-	pk[1] = make_pkt(1000, 2048, 2);
+	pk[0] = vt_pkt(pool, 1000, 2048, 1);
+	pk[1] = vt_pkt(pool, 1000, 2048, 2);
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 2),
 			  2, "taken");
 	/* the copies are with the engine (inline: they run at its next
@@ -392,7 +346,7 @@ test_fault(void)
 	TEST_ASSERT_EQUAL(ulen, 1012, "the other one whole");
 	for (k = 0; k < 1000; k++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_BUF_OFF + 12 + k),
-				  pat(2, k), "byte %u", k);
+				  vt_pat(2, k), "byte %u", k);
 	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
 	keel_vhost_async_stats_get(e.dev->vid, 0, &as);
 	TEST_ASSERT_EQUAL(st.failed, 1, "counted");
@@ -482,7 +436,7 @@ test_regions(void)
 	vt_use(&e, 0);
 	vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_REGION + 0x2000, BUFLEN, 1 },
 		 1, 0);
-	pk = make_pkt(1500, 2048, 3);
+	pk = vt_pkt(pool, 1500, 2048, 3);
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, &pk, 1),
 			  1, "taken");
 	d->guest_addr = VT_GPA + VT_REGION;
@@ -496,7 +450,7 @@ test_regions(void)
 	TEST_ASSERT(out == pk && failed == 0, "delivered before the unmap");
 	for (i = 0; i < 1500; i++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_REGION + 0x2000 + 12 + i),
-				  pat(3, i), "byte %u", i);
+				  vt_pat(3, i), "byte %u", i);
 	keel_pktmbuf_free(out);
 	memset(&seen.hits, 0, sizeof(seen.hits));
 	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
@@ -505,7 +459,7 @@ test_regions(void)
 	TEST_ASSERT_EQUAL(seen.hits[2], 1, "last region still mapped");
 	/* the emulated IOMMU agrees: DMA into the outer ones works, into
 	 * the middle one faults */
-	pk = make_pkt(64, 2048, 4);
+	pk = vt_pkt(pool, 64, 2048, 4);
 	src = keel_iommu_va2iova(c, (uintptr_t)keel_pktmbuf_mtod(pk, void *));
 	TEST_ASSERT_SUCCESS(dma_probe(src, iova[0] + 0x8000, 64), "region 0");
 	TEST_ASSERT_SUCCESS(dma_probe(src, iova[2] + 0x8000, 64), "region 2");
@@ -542,7 +496,7 @@ test_stop_drain(void)
 		vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_BUF_OFF + i * BUFLEN,
 			 BUFLEN, 1 }, 1, 0);
 	for (i = 0; i < 4; i++)
-		pk[i] = make_pkt(1500, 2048, 10 + i);
+		pk[i] = vt_pkt(pool, 1500, 2048, 10 + i);
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 2),
 			  2, "taken");
 	vhost_lock_ctrl(&e.vqs[0]->lock);
@@ -602,7 +556,7 @@ test_viommu(void)
 		vt_offer(&e, &(struct vt_buf){ iova + i * BUFLEN, BUFLEN, 1 },
 			 1, 0);
 	for (i = 0; i < 5; i++)
-		pk[i] = make_pkt(1000, 2048, 30 + i);
+		pk[i] = vt_pkt(pool, 1000, 2048, 30 + i);
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 4),
 			  4, "taken");
 	/* the front-end invalidates the range while the copies are out */
@@ -619,7 +573,7 @@ test_viommu(void)
 		TEST_ASSERT_EQUAL(ulen, 1012, "whole");
 		for (k = 0; k < 1000; k++)
 			TEST_ASSERT_EQUAL(*vt_gva(&e, gpa + id * BUFLEN + 12 + k),
-					  pat(30 + i, k), "byte %u of %u", k, i);
+					  vt_pat(30 + i, k), "byte %u of %u", k, i);
 	}
 	TEST_ASSERT_EQUAL(keel_vhost_poll_enqueue_completed(e.dev->vid, 0, out,
 			  5, failed), 4, "the four back");
@@ -638,7 +592,7 @@ test_viommu(void)
 	TEST_ASSERT(out[4] == pk[4] && !failed[4], "delivered");
 	for (k = 0; k < 1000; k++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, gpa + 4 * BUFLEN + 12 + k),
-				  pat(34, k), "byte %u of the fifth", k);
+				  vt_pat(34, k), "byte %u of the fifth", k);
 	for (i = 0; i < 5; i++)
 		keel_pktmbuf_free(pk[i]);
 	TEST_ASSERT_SUCCESS(keel_vhost_async_channel_unregister(e.dev->vid, 0),
@@ -670,7 +624,7 @@ test_engine_gone(void)
 	for (i = 0; i < 2; i++) {
 		vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_BUF_OFF + i * BUFLEN,
 			 BUFLEN, 1 }, 1, 0);
-		pk[i] = make_pkt(1500, 2048, 40 + i);
+		pk[i] = vt_pkt(pool, 1500, 2048, 40 + i);
 	}
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 2),
 			  2, "taken");

@@ -60,27 +60,6 @@ mmm(double *v, double out[3])
 	out[2] = v[ROUNDS - 1];
 }
 
-static struct keel_mbuf *
-make_pkt(uint32_t len)
-{
-	struct keel_mbuf *head = NULL;
-	uint32_t off = 0;
-
-	while (off < len) {
-		struct keel_mbuf *m = keel_pktmbuf_alloc(pool);
-		uint32_t n = len - off < 2048 ? len - off : 2048;
-
-		if (m == NULL)
-			return NULL;
-		memset(keel_pktmbuf_append(m, (uint16_t)n), 0x5a, n);
-		off += n;
-		if (head == NULL)
-			head = m;
-		else
-			keel_pktmbuf_chain(head, m);
-	}
-	return head;
-}
 
 /* the guest takes what it received and offers the buffers again */
 static unsigned int
@@ -126,7 +105,7 @@ run(int async, uint32_t len, uint32_t total, double *cyc, double *mpps)
 		vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_BUF_OFF +
 			 (uint64_t)i * BUFLEN, BUFLEN, 1 }, 1, 0);
 	for (i = 0; i < NPKT; i++) {
-		pk[i] = make_pkt(len);
+		pk[i] = vt_pkt(pool, len, 2048, 1);
 		if (pk[i] == NULL)
 			return -1;
 	}

@@ -28,55 +28,9 @@ get_pool(void)
 	return pool != NULL ? 0 : -1;
 }
 
-static uint8_t
-pat(uint32_t seed, uint32_t i)
-{
-	return (uint8_t)(seed * 31 + i * 7 + (i >> 8));
-}
 
 /* a packet of len bytes in mbufs of at most seg bytes each */
-static struct keel_mbuf *
-make_pkt(uint32_t len, uint32_t seg, uint32_t seed)
-{
-	struct keel_mbuf *head = NULL;
-	uint32_t off = 0;
 
-	while (off < len || head == NULL) {
-		struct keel_mbuf *m = keel_pktmbuf_alloc(pool);
-		uint32_t n = len - off < seg ? len - off : seg, i;
-		uint8_t *p;
-
-		if (m == NULL)
-			return NULL;
-		p = (uint8_t *)keel_pktmbuf_append(m, (uint16_t)n);
-		for (i = 0; i < n; i++)
-			p[i] = pat(seed, off + i);
-		off += n;
-		if (head == NULL)
-			head = m;
-		else
-			keel_pktmbuf_chain(head, m);
-	}
-	return head;
-}
-
-static int
-same_bytes(const struct keel_mbuf *m, uint32_t len, uint32_t seed)
-{
-	uint32_t off = 0, i;
-
-	if (m->pkt_len != len)
-		return 0;
-	for (; m != NULL; m = m->next) {
-		const uint8_t *p = keel_pktmbuf_mtod(m, const uint8_t *);
-
-		for (i = 0; i < m->data_len; i++)
-			if (p[i] != pat(seed, off + i))
-				return 0;
-		off += m->data_len;
-	}
-	return off == len;
-}
 
 /* offer n receive buffers of BUFLEN bytes, from guest offset `at` on */
 static void
@@ -137,7 +91,7 @@ run_enqueue(uint64_t ring, int mrg)
 	TEST_ASSERT_SUCCESS(vt_env_init(&e, feat, 64), "env");
 	offer_rx(&e, 32, VT_BUF_OFF);
 	for (i = 0; i < 5; i++) {
-		pk[i] = make_pkt(sizes[i], i == 2 ? 1000 : 2048, i);
+		pk[i] = vt_pkt(pool, sizes[i], i == 2 ? 1000 : 2048, i);
 		TEST_ASSERT(pk[i] != NULL, "mbuf %u", i);
 	}
 	n = keel_vhost_enqueue_burst(e.dev->vid, 0, pk, 5);
@@ -159,7 +113,7 @@ run_enqueue(uint64_t ring, int mrg)
 				  "num_buffers of packet %u", i);
 		TEST_ASSERT_EQUAL(len, sizes[i], "length of packet %u", i);
 		for (k = 0; k < len; k++)
-			TEST_ASSERT_EQUAL(buf[k], pat(i, k), "byte %u of %u", k, i);
+			TEST_ASSERT_EQUAL(buf[k], vt_pat(i, k), "byte %u of %u", k, i);
 		TEST_ASSERT_EQUAL(h.hdr.flags | h.hdr.gso_type, 0, "no offload");
 	}
 	for (i = 0; i < 5; i++)
@@ -167,7 +121,7 @@ run_enqueue(uint64_t ring, int mrg)
 	/* no buffers left: nothing taken, the mbufs stay the caller's */
 	vt_env_fini(&e);
 	TEST_ASSERT_SUCCESS(vt_env_init(&e, feat, 64), "env");
-	pk[0] = make_pkt(100, 2048, 9);
+	pk[0] = vt_pkt(pool, 100, 2048, 9);
 	TEST_ASSERT_EQUAL(keel_vhost_enqueue_burst(e.dev->vid, 0, pk, 1), 0,
 			  "no guest buffer");
 	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
@@ -179,7 +133,7 @@ run_enqueue(uint64_t ring, int mrg)
 			  "across regions");
 	for (i = 0; i < 100; i++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_REGION - 40 + 12 + i),
-				  pat(9, i), "byte %u across regions", i);
+				  vt_pat(9, i), "byte %u across regions", i);
 	keel_pktmbuf_free(pk[0]);
 	vt_env_fini(&e);
 	free(buf);
@@ -207,7 +161,7 @@ offer_tx(struct vt_env *e, uint64_t at, const struct virtio_net_hdr_mrg *hdr,
 
 	memcpy(p, hdr, 12);
 	for (i = 0; i < len; i++)
-		p[12 + i] = pat(seed, i);
+		p[12 + i] = vt_pat(seed, i);
 	while (off < total && n < 16) {
 		uint32_t take = total - off < cut ? total - off : cut;
 
@@ -240,13 +194,13 @@ run_dequeue(uint64_t ring)
 	n = keel_vhost_dequeue_burst(e.dev->vid, 1, pool, pk, 8);
 	TEST_ASSERT_EQUAL(n, 5, "five packets");
 	for (i = 0; i < 4; i++) {
-		TEST_ASSERT(same_bytes(pk[i], sizes[i], i), "bytes of %u", i);
+		TEST_ASSERT(vt_pkt_is(pk[i], sizes[i], i), "bytes of %u", i);
 		TEST_ASSERT_EQUAL(pk[i]->ol_flags & ~KEEL_MBUF_F_EXTERNAL, 0,
 				  "no flags");
 	}
 	TEST_ASSERT(pk[2]->nb_segs >= 5, "9000 B in chained mbufs (%u)",
 		    pk[2]->nb_segs);
-	TEST_ASSERT(same_bytes(pk[4], 1400, 7), "bytes across regions");
+	TEST_ASSERT(vt_pkt_is(pk[4], 1400, 7), "bytes across regions");
 	for (i = 0; i < 5; i++) {
 		TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used %u", i);
 		TEST_ASSERT_EQUAL(ulen, 0, "transmit buffers come back empty");

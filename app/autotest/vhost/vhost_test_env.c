@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "keel_mbuf.h"
 #include "vhost_copy.h"
 #include "vhost_test_env.h"
 
@@ -314,4 +315,50 @@ vt_give_back(struct vt_env *e, const struct vhost_chain *c, uint32_t len,
 	f->len = len;
 	f->pending = 0;
 	vhost_vq_complete(e->vq, device_wrote);
+}
+
+struct keel_mbuf *
+vt_pkt(struct keel_mempool *mp, uint32_t len, uint32_t seg, uint32_t seed)
+{
+	struct keel_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	while (off < len || head == NULL) {
+		struct keel_mbuf *m = keel_pktmbuf_alloc(mp);
+		uint32_t n = len - off < seg ? len - off : seg, i;
+		uint8_t *p;
+
+		if (m == NULL) {
+			if (head != NULL)
+				keel_pktmbuf_free(head);
+			return NULL;
+		}
+		p = (uint8_t *)keel_pktmbuf_append(m, (uint16_t)n);
+		for (i = 0; i < n; i++)
+			p[i] = vt_pat(seed, off + i);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else
+			keel_pktmbuf_chain(head, m);
+	}
+	return head;
+}
+
+int
+vt_pkt_is(const struct keel_mbuf *m, uint32_t len, uint32_t seed)
+{
+	uint32_t off = 0, i;
+
+	if (m->pkt_len != len)
+		return 0;
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = keel_pktmbuf_mtod(m, const uint8_t *);
+
+		for (i = 0; i < m->data_len; i++)
+			if (p[i] != vt_pat(seed, off + i))
+				return 0;
+		off += m->data_len;
+	}
+	return off == len;
 }

@@ -103,6 +103,22 @@ int vt_fetch(struct vt_env *e, int device_writes, struct vhost_chain *c);
 void vt_give_back(struct vt_env *e, const struct vhost_chain *c, uint32_t len,
 		  int device_wrote);
 
+/* test packets: byte i of packet `seed` */
+static inline uint8_t
+vt_pat(uint32_t seed, uint32_t i)
+{
+	return (uint8_t)(seed * 31 + i * 7 + (i >> 8));
+}
+
+struct keel_mbuf;
+struct keel_mempool;
+/* a packet of len bytes of vt_pat(seed) in mbufs of at most seg bytes
+ * from mp; NULL when the pool runs dry */
+struct keel_mbuf *vt_pkt(struct keel_mempool *mp, uint32_t len, uint32_t seg,
+			 uint32_t seed);
+/* 1 when m holds exactly len bytes of vt_pat(seed) */
+int vt_pkt_is(const struct keel_mbuf *m, uint32_t len, uint32_t seed);
+
 /* mappings of the tests' guest memory files (memfds named "vt-...");
  * open fds: test_count_fds() of test_util.h */
 int vt_count_maps(void);
