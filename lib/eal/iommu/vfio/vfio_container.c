@@ -89,8 +89,7 @@ keel_vfio_container_close(struct keel_vfio_container *c)
 		pthread_mutex_unlock(&c->lock);
 		return vfio_err(EBUSY);
 	}
-	while (c->groups != NULL)
-		vfio_group_unref_locked(c, c->groups, true);
+	vfio_groups_release_all_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	vfio_sys()->close(c->fd);
 	pthread_mutex_destroy(&c->lock);
@@ -105,17 +104,72 @@ keel_vfio_container_fd(const struct keel_vfio_container *c)
 	return c == NULL ? vfio_err(EINVAL) : c->fd;
 }
 
-unsigned int
-keel_vfio_container_n_groups(struct keel_vfio_container *c)
+static uint64_t
+read_dma_entry_limit(void)
 {
-	unsigned int n;
+	char buf[32], *end;
+	unsigned long long v;
 
-	if (c == NULL)
+	if (vfio_sysfs_read("module/vfio_iommu_type1/parameters/dma_entry_limit",
+			    buf, sizeof(buf)) <= 0)
 		return 0;
-	pthread_mutex_lock(&c->lock);
-	n = c->n_groups;
-	pthread_mutex_unlock(&c->lock);
-	return n;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0'))
+		return 0;
+	return v;
+}
+
+
+int
+vfio_container_iommu_join_locked(struct keel_vfio_container *c, int group_num)
+{
+	const struct keel_vfio_sys_ops *sys = vfio_sys();
+	struct keel_vfio_iommu_info info;
+	int ret;
+
+	if (!c->iommu_set &&
+	    sys->ioctl(c->fd, VFIO_SET_IOMMU,
+		       (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) < 0) {
+		int err = errno;
+
+		KEEL_LOG(ERR, keel_logtype_vfio,
+			 "vfio: VFIO_SET_IOMMU(TYPE1v2) on container fd %d with group %d: %s",
+			 c->fd, group_num, strerror(err));
+		return vfio_err(err);
+	}
+	/* the ranges narrow as groups join: query after every join */
+	ret = vfio_query_info_locked(c, &info);
+	if (ret < 0)
+		return ret;
+	if (!c->iommu_set) {
+		/* no mapping exists yet: DMA_AVAIL is the container's limit */
+		c->dma_limit = info.has_dma_avail ? info.dma_avail :
+			       read_dma_entry_limit();
+	}
+	c->info = info;
+	__atomic_store_n(&c->min_pg, vfio_min_pgsize(info.pgsize_bitmap),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&c->iommu_set, true, __ATOMIC_RELEASE);
+	KEEL_LOG(INFO, keel_logtype_vfio,
+		 "vfio: container fd %d with group %d: pgsizes 0x%" PRIx64 ", %u IOVA ranges, limit %" PRIu64 " mappings",
+		 c->fd, group_num, info.pgsize_bitmap, info.n_ranges,
+		 c->dma_limit);
+	return 0;
+}
+
+void
+vfio_container_iommu_leave_locked(struct keel_vfio_container *c)
+{
+	__atomic_store_n(&c->iommu_set, false, __ATOMIC_RELEASE);
+	memset(&c->info, 0, sizeof(c->info));
+	c->dma_limit = 0;
+}
+
+uint64_t
+vfio_container_mapped_bytes(struct keel_vfio_container *c)
+{
+	return __atomic_load_n(&c->mapped_bytes, __ATOMIC_RELAXED);
 }
 
 /* VFIO_IOMMU_GET_INFO with the argsz dance; c->lock held. */
@@ -240,9 +294,8 @@ keel_vfio_usable_ranges(struct keel_vfio_container *c,
 			unsigned int *n, unsigned int *addr_width)
 {
 	struct keel_iova_range work[4 * KEEL_VFIO_MAX_KERNEL_RANGES];
-	unsigned int cnt, i, aw;
-	struct vfio_group *g;
-	int ret = 0;
+	unsigned int cnt, aw;
+	int ret;
 
 	if (c == NULL || n == NULL || (out == NULL && max > 0))
 		return vfio_err(EINVAL);
@@ -265,17 +318,8 @@ keel_vfio_usable_ranges(struct keel_vfio_container *c,
 		cnt = 1;
 		aw = 64;
 	}
-	for (g = c->groups; g != NULL && ret == 0; g = g->next) {
-		for (i = 0; i < g->n_resv; i++) {
-			if (g->resv[i].type == KEEL_VFIO_RESV_DIRECT_RELAXABLE)
-				continue;
-			ret = keel_vfio_ranges_subtract(work, &cnt,
-							(unsigned int)(sizeof(work) / sizeof(work[0])), g->resv[i].start,
-							g->resv[i].last);
-			if (ret < 0)
-				break;
-		}
-	}
+	ret = vfio_groups_subtract_resv_locked(c, work, &cnt,
+					       (unsigned int)(sizeof(work) / sizeof(work[0])));
 	if (ret == 0)
 		ret = keel_vfio_ranges_align(work, &cnt,
 					     vfio_min_pgsize(c->info.pgsize_bitmap));

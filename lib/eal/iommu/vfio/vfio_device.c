@@ -48,17 +48,7 @@ dev_unref_group(struct keel_vfio_device *d)
 	struct keel_vfio_container *c = d->c;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->n_groups == 1 && d->g->n_devices == 1 &&
-	    !d->g->explicit_bind &&
-	    __atomic_load_n(&c->mapped_bytes, __ATOMIC_RELAXED) > 0) {
-		/* unbinding the last group would drop every mapping behind
-		 * the IOVA table's back: keep it until the container closes */
-		KEEL_LOG(INFO, keel_logtype_vfio,
-			 "vfio: keeping group %d bound to container fd %d: mappings exist",
-			 d->g->num, c->fd);
-		d->g->explicit_bind = true;
-	}
-	vfio_group_unref_locked(c, d->g, false);
+	vfio_group_unref_device_locked(c, d->g);
 	c->n_devices--;
 	pthread_mutex_unlock(&c->lock);
 }
@@ -133,13 +123,9 @@ keel_vfio_device_open(struct keel_vfio_container *c, const char *bdf,
 		free(d);
 		return ret;
 	}
-	d->fd = sys->ioctl(d->g->fd, VFIO_GROUP_GET_DEVICE_FD, d->name);
+	d->fd = vfio_group_device_fd(d->g, d->name);
 	if (d->fd < 0) {
-		err = errno;
-		KEEL_LOG(ERR, keel_logtype_vfio,
-			 "vfio: VFIO_GROUP_GET_DEVICE_FD %s in group %d: %s",
-			 d->name, num, strerror(err));
-		ret = vfio_err(err);
+		ret = d->fd;
 		goto fail;
 	}
 	memset(&di, 0, sizeof(di));

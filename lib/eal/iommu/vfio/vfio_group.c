@@ -4,8 +4,10 @@
  * unbind, reserved regions.
  *
  * Invariants: see vfio_internal.h (a group is listed iff it is bound to
- * the container; iommu_set iff the list is non-empty). Everything here
- * runs with the container's lock held except the sysfs lookup.
+ * the container; the container's IOMMU is set iff the list is non-empty).
+ * This file alone touches groups and the list; the container's IOMMU
+ * state is vfio_container.c's. Everything here runs with the container's
+ * lock held except the sysfs lookup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,16 @@
 
 #include "keel_log.h"
 #include "vfio_internal.h"
+
+struct vfio_group {
+	struct vfio_group *next;
+	int num;
+	int fd;
+	bool explicit_bind;              /* bound by keel_vfio_group_bind */
+	unsigned int n_devices;          /* open devices of this group */
+	unsigned int n_resv;
+	struct keel_vfio_resv resv[VFIO_MAX_RESV];
+};
 
 static bool
 bdf_valid(const char *bdf)
@@ -86,7 +98,7 @@ group_find(struct keel_vfio_container *c, int num)
 {
 	struct vfio_group *g;
 
-	for (g = c->groups; g != NULL; g = g->next)
+	for (g = c->groups.head; g != NULL; g = g->next)
 		if (g->num == num)
 			return g;
 	return NULL;
@@ -130,22 +142,6 @@ group_read_resv(struct vfio_group *g)
 	return ret;
 }
 
-static uint64_t
-read_dma_entry_limit(void)
-{
-	char buf[32], *end;
-	unsigned long long v;
-
-	if (vfio_sysfs_read("module/vfio_iommu_type1/parameters/dma_entry_limit",
-			    buf, sizeof(buf)) <= 0)
-		return 0;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0'))
-		return 0;
-	return v;
-}
-
 /* Undo SET_CONTAINER and close; the kernel drops the IOMMU with the last
  * group. */
 static void
@@ -165,7 +161,6 @@ group_attach_locked(struct keel_vfio_container *c, struct vfio_group *g)
 {
 	const struct keel_vfio_sys_ops *sys = vfio_sys();
 	struct vfio_group_status st;
-	struct keel_vfio_iommu_info info;
 	char path[32];
 	int err, ret;
 
@@ -213,34 +208,14 @@ group_attach_locked(struct keel_vfio_container *c, struct vfio_group *g)
 			 g->num, c->fd, strerror(err));
 		goto close_fd;
 	}
-	if (!c->iommu_set &&
-	    sys->ioctl(c->fd, VFIO_SET_IOMMU,
-		       (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) < 0) {
-		err = errno;
-		KEEL_LOG(ERR, keel_logtype_vfio,
-			 "vfio: VFIO_SET_IOMMU(TYPE1v2) on container fd %d with group %d: %s",
-			 c->fd, g->num, strerror(err));
-		goto unset;
-	}
-	/* the ranges narrow as groups join: query after every bind */
-	ret = vfio_query_info_locked(c, &info);
+	ret = vfio_container_iommu_join_locked(c, g->num);
 	if (ret < 0) {
 		err = -ret;
 		goto unset;
 	}
-	if (!c->iommu_set) {
-		/* no mapping exists yet: DMA_AVAIL is the container's limit */
-		c->dma_limit = info.has_dma_avail ? info.dma_avail :
-			       read_dma_entry_limit();
-	}
-	c->info = info;
-	__atomic_store_n(&c->min_pg, vfio_min_pgsize(info.pgsize_bitmap),
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&c->iommu_set, true, __ATOMIC_RELEASE);
 	KEEL_LOG(INFO, keel_logtype_vfio,
-		 "vfio: group %d bound to container fd %d (pgsizes 0x%" PRIx64 ", %u IOVA ranges, %u reserved regions, limit %" PRIu64 " mappings)",
-		 g->num, c->fd, info.pgsize_bitmap, info.n_ranges, g->n_resv,
-		 c->dma_limit);
+		 "vfio: group %d bound to container fd %d (%u reserved regions)",
+		 g->num, c->fd, g->n_resv);
 	return 0;
 unset:
 	/* the last group leaving also releases a just-set IOMMU */
@@ -285,9 +260,9 @@ vfio_group_ref_locked(struct keel_vfio_container *c, int num,
 	}
 	g->explicit_bind = explicit_bind;
 	g->n_devices = explicit_bind ? 0 : 1;
-	g->next = c->groups;
-	c->groups = g;
-	c->n_groups++;
+	g->next = c->groups.head;
+	c->groups.head = g;
+	c->groups.n++;
 	*out = g;
 	return 0;
 }
@@ -304,20 +279,94 @@ vfio_group_unref_locked(struct keel_vfio_container *c, struct vfio_group *g,
 		g->n_devices--;
 	if (g->explicit_bind || g->n_devices > 0)
 		return;
-	for (pp = &c->groups; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &c->groups.head; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == g) {
 			*pp = g->next;
 			break;
 		}
 	}
-	c->n_groups--;
-	if (c->n_groups == 0) {
-		__atomic_store_n(&c->iommu_set, false, __ATOMIC_RELEASE);
-		memset(&c->info, 0, sizeof(c->info));
-		c->dma_limit = 0;
-	}
+	c->groups.n--;
+	if (c->groups.n == 0)
+		vfio_container_iommu_leave_locked(c);
 	group_release(g);
 	free(g);
+}
+
+void
+vfio_group_unref_device_locked(struct keel_vfio_container *c,
+			       struct vfio_group *g)
+{
+	if (c->groups.n == 1 && g->n_devices == 1 && !g->explicit_bind &&
+	    vfio_container_mapped_bytes(c) > 0) {
+		KEEL_LOG(INFO, keel_logtype_vfio,
+			 "vfio: keeping group %d bound to container fd %d: mappings exist",
+			 g->num, c->fd);
+		g->explicit_bind = true;
+	}
+	vfio_group_unref_locked(c, g, false);
+}
+
+int
+vfio_group_device_fd(const struct vfio_group *g, const char *name)
+{
+	int fd = vfio_sys()->ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD,
+				   (void *)(uintptr_t)name);
+
+	if (fd < 0) {
+		int err = errno;
+
+		KEEL_LOG(ERR, keel_logtype_vfio,
+			 "vfio: VFIO_GROUP_GET_DEVICE_FD %s in group %d: %s",
+			 name, g->num, strerror(err));
+		return vfio_err(err);
+	}
+	return fd;
+}
+
+void
+vfio_groups_release_all_locked(struct keel_vfio_container *c)
+{
+	while (c->groups.head != NULL) {
+		/* the caller checked that no device is open: the explicit
+		 * bind is each group's last reference */
+		vfio_group_unref_locked(c, c->groups.head, true);
+	}
+}
+
+int
+vfio_groups_subtract_resv_locked(struct keel_vfio_container *c,
+				 struct keel_iova_range *work,
+				 unsigned int *cnt, unsigned int max)
+{
+	const struct vfio_group *g;
+	unsigned int i;
+	int ret;
+
+	for (g = c->groups.head; g != NULL; g = g->next) {
+		for (i = 0; i < g->n_resv; i++) {
+			if (g->resv[i].type == KEEL_VFIO_RESV_DIRECT_RELAXABLE)
+				continue;
+			ret = keel_vfio_ranges_subtract(work, cnt, max,
+							g->resv[i].start,
+							g->resv[i].last);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+unsigned int
+keel_vfio_container_n_groups(struct keel_vfio_container *c)
+{
+	unsigned int n;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	n = c->groups.n;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 int
@@ -348,7 +397,7 @@ keel_vfio_group_unbind(struct keel_vfio_container *c, int group_num)
 		return vfio_err(EINVAL);
 	pthread_mutex_lock(&c->lock);
 	g = group_find(c, group_num);
-	mapped = __atomic_load_n(&c->mapped_bytes, __ATOMIC_RELAXED);
+	mapped = vfio_container_mapped_bytes(c);
 	if (g == NULL || !g->explicit_bind) {
 		KEEL_LOG(ERR, keel_logtype_vfio,
 			 "vfio: unbind: group %d is not bound to container fd %d",
@@ -359,7 +408,7 @@ keel_vfio_group_unbind(struct keel_vfio_container *c, int group_num)
 			 "vfio: unbind: group %d has %u open devices", group_num,
 			 g->n_devices);
 		err = EBUSY;
-	} else if (c->n_groups == 1 && mapped > 0) {
+	} else if (c->groups.n == 1 && mapped > 0) {
 		KEEL_LOG(ERR, keel_logtype_vfio,
 			 "vfio: unbind: group %d is the last group of container fd %d and 0x%" PRIx64 " bytes are mapped (unmap them first)",
 			 group_num, c->fd, mapped);

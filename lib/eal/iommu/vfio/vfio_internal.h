@@ -8,9 +8,15 @@
  *
  * Invariants: a group is on its container's list iff it is bound
  * (VFIO_GROUP_SET_CONTAINER done); iommu_set iff at least one group is
- * bound; refs counts the explicit bind plus each open device. The
- * container's lock protects the group list, iommu_set, info, dma_limit
- * and n_devices; mapped_bytes is atomic (map/unmap do not take the lock).
+ * bound; a group stays listed while it is explicitly bound or has open
+ * devices. The container's lock protects the group list, iommu_set, info,
+ * dma_limit and n_devices; mapped_bytes is atomic (map/unmap do not take
+ * the lock).
+ *
+ * Ownership: vfio_group.c alone reads and writes groups and the group list
+ * (struct vfio_group is private to it); vfio_container.c alone sets the
+ * container's IOMMU state (iommu_set, info, dma_limit, min_pg), which
+ * vfio_group.c asks for through vfio_container_iommu_join/leave_locked().
  */
 
 #include <errno.h>
@@ -28,22 +34,20 @@ extern int keel_logtype_vfio;
 /* Largest GET_INFO reply accepted (argsz the kernel asks for). */
 #define VFIO_INFO_MAX_ARGSZ 65536
 
-struct vfio_group {
-	struct vfio_group *next;
-	int num;
-	int fd;
-	bool explicit_bind;              /* bound by keel_vfio_group_bind */
-	unsigned int n_devices;          /* open devices of this group */
-	unsigned int n_resv;
-	struct keel_vfio_resv resv[VFIO_MAX_RESV];
+/* A bound IOMMU group (vfio_group.c's). */
+struct vfio_group;
+
+/* The groups bound to a container, newest first (vfio_group.c's). */
+struct vfio_group_list {
+	struct vfio_group *head;
+	unsigned int n;
 };
 
 struct keel_vfio_container {
 	pthread_mutex_t lock;
 	int fd;
 	bool iommu_set;
-	struct vfio_group *groups;
-	unsigned int n_groups;
+	struct vfio_group_list groups;    /* vfio_group.c's */
 	unsigned int n_devices;
 	struct keel_vfio_iommu_info info; /* last GET_INFO */
 	uint64_t dma_limit;
@@ -79,11 +83,47 @@ uint64_t vfio_min_pgsize(uint64_t bitmap);
  * Returns bytes read or -errno. */
 ssize_t vfio_sysfs_read(const char *relpath, char *buf, size_t cap);
 
-/* Bind/unbind with the container lock held. */
+/*
+ * vfio_group.c, container lock held. ref: bind group @p num (or take one
+ * more reference: an explicit bind, or an open device). unref: drop one.
+ */
 int vfio_group_ref_locked(struct keel_vfio_container *c, int num,
 			  bool explicit_bind, struct vfio_group **out);
 void vfio_group_unref_locked(struct keel_vfio_container *c,
 			     struct vfio_group *g, bool explicit_bind);
+/*
+ * A device of @p g closes. If that would unbind the container's last group
+ * while mappings exist (which would drop them behind the IOVA table's
+ * back), the group stays bound until the container closes.
+ */
+void vfio_group_unref_device_locked(struct keel_vfio_container *c,
+				    struct vfio_group *g);
+/* VFIO_GROUP_GET_DEVICE_FD of @p name in @p g: the fd, or -errno (logged). */
+int vfio_group_device_fd(const struct vfio_group *g, const char *name);
+/* Unbind every group (the container closes with no open device). */
+void vfio_groups_release_all_locked(struct keel_vfio_container *c);
+/*
+ * Remove every bound group's reserved regions (except relaxable direct
+ * ones) from the @p *cnt ranges in @p work (room for @p max).
+ * Returns 0 or keel_vfio_ranges_subtract()'s error.
+ */
+int vfio_groups_subtract_resv_locked(struct keel_vfio_container *c,
+				     struct keel_iova_range *work,
+				     unsigned int *cnt, unsigned int max);
+
+/*
+ * vfio_container.c, for vfio_group.c, container lock held. join: a group
+ * was just added to the container (VFIO_GROUP_SET_CONTAINER): set the
+ * IOMMU type on the first, re-read the IOMMU info on every join (the
+ * usable ranges narrow as groups join). Returns 0 or -errno (logged); on
+ * error the container's IOMMU state is unchanged. leave: the last group
+ * left; the kernel dropped the IOMMU with it.
+ */
+int vfio_container_iommu_join_locked(struct keel_vfio_container *c,
+				     int group_num);
+void vfio_container_iommu_leave_locked(struct keel_vfio_container *c);
+/* Bytes mapped through the container now. */
+uint64_t vfio_container_mapped_bytes(struct keel_vfio_container *c);
 
 /* Errno helper: set errno and return -err. */
 static inline int
