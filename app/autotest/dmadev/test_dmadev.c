@@ -3,14 +3,13 @@
  * Generic dmadev tests: each test runs against every DMA device present
  * (devices from --vdev or other drivers) plus soft devices it creates by
  * API in every mode (inline, worker thread, worker lcore, reorder). Tests
- * check the API contract, data, fences, stats and error paths; the error
- * paths need a device behind the emulated IOMMU and skip elsewhere.
- */
-#include <errno.h>
+ * check the API contract, data, fences and stats here; the error paths
+ * (test_dmadev_errors.c) need a device behind the emulated IOMMU and skip
+ * elsewhere.
+ */#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "keel_dmadev.h"
 #include "keel_eal.h"
@@ -21,154 +20,7 @@
 #include "keel_vdev.h"
 #include "test.h"
 
-#define POLL_TIMEOUT_NS 5000000000ull
-
-struct test_devs {
-	char names[4][32];
-	int n;
-};
-
-/* ------------------------------------------------------------- helpers */
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Create soft devices in each mode; 0 or -errno. */
-static int
-create_soft_devs(struct test_devs *td)
-{
-	static const char *const args[][2] = {
-		{ "dma_soft_t_inline", "mode=inline" },
-		{ "dma_soft_t_thread", "mode=worker" },
-		{ "dma_soft_t_lcore", "mode=worker,lcore=any" },
-		{ "dma_soft_t_reorder", "mode=inline,reorder=1" },
-	};
-
-	td->n = 0;
-	for (unsigned int i = 0; i < 4; i++) {
-		int ret = keel_vdev_create(args[i][0], args[i][1]);
-
-		if (ret < 0) {
-			printf("  cannot create %s: %s\n", args[i][0],
-			       strerror(-ret));
-			return ret;
-		}
-		snprintf(td->names[td->n++], sizeof(td->names[0]), "%s",
-			 args[i][0]);
-	}
-	return 0;
-}
-
-static void
-remove_soft_devs(struct test_devs *td)
-{
-	while (td->n > 0)
-		keel_vdev_remove(td->names[--td->n]);
-}
-
-/* Stop, configure @p nb_vchans rings of @p nb_desc, start. */
-static int
-dev_setup(int16_t id, uint16_t nb_vchans, uint16_t nb_desc)
-{
-	struct keel_dma_conf conf = { .nb_vchans = nb_vchans };
-	struct keel_dma_vchan_conf vc = {
-		.direction = KEEL_DMA_DIR_MEM_TO_MEM, .nb_desc = nb_desc,
-	};
-	int ret;
-
-	keel_dma_stop(id);
-	ret = keel_dma_configure(id, &conf);
-	if (ret < 0)
-		return ret;
-	for (uint16_t v = 0; v < nb_vchans; v++) {
-		ret = keel_dma_vchan_setup(id, v, &vc);
-		if (ret < 0)
-			return ret;
-	}
-	return keel_dma_start(id);
-}
-
-/* Collect exactly @p n ops into st[] (within the timeout); @return n got. */
-static uint16_t
-collect(int16_t id, uint16_t vchan, uint16_t n, uint16_t *last,
-	enum keel_dma_status_code *st)
-{
-	uint64_t t0 = now_ns();
-	uint16_t got = 0;
-
-	while (got < n && now_ns() - t0 < POLL_TIMEOUT_NS)
-		got += keel_dma_completed_status(id, vchan, n - got, last,
-						 st + got);
-	return got;
-}
-
-/* set when a buffer could not be had IOVA-contiguous (PA mode, 4 KiB pages) */
-static int buf_noncontig;
-
-/* A buffer of EAL memory whose IOVAs are contiguous. */
-static void *
-buf_alloc(size_t len, uint64_t *iova)
-{
-	uint8_t *p = keel_malloc("dmadev_test", len, 4096);
-
-	if (p == NULL)
-		return NULL;
-	*iova = keel_mem_virt2iova(p);
-	if (*iova == KEEL_BAD_IOVA ||
-	    keel_mem_virt2iova(p + len - 1) != *iova + len - 1) {
-		printf("  buffer of %zu bytes is not IOVA-contiguous\n", len);
-		buf_noncontig = 1;
-		keel_free(p);
-		return NULL;
-	}
-	return p;
-}
-
-typedef int (*dev_fn)(int16_t id, const struct keel_dma_info *info);
-
-/* Run fn on every device (after creating the soft test devices). */
-static int
-for_each_dev(const char *what, dev_fn fn)
-{
-	struct test_devs td;
-	struct keel_dma_info info;
-	int16_t id;
-	int ret = TEST_SUCCESS;
-
-	if (create_soft_devs(&td) < 0) {
-		remove_soft_devs(&td);
-		return TEST_FAILED;
-	}
-	KEEL_DMA_FOREACH_DEV(id) {
-		if (keel_dma_info_get(id, &info) < 0) {
-			ret = TEST_FAILED;
-			break;
-		}
-		printf("  %s: %s (%s)\n", what, info.dev_name, info.driver);
-		buf_noncontig = 0;
-		ret = fn(id, &info);
-		keel_dma_stop(id);
-		if (ret != TEST_SUCCESS && buf_noncontig) {
-			ret = keel_test_skip("needs IOVA-contiguous buffers "
-					     "(not in PA mode with 4 KiB pages)");
-			break;
-		}
-		if (ret == TEST_SKIPPED)
-			break;
-		if (ret != TEST_SUCCESS) {
-			printf("  ... failed on %s\n", info.dev_name);
-			break;
-		}
-	}
-	remove_soft_devs(&td);
-	return ret;
-}
+#include "dmadev_test.h"
 
 /* ---------------------------------------------------------- API contract */
 
@@ -320,7 +172,7 @@ test_dmadev_api(void)
 	TEST_ASSERT(strstr(log, "dev -3") != NULL, "log names the id: %s", log);
 	free(log);
 
-	int ret = for_each_dev("api", api_dev);
+	int ret = dmt_for_each_dev("api", api_dev);
 
 	if (ret != TEST_SUCCESS)
 		return ret;
@@ -354,12 +206,12 @@ ring_dev(int16_t id, const struct keel_dma_info *info)
 
 	if (nb > info->max_desc || nb > 64)
 		return keel_test_skip("ring of 64 not supported");
-	src = buf_alloc(4096, &src_iova);
-	dst = buf_alloc(4096, &dst_iova);
+	src = dmt_buf_alloc(4096, &src_iova);
+	dst = dmt_buf_alloc(4096, &dst_iova);
 	if (src == NULL || dst == NULL)
 		goto out;
 	memset(src, 0x5a, 4096);
-	if (dev_setup(id, 1, nb) < 0)
+	if (dmt_dev_setup(id, 1, nb) < 0)
 		goto out;
 	/* ring full: nb ops fit, the next is -ENOSPC, nothing submitted */
 	for (uint16_t i = 0; i < nb; i++) {
@@ -377,8 +229,8 @@ ring_dev(int16_t id, const struct keel_dma_info *info)
 		goto out;
 	}
 	keel_dma_submit(id, 0);
-	if (collect(id, 0, nb, &last, st) != nb || last != nb - 1) {
-		printf("  collect after full: last %u\n", last);
+	if (dmt_collect(id, 0, nb, &last, st) != nb || last != nb - 1) {
+		printf("  dmt_collect after full: last %u\n", last);
 		goto out;
 	}
 	if (keel_dma_burst_capacity(id, 0) != nb) {
@@ -389,7 +241,7 @@ ring_dev(int16_t id, const struct keel_dma_info *info)
 	 * hand-offs to a worker (the test stays quick on a busy machine). */
 	keel_dma_stop(id);
 	nb = info->max_desc < 1024 ? info->max_desc : 1024;
-	if (dev_setup(id, 1, nb) < 0)
+	if (dmt_dev_setup(id, 1, nb) < 0)
 		goto out;
 	done = enq = 0;
 	while (done < total) {
@@ -403,7 +255,7 @@ ring_dev(int16_t id, const struct keel_dma_info *info)
 			}
 			enq++;
 		}
-		uint16_t n = collect(id, 0, (uint16_t)(enq - done), &last, st);
+		uint16_t n = dmt_collect(id, 0, (uint16_t)(enq - done), &last, st);
 
 		if (n != enq - done || last != (uint16_t)(enq - 1)) {
 			printf("  collected %u of %u, last %u want %u\n", n,
@@ -434,7 +286,7 @@ out:
 static int
 test_dmadev_ring(void)
 {
-	return for_each_dev("ring", ring_dev);
+	return dmt_for_each_dev("ring", ring_dev);
 }
 KEEL_TEST(dmadev_ring, "fast", 0, test_dmadev_ring)
 
@@ -442,18 +294,6 @@ KEEL_TEST(dmadev_ring, "fast", 0, test_dmadev_ring)
 
 #define DATA_BUF (256 * 1024)
 
-static int
-check_region(const uint8_t *p, const uint8_t *want, size_t len,
-	     const char *what)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != want[i]) {
-			printf("  %s: byte %zu is 0x%02x, want 0x%02x\n", what,
-			       i, p[i], want[i]);
-			return -1;
-		}
-	return 0;
-}
 
 static int
 data_dev(int16_t id, const struct keel_dma_info *info)
@@ -465,15 +305,15 @@ data_dev(int16_t id, const struct keel_dma_info *info)
 	uint16_t last, nv = info->max_vchans < 2 ? 1 : 2;
 	int ret = TEST_FAILED;
 
-	src = buf_alloc(DATA_BUF, &src_iova);
-	dst = buf_alloc(DATA_BUF, &dst_iova);
+	src = dmt_buf_alloc(DATA_BUF, &src_iova);
+	dst = dmt_buf_alloc(DATA_BUF, &dst_iova);
 	if (src == NULL || dst == NULL || model == NULL)
 		goto out;
 	for (size_t i = 0; i < DATA_BUF; i++)
 		src[i] = (uint8_t)test_rand(&rs);
 	memset(dst, 0xee, DATA_BUF);
 	memcpy(model, dst, DATA_BUF);
-	if (dev_setup(id, nv, 32) < 0)
+	if (dmt_dev_setup(id, nv, 32) < 0)
 		goto out;
 	for (int round = 0; round < 40; round++) {
 		uint16_t v = (uint16_t)(round % nv);
@@ -545,13 +385,13 @@ data_dev(int16_t id, const struct keel_dma_info *info)
 			       ")\n", round, kind, r, seed);
 			goto out;
 		}
-		if (collect(id, v, 1, &last, st) != 1 ||
+		if (dmt_collect(id, v, 1, &last, st) != 1 ||
 		    st[0] != KEEL_DMA_STATUS_SUCCESSFUL || last != r) {
 			printf("  round %d kind %d: status %d last %u idx %d (seed %"
 			       PRIu64 ")\n", round, kind, st[0], last, r, seed);
 			goto out;
 		}
-		if (check_region(dst, model, DATA_BUF, "destination") < 0) {
+		if (dmt_check_region(dst, model, DATA_BUF, "destination") < 0) {
 			printf("  round %d kind %d len %u (seed %" PRIu64 ")\n",
 			       round, kind, len, seed);
 			goto out;
@@ -568,12 +408,12 @@ data_dev(int16_t id, const struct keel_dma_info *info)
 		memcpy(model + off, src + off, 4096);
 	}
 	for (uint16_t v = 0; v < nv; v++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = dmt_now_ns();
 		uint16_t got = 0, want = (uint16_t)(16 / nv);
 		bool err = false;
 
 		keel_dma_submit(id, v);
-		while (got < want && !err && now_ns() - t0 < POLL_TIMEOUT_NS)
+		while (got < want && !err && dmt_now_ns() - t0 < POLL_TIMEOUT_NS)
 			got += keel_dma_completed(id, v, 32, &last, &err);
 		if (got != want || err) {
 			printf("  burst vchan %u: %u of %u, error %d\n", v, got,
@@ -581,7 +421,7 @@ data_dev(int16_t id, const struct keel_dma_info *info)
 			goto out;
 		}
 	}
-	if (check_region(dst, model, DATA_BUF, "burst destination") < 0)
+	if (dmt_check_region(dst, model, DATA_BUF, "burst destination") < 0)
 		goto out;
 	ret = TEST_SUCCESS;
 out:
@@ -594,7 +434,7 @@ out:
 static int
 test_dmadev_data(void)
 {
-	return for_each_dev("data", data_dev);
+	return dmt_for_each_dev("data", data_dev);
 }
 KEEL_TEST(dmadev_data, "fast", TEST_RANDOM, test_dmadev_data)
 
@@ -618,9 +458,9 @@ fence_dev(int16_t id, const struct keel_dma_info *info)
 	if (!(info->dev_capa & KEEL_DMA_CAPA_OPS_FILL))
 		return TEST_SUCCESS;
 	reorder = strcmp(info->dev_name, "dma_soft_t_reorder") == 0;
-	a = buf_alloc(4096, &a_iova);
-	b = buf_alloc(4096, &b_iova);
-	if (a == NULL || b == NULL || dev_setup(id, 1, 32) < 0)
+	a = dmt_buf_alloc(4096, &a_iova);
+	b = dmt_buf_alloc(4096, &b_iova);
+	if (a == NULL || b == NULL || dmt_dev_setup(id, 1, 32) < 0)
 		goto out;
 	for (int fenced = 1; fenced >= 0; fenced--) {
 		memset(a, 0x11, 4096);
@@ -631,7 +471,7 @@ fence_dev(int16_t id, const struct keel_dma_info *info)
 				  (fenced ? KEEL_DMA_OP_FLAG_FENCE : 0) |
 				  KEEL_DMA_OP_FLAG_SUBMIT) < 0)
 			goto out;
-		if (collect(id, 0, 2, &last, st) != 2 ||
+		if (dmt_collect(id, 0, 2, &last, st) != 2 ||
 		    st[0] != KEEL_DMA_STATUS_SUCCESSFUL ||
 		    st[1] != KEEL_DMA_STATUS_SUCCESSFUL) {
 			printf("  fence pair did not complete\n");
@@ -639,7 +479,7 @@ fence_dev(int16_t id, const struct keel_dma_info *info)
 		}
 		memset(want, fenced || !reorder ? 0x77 : 0x11, 4096);
 		if (fenced || reorder) {
-			if (check_region(b, want, 4096, fenced ?
+			if (dmt_check_region(b, want, 4096, fenced ?
 					 "fenced copy" : "unfenced reordered copy")
 			    < 0)
 				goto out;
@@ -655,7 +495,7 @@ out:
 static int
 test_dmadev_fence(void)
 {
-	return for_each_dev("fence", fence_dev);
+	return dmt_for_each_dev("fence", fence_dev);
 }
 KEEL_TEST(dmadev_fence, "fast", 0, test_dmadev_fence)
 
@@ -671,9 +511,9 @@ stats_dev(int16_t id, const struct keel_dma_info *info)
 	uint16_t last, nv = info->max_vchans < 2 ? 1 : 2;
 	int ret = TEST_FAILED;
 
-	a = buf_alloc(4096, &a_iova);
-	b = buf_alloc(4096, &b_iova);
-	if (a == NULL || b == NULL || dev_setup(id, nv, 32) < 0)
+	a = dmt_buf_alloc(4096, &a_iova);
+	b = dmt_buf_alloc(4096, &b_iova);
+	if (a == NULL || b == NULL || dmt_dev_setup(id, nv, 32) < 0)
 		goto out;
 	for (int i = 0; i < 10; i++)
 		keel_dma_copy(id, 0, a_iova, b_iova, 100, 0);
@@ -683,13 +523,13 @@ stats_dev(int16_t id, const struct keel_dma_info *info)
 		goto out;
 	}
 	keel_dma_submit(id, 0);
-	if (collect(id, 0, 10, &last, st) != 10)
+	if (dmt_collect(id, 0, 10, &last, st) != 10)
 		goto out;
 	if (nv > 1) {
 		for (int i = 0; i < 3; i++)
 			keel_dma_copy(id, 1, a_iova, b_iova, 100,
 				      KEEL_DMA_OP_FLAG_SUBMIT);
-		if (collect(id, 1, 3, &last, st) != 3)
+		if (dmt_collect(id, 1, 3, &last, st) != 3)
 			goto out;
 	}
 	if (keel_dma_stats_get(id, 0, &s0) < 0 ||
@@ -730,262 +570,6 @@ out:
 static int
 test_dmadev_stats(void)
 {
-	return for_each_dev("stats", stats_dev);
+	return dmt_for_each_dev("stats", stats_dev);
 }
 KEEL_TEST(dmadev_stats, "fast", 0, test_dmadev_stats)
-
-/* --------------------------------------------------------- error paths */
-
-#define PG 4096ull
-
-struct err_env {
-	struct keel_emu_domain *dom;
-	uint64_t bad;     /* never mapped */
-	uint64_t ro;      /* one page mapped read-only */
-	uint64_t rw;      /* one page mapped read-write, rw + PG unmapped */
-	uint8_t *ro_va, *rw_va;
-};
-
-static int
-iova_unmapped(struct keel_emu_endpoint *ep, uint64_t iova)
-{
-	void *va;
-	uint64_t l;
-
-	return keel_emu_translate(ep, iova, PG, KEEL_EMU_DMA_TO_DEVICE, &va,
-				  &l) == -EFAULT;
-}
-
-/* Find four unmapped pages in the default emulated domain; map two. */
-static int
-err_env_setup(struct err_env *e)
-{
-	struct keel_iommu_container *c = keel_iommu_container_default();
-	struct keel_emu_endpoint *ep;
-	uint64_t base = 0x7e00000000ull;  /* below 2^39: any address width */
-	int ok = 0;
-
-	memset(e, 0, sizeof(*e));
-	if (c == NULL || keel_iommu_container_kind(c) != KEEL_IOMMU_EMULATED)
-		return 0;
-	e->dom = keel_emu_backend_domain(keel_iommu_container_backend_priv(c));
-	if (e->dom == NULL)
-		return -1;
-	ep = keel_emu_endpoint_create(0x7e57, "dmadev-test");
-	if (ep == NULL || keel_emu_endpoint_attach(ep, e->dom) < 0)
-		return -1;
-	for (int k = 0; k < 64 && !ok; k++, base += 64 * PG)
-		ok = iova_unmapped(ep, base) && iova_unmapped(ep, base + PG) &&
-		     iova_unmapped(ep, base + 2 * PG) &&
-		     iova_unmapped(ep, base + 3 * PG);
-	keel_emu_endpoint_destroy(ep);
-	if (!ok)
-		return -1;
-	base -= 64 * PG;
-	e->bad = base;
-	e->ro = base + PG;
-	e->rw = base + 2 * PG;
-	e->ro_va = aligned_alloc(PG, PG);
-	e->rw_va = aligned_alloc(PG, PG);
-	if (e->ro_va == NULL || e->rw_va == NULL)
-		return -1;
-	memset(e->ro_va, 0x3c, PG);
-	memset(e->rw_va, 0x4d, PG);
-	if (keel_emu_map(e->dom, e->ro, (uintptr_t)e->ro_va, PG,
-			 KEEL_EMU_PROT_READ) < 0 ||
-	    keel_emu_map(e->dom, e->rw, (uintptr_t)e->rw_va, PG,
-			 KEEL_EMU_PROT_READ | KEEL_EMU_PROT_WRITE) < 0)
-		return -1;
-	keel_emu_fault_clear();
-	return 1;
-}
-
-static void
-err_env_teardown(struct err_env *e)
-{
-	if (e->dom != NULL) {
-		keel_emu_unmap(e->dom, e->ro, PG, NULL);
-		keel_emu_unmap(e->dom, e->rw, PG, NULL);
-	}
-	free(e->ro_va);
-	free(e->rw_va);
-}
-
-static struct err_env env;
-
-#define ERR_OPS 8
-
-static int
-errors_dev(int16_t id, const struct keel_dma_info *info)
-{
-	enum keel_dma_status_code st[ERR_OPS + 1];
-	static const enum keel_dma_status_code want[ERR_OPS] = {
-		KEEL_DMA_STATUS_SUCCESSFUL,       /* 0 copy ok */
-		KEEL_DMA_STATUS_INVALID_DST_ADDR, /* 1 copy to unmapped */
-		KEEL_DMA_STATUS_INVALID_SRC_ADDR, /* 2 copy from unmapped */
-		KEEL_DMA_STATUS_INVALID_DST_ADDR, /* 3 fill unmapped */
-		KEEL_DMA_STATUS_SUCCESSFUL,       /* 4 copy ok */
-		KEEL_DMA_STATUS_INVALID_DST_ADDR, /* 5 sg, 2nd dst unmapped */
-		KEEL_DMA_STATUS_INVALID_DST_ADDR, /* 6 copy to read-only */
-		KEEL_DMA_STATUS_INVALID_DST_ADDR, /* 7 copy straddling rw|hole */
-	};
-	uint64_t src_iova, dst_iova, want_faults[] = {
-		env.bad, env.bad, env.bad, env.bad, env.ro, env.rw + PG,
-	};
-	struct keel_emu_fault_counters fc;
-	struct keel_emu_fault f[16];
-	struct keel_dma_stats s;
-	uint8_t *src, *dst, *model = malloc(8 * PG), ro_model[PG], rw_model[PG];
-	struct keel_dma_sge sg_s[1], sg_d[2];
-	uint16_t last = 0, n;
-	bool has_error = false;
-	unsigned int nf, matched = 0;
-	int ret = TEST_FAILED;
-
-	if (!(info->dev_capa & KEEL_DMA_CAPA_BEHIND_IOMMU)) {
-		printf("  (%s is not behind the emulated IOMMU: skipped)\n",
-		       info->dev_name);
-		free(model);
-		return TEST_SUCCESS;
-	}
-	src = buf_alloc(2 * PG, &src_iova);
-	dst = buf_alloc(8 * PG, &dst_iova);
-	if (src == NULL || dst == NULL || model == NULL ||
-	    dev_setup(id, 1, 32) < 0)
-		goto out;
-	for (unsigned int i = 0; i < 2 * PG; i++)
-		src[i] = (uint8_t)(i * 7 + 1);
-	memset(dst, 0xa5, 8 * PG);
-	memcpy(model, dst, 8 * PG);
-	memcpy(ro_model, env.ro_va, PG);
-	memcpy(rw_model, env.rw_va, PG);
-	keel_emu_fault_clear();
-	keel_dma_stats_reset(id, KEEL_DMA_ALL_VCHAN);
-
-	/* 0: ok into dst page 1 */
-	keel_dma_copy(id, 0, src_iova, dst_iova + PG, PG, 0);
-	memcpy(model + PG, src, PG);
-	keel_dma_copy(id, 0, src_iova, env.bad, PG, 0);            /* 1 */
-	keel_dma_copy(id, 0, env.bad, dst_iova + 2 * PG, PG, 0);   /* 2 */
-	keel_dma_fill(id, 0, 0x1122334455667788ull, env.bad + 8, 100, 0);
-	/* 4: ok into dst page 3, after the errors */
-	keel_dma_copy(id, 0, src_iova + 100, dst_iova + 3 * PG, 1000, 0);
-	memcpy(model + 3 * PG, src + 100, 1000);
-	/* 5: first half to dst page 5 (must stay unwritten), rest unmapped */
-	sg_s[0].addr = src_iova;
-	sg_s[0].length = 2048;
-	sg_d[0].addr = dst_iova + 5 * PG;
-	sg_d[0].length = 1024;
-	sg_d[1].addr = env.bad + 512;
-	sg_d[1].length = 1024;
-	if (keel_dma_copy_sg(id, 0, sg_s, sg_d, 1, 2, 0) < 0)
-		goto out;
-	keel_dma_copy(id, 0, src_iova, env.ro, 64, 0);              /* 6 */
-	/* 7: 8 KiB into the rw page and the hole after it */
-	if (keel_dma_copy(id, 0, src_iova, env.rw, 2 * PG,
-			  KEEL_DMA_OP_FLAG_SUBMIT) != 7) {
-		printf("  enqueue of the error burst failed\n");
-		goto out;
-	}
-	/* completed() stops before the first failure */
-	uint64_t t0 = now_ns();
-
-	n = 0;
-	while (!has_error && now_ns() - t0 < POLL_TIMEOUT_NS)
-		n += keel_dma_completed(id, 0, ERR_OPS, &last, &has_error);
-	if (n != 1 || !has_error || last != 0) {
-		printf("  completed: n %u has_error %d last %u\n", n, has_error,
-		       last);
-		goto out;
-	}
-	n = keel_dma_completed(id, 0, ERR_OPS, &last, &has_error);
-	if (n != 0 || !has_error) {
-		printf("  completed again: n %u has_error %d\n", n, has_error);
-		goto out;
-	}
-	if (collect(id, 0, ERR_OPS - 1, &last, st + 1) != ERR_OPS - 1 ||
-	    last != ERR_OPS - 1) {
-		printf("  completed_status: last %u\n", last);
-		goto out;
-	}
-	for (int i = 1; i < ERR_OPS; i++)
-		if (st[i] != want[i]) {
-			printf("  op %d: status %s, want %s\n", i,
-			       keel_dma_status_name(st[i]),
-			       keel_dma_status_name(want[i]));
-			goto out;
-		}
-	/* no byte outside the successful destinations changed */
-	if (check_region(dst, model, 8 * PG, "destination buffer") < 0 ||
-	    check_region(env.ro_va, ro_model, PG, "read-only page") < 0 ||
-	    check_region(env.rw_va, rw_model, PG, "rw page before hole") < 0 ||
-	    check_region(src, model, 0, "") < 0)
-		goto out;
-	/* every fault logged by the emulated IOMMU */
-	keel_emu_fault_counters_get(&fc);
-	nf = keel_emu_fault_read(f, 16);
-	if (fc.total != 6 || nf != 6) {
-		printf("  faults: counted %" PRIu64 ", logged %u, want 6\n",
-		       fc.total, nf);
-		goto out;
-	}
-	for (unsigned int i = 0; i < 6; i++)
-		for (unsigned int j = 0; j < nf; j++)
-			if (f[j].iova >= want_faults[i] &&
-			    f[j].iova < want_faults[i] + PG &&
-			    !(matched & (1u << j))) {
-				matched |= 1u << j;
-				break;
-			}
-	if (matched != 0x3f) {
-		printf("  fault log does not match the failed ops (0x%x)\n",
-		       matched);
-		for (unsigned int j = 0; j < nf; j++)
-			printf("    fault iova 0x%" PRIx64 " ep 0x%x %s\n",
-			       f[j].iova, f[j].endpoint_id,
-			       keel_emu_fault_reason_name(f[j].reason));
-		goto out;
-	}
-	if (keel_dma_stats_get(id, 0, &s) < 0 || s.completed != ERR_OPS ||
-	    s.errors != 6) {
-		printf("  stats completed %" PRIu64 " errors %" PRIu64 "\n",
-		       s.completed, s.errors);
-		goto out;
-	}
-	/* the device still works after the errors */
-	keel_dma_copy(id, 0, env.ro, dst_iova + 7 * PG, PG,
-		      KEEL_DMA_OP_FLAG_SUBMIT);
-	memcpy(model + 7 * PG, ro_model, PG);
-	if (collect(id, 0, 1, &last, st) != 1 ||
-	    st[0] != KEEL_DMA_STATUS_SUCCESSFUL ||
-	    check_region(dst, model, 8 * PG, "read from read-only page") < 0) {
-		printf("  copy from the read-only page failed\n");
-		goto out;
-	}
-	ret = TEST_SUCCESS;
-out:
-	keel_free(src);
-	keel_free(dst);
-	free(model);
-	return ret;
-}
-
-static int
-test_dmadev_errors(void)
-{
-	int r = err_env_setup(&env), ret;
-
-	if (r == 0) {
-		err_env_teardown(&env);
-		return keel_test_skip("needs the emulated IOMMU (--iommu=emulated)");
-	}
-	if (r < 0) {
-		err_env_teardown(&env);
-		printf("  cannot set up unmapped / read-only IOVAs\n");
-		return TEST_FAILED;
-	}
-	ret = for_each_dev("errors", errors_dev);
-	err_env_teardown(&env);
-	return ret;
-}
-KEEL_TEST(dmadev_errors, "fast", 0, test_dmadev_errors)
