@@ -122,7 +122,7 @@ int keel_ring_stats_get(const struct keel_ring *r,
 void keel_ring_stats_reset(struct keel_ring *r);
 
 /** @return objects in the ring (a snapshot). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_count(const struct keel_ring *r)
 {
 	/* two relaxed loads: a snapshot that may be stale, never torn
@@ -137,21 +137,21 @@ keel_ring_count(const struct keel_ring *r)
 }
 
 /** @return free room in the ring (a snapshot). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_free_count(const struct keel_ring *r)
 {
 	return r->capacity - keel_ring_count(r);
 }
 
 /** @return 1 if the ring is full. */
-static inline int
+__keel_ring_inline int
 keel_ring_full(const struct keel_ring *r)
 {
 	return keel_ring_free_count(r) == 0;
 }
 
 /** @return 1 if the ring is empty. */
-static inline int
+__keel_ring_inline int
 keel_ring_empty(const struct keel_ring *r)
 {
 	uint32_t prod = (uint32_t)__atomic_load_n(&r->prod.tail,
@@ -163,14 +163,14 @@ keel_ring_empty(const struct keel_ring *r)
 }
 
 /** @return slots in the ring (a power of two). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_get_size(const struct keel_ring *r)
 {
 	return r->size;
 }
 
 /** @return objects the ring can hold. */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_get_capacity(const struct keel_ring *r)
 {
 	return r->capacity;
@@ -178,35 +178,35 @@ keel_ring_get_capacity(const struct keel_ring *r)
 
 /** @return bytes per element (sizeof(void *) for pointer rings). Keel
  *  extension. */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_get_esize(const struct keel_ring *r)
 {
 	return r->esize;
 }
 
 /** @return the producers' default sync mode. */
-static inline enum keel_ring_sync_type
+__keel_ring_inline enum keel_ring_sync_type
 keel_ring_get_prod_sync_type(const struct keel_ring *r)
 {
 	return (enum keel_ring_sync_type)r->prod.sync_type;
 }
 
 /** @return 1 if the default enqueue is single-producer. */
-static inline int
+__keel_ring_inline int
 keel_ring_is_prod_single(const struct keel_ring *r)
 {
 	return r->prod.sync_type == KEEL_RING_SYNC_ST;
 }
 
 /** @return the consumers' default sync mode. */
-static inline enum keel_ring_sync_type
+__keel_ring_inline enum keel_ring_sync_type
 keel_ring_get_cons_sync_type(const struct keel_ring *r)
 {
 	return (enum keel_ring_sync_type)r->cons.sync_type;
 }
 
 /** @return 1 if the default dequeue is single-consumer. */
-static inline int
+__keel_ring_inline int
 keel_ring_is_cons_single(const struct keel_ring *r)
 {
 	return r->cons.sync_type == KEEL_RING_SYNC_ST;
@@ -218,7 +218,7 @@ keel_ring_is_cons_single(const struct keel_ring *r)
  * enqueue the n pointers of obj_table. Bulk: n or 0; burst: 0..n;
  * *free_space (if not NULL): room left. @{
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 			  unsigned int n, unsigned int *free_space)
 {
@@ -226,7 +226,7 @@ keel_ring_mp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					      free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_sp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 			  unsigned int n, unsigned int *free_space)
 {
@@ -234,7 +234,7 @@ keel_ring_sp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					      free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 		       unsigned int n, unsigned int *free_space)
 {
@@ -242,7 +242,7 @@ keel_ring_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					   free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			   unsigned int n, unsigned int *free_space)
 {
@@ -250,7 +250,7 @@ keel_ring_mp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 					       free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_sp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			   unsigned int n, unsigned int *free_space)
 {
@@ -258,7 +258,7 @@ keel_ring_sp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 					       free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			unsigned int n, unsigned int *free_space)
 {
@@ -272,7 +272,7 @@ keel_ring_enqueue_burst(struct keel_ring *r, void * const *obj_table,
  * keel_ring_[mc_|sc_]dequeue_{bulk,burst}(r, obj_table, n, available):
  * dequeue up to n pointers into obj_table. @{
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 			  unsigned int n, unsigned int *available)
 {
@@ -280,7 +280,7 @@ keel_ring_mc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 					      available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_sc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 			  unsigned int n, unsigned int *available)
 {
@@ -288,7 +288,7 @@ keel_ring_sc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 					      available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_bulk(struct keel_ring *r, void **obj_table, unsigned int n,
 		       unsigned int *available)
 {
@@ -296,7 +296,7 @@ keel_ring_dequeue_bulk(struct keel_ring *r, void **obj_table, unsigned int n,
 					   available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mc_dequeue_burst(struct keel_ring *r, void **obj_table,
 			   unsigned int n, unsigned int *available)
 {
@@ -304,7 +304,7 @@ keel_ring_mc_dequeue_burst(struct keel_ring *r, void **obj_table,
 					       available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_sc_dequeue_burst(struct keel_ring *r, void **obj_table,
 			   unsigned int n, unsigned int *available)
 {
@@ -312,7 +312,7 @@ keel_ring_sc_dequeue_burst(struct keel_ring *r, void **obj_table,
 					       available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_burst(struct keel_ring *r, void **obj_table, unsigned int n,
 			unsigned int *available)
 {
@@ -325,37 +325,37 @@ keel_ring_dequeue_burst(struct keel_ring *r, void **obj_table, unsigned int n,
  * @name One pointer
  * Enqueue @p obj: 0 or -ENOBUFS. Dequeue into *obj_p: 0 or -ENOENT. @{
  */
-static inline int
+__keel_ring_inline int
 keel_ring_mp_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_mp_enqueue_elem(r, &obj, sizeof(void *));
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_sp_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_sp_enqueue_elem(r, &obj, sizeof(void *));
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_enqueue_elem(r, &obj, sizeof(void *));
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_mc_dequeue(struct keel_ring *r, void **obj_p)
 {
 	return keel_ring_mc_dequeue_elem(r, obj_p, sizeof(void *));
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_sc_dequeue(struct keel_ring *r, void **obj_p)
 {
 	return keel_ring_sc_dequeue_elem(r, obj_p, sizeof(void *));
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue(struct keel_ring *r, void **obj_p)
 {
 	return keel_ring_dequeue_elem(r, obj_p, sizeof(void *));

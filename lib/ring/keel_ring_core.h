@@ -118,7 +118,9 @@ struct keel_ring_headtail {
 	uint64_t head;                      /**< see above */
 	uint32_t sync_type;                 /**< enum keel_ring_sync_type */
 	uint32_t htd_max;                   /**< MT_RTS: max head - tail */
-	char pad0[KEEL_RING_GUARD - 16];
+	uint32_t call_key;                  /**< esize << 2 | call family:
+					     *   what a call must match */
+	char pad0[KEEL_RING_GUARD - 20];
 	uint64_t tail;                      /**< see above */
 	char pad1[KEEL_RING_GUARD - 8];
 } __attribute__((aligned(KEEL_RING_CACHE_LINE)));

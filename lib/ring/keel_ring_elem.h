@@ -81,24 +81,6 @@ int keel_ring_init_elem(struct keel_ring *r, const char *name,
 			unsigned int esize, unsigned int count,
 			unsigned int flags);
 
-/** Internal: check the arguments of a call in mode @p sync on one side. */
-__keel_ring_inline int
-__keel_ring_check(const struct keel_ring *r, const void *obj_table,
-		  unsigned int esize, unsigned int n, uint32_t side_sync,
-		  int sync)
-{
-	if (__keel_ring_bad_args(r, obj_table, esize, n))
-		return -EINVAL;
-	/* ST and MT share a layout and mix freely; RTS and HTS do not */
-	if (sync >= 0 && __keel_ring_unlikely(
-		sync <= KEEL_RING_SYNC_ST ? side_sync > KEEL_RING_SYNC_ST :
-					    side_sync != (uint32_t)sync)) {
-		keel_ring_fp_error(r, KEEL_RING_ERR_SYNC, (unsigned int)sync);
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
 /** Internal: a bulk call that moved nothing: was n impossible? */
 __keel_ring_inline void
 __keel_ring_check_bulk(const struct keel_ring *r, unsigned int n,
@@ -121,9 +103,8 @@ __keel_ring_enqueue(struct keel_ring *r, const void *obj_table,
 {
 	unsigned int m;
 
-	if (__keel_ring_check(r, obj_table, esize, n,
-			      r != NULL ? r->prod.sync_type : 0, sync) != 0)
-		return 0;
+	if (__keel_ring_bad_call(r, 1, obj_table, esize, n, sync))
+		return keel_ring_fp_bad_call(r, obj_table, esize, n, sync, 1);
 	if (sync < 0)
 		sync = (int)r->prod.sync_type;
 	switch (sync) {
@@ -158,9 +139,8 @@ __keel_ring_dequeue(struct keel_ring *r, void *obj_table, unsigned int esize,
 {
 	unsigned int m;
 
-	if (__keel_ring_check(r, obj_table, esize, n,
-			      r != NULL ? r->cons.sync_type : 0, sync) != 0)
-		return 0;
+	if (__keel_ring_bad_call(r, 0, obj_table, esize, n, sync))
+		return keel_ring_fp_bad_call(r, obj_table, esize, n, sync, 0);
 	if (sync < 0)
 		sync = (int)r->cons.sync_type;
 	switch (sync) {
@@ -189,7 +169,7 @@ __keel_ring_dequeue(struct keel_ring *r, void *obj_table, unsigned int esize,
 
 /* Generators for the many thin wrappers: mode x bulk/burst. */
 #define __KEEL_RING_ENQ_ELEM(name, behavior, sync) \
-static inline unsigned int \
+__keel_ring_inline unsigned int \
 name(struct keel_ring *r, const void *obj_table, unsigned int esize, \
      unsigned int n, unsigned int *free_space) \
 { \
@@ -197,7 +177,7 @@ name(struct keel_ring *r, const void *obj_table, unsigned int esize, \
 				   free_space); \
 }
 #define __KEEL_RING_DEQ_ELEM(name, behavior, sync) \
-static inline unsigned int \
+__keel_ring_inline unsigned int \
 name(struct keel_ring *r, void *obj_table, unsigned int esize, \
      unsigned int n, unsigned int *available) \
 { \
@@ -250,28 +230,28 @@ __KEEL_RING_DEQ_ELEM(keel_ring_dequeue_burst_elem, KEEL_RING_QUEUE_VARIABLE,
  * for bad arguments, with errno set). Dequeue one into @p obj_p: 0 or
  * -ENOENT (empty; also for bad arguments, with errno set). @{
  */
-static inline int
+__keel_ring_inline int
 keel_ring_mp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 {
 	return keel_ring_mp_enqueue_bulk_elem(r, obj, esize, 1, NULL) ?
 	       0 : -ENOBUFS;
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_sp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 {
 	return keel_ring_sp_enqueue_bulk_elem(r, obj, esize, 1, NULL) ?
 	       0 : -ENOBUFS;
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 {
 	return keel_ring_enqueue_bulk_elem(r, obj, esize, 1, NULL) ?
 	       0 : -ENOBUFS;
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_mc_dequeue_elem(struct keel_ring *r, void *obj_p,
 			  unsigned int esize)
 {
@@ -279,7 +259,7 @@ keel_ring_mc_dequeue_elem(struct keel_ring *r, void *obj_p,
 	       0 : -ENOENT;
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_sc_dequeue_elem(struct keel_ring *r, void *obj_p,
 			  unsigned int esize)
 {
@@ -287,7 +267,7 @@ keel_ring_sc_dequeue_elem(struct keel_ring *r, void *obj_p,
 	       0 : -ENOENT;
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue_elem(struct keel_ring *r, void *obj_p, unsigned int esize)
 {
 	return keel_ring_dequeue_bulk_elem(r, obj_p, esize, 1, NULL) ?

@@ -47,12 +47,15 @@ extern "C" {
 __keel_ring_inline void
 __keel_ring_wait(unsigned int *spins)
 {
-	if (KEEL_RING_SPIN_BEFORE_YIELD == 0 ||
-	    __keel_ring_likely(++*spins < KEEL_RING_SPIN_BEFORE_YIELD)) {
-		keel_pause();
+#if KEEL_RING_SPIN_BEFORE_YIELD > 0
+	if (__keel_ring_unlikely(++*spins >= KEEL_RING_SPIN_BEFORE_YIELD)) {
+		sched_yield();
 		return;
 	}
-	sched_yield();
+#else
+	(void)spins;
+#endif
+	keel_pause();
 }
 
 /* Reasons for keel_ring_fp_error(). */
@@ -71,7 +74,49 @@ unsigned int keel_ring_fp_error(const struct keel_ring *r, int why,
 				unsigned int value)
 	__attribute__((cold, noinline));
 
-/** Internal: the checks every enqueue/dequeue makes (cheap, predicted). */
+/**
+ * Internal: the call_key a call in mode @p sync (-1: the default) with
+ * elements of @p esize bytes needs to find on the ring side it uses: the
+ * element size, and the family of modes that share a layout (ST and MT
+ * mix freely; RTS and HTS take only their own calls).
+ */
+#define __KEEL_RING_FAMILY(sync) ((sync) == KEEL_RING_SYNC_ST ? \
+				  KEEL_RING_SYNC_MT : (unsigned int)(sync))
+#define __KEEL_RING_CALL_KEY(esize, sync) \
+	(((uint32_t)(esize) << 2) | __KEEL_RING_FAMILY(sync))
+
+/**
+ * Internal: report a call whose arguments do not fit the ring (NULL ring
+ * or table, element size, mode); one log line, errno EINVAL or ENOTSUP.
+ * @return 0.
+ */
+unsigned int keel_ring_fp_bad_call(const struct keel_ring *r,
+				   const void *obj_table, unsigned int esize,
+				   unsigned int n, int sync, int enq)
+	__attribute__((cold, noinline));
+
+/**
+ * Internal: the checks every enqueue/dequeue makes: one load and one
+ * compare of the side's call_key (plus the NULL tests, which fold away
+ * for arrays), all predicted not taken.
+ */
+__keel_ring_inline int
+__keel_ring_bad_call(const struct keel_ring *r, int enq,
+		     const void *obj_table, unsigned int esize,
+		     unsigned int n, int sync)
+{
+	const struct keel_ring_headtail *ht;
+
+	if (__keel_ring_unlikely(r == NULL || (obj_table == NULL && n != 0)))
+		return 1;
+	ht = enq ? &r->prod : &r->cons;
+	if (sync < 0)
+		return __keel_ring_unlikely(ht->call_key >> 2 != esize);
+	return __keel_ring_unlikely(ht->call_key !=
+				    __KEEL_RING_CALL_KEY(esize, sync));
+}
+
+/** Internal: the checks of the peek and zero-copy calls. */
 __keel_ring_inline int
 __keel_ring_bad_args(const struct keel_ring *r, const void *obj_table,
 		     unsigned int esize, unsigned int n)
@@ -89,23 +134,21 @@ __keel_ring_bad_args(const struct keel_ring *r, const void *obj_table,
 
 /* ---- copying: slot index = pos & mask, wrapping once at most ---- */
 
-/* n 8-byte elements; memcpy of a constant 8 is one move and keeps the
- * compiler's aliasing rules (obj tables are void *[], slots raw memory) */
+/* n 8-byte elements: 32 bytes at a time, then one by one. memcpy of a
+ * constant size is plain moves and keeps the compiler's aliasing rules
+ * (object tables are void *[], slots raw memory). Kept this simple on
+ * purpose: a switch on n & 3 makes GCC warn (-Wstringop-overflow) in
+ * callers that dequeue one pointer into a single variable. */
 __keel_ring_inline void
 __keel_ring_copy64(void *dst, const void *src, uint32_t n)
 {
 	char *d = (char *)dst;
 	const char *s = (const char *)src;
-	uint32_t i;
 
-	for (i = 0; i + 4 <= n; i += 4) {
-		memcpy(d + 8 * i, s + 8 * i, 8);
-		memcpy(d + 8 * i + 8, s + 8 * i + 8, 8);
-		memcpy(d + 8 * i + 16, s + 8 * i + 16, 8);
-		memcpy(d + 8 * i + 24, s + 8 * i + 24, 8);
-	}
-	for (; i < n; i++)
-		memcpy(d + 8 * i, s + 8 * i, 8);
+	for (; n >= 4; n -= 4, d += 32, s += 32)
+		memcpy(d, s, 32);
+	for (; n > 0; n--, d += 8, s += 8)
+		memcpy(d, s, 8);
 }
 
 __keel_ring_inline void

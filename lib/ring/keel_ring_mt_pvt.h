@@ -80,13 +80,9 @@ __keel_ring_move_head(struct keel_ring_headtail *ht,
 		want = n;
 		if (__keel_ring_unlikely(room < n))
 			want = behavior == KEEL_RING_QUEUE_FIXED ? 0 : room;
-		if (__keel_ring_unlikely(want == 0)) {
-			if (is_st)
-				__atomic_store_n(&ht->head,
-						 __keel_ring_pack(pos, cache),
-						 __ATOMIC_RELAXED);
-			break;
-		}
+		if (__keel_ring_unlikely(want == 0))
+			break; /* nothing stored: polling an empty (full)
+				* ring does not dirty the head line */
 		nh = __keel_ring_pack(pos + want, cache);
 		if (is_st) {
 			__atomic_store_n(&ht->head, nh, __ATOMIC_RELAXED);

@@ -148,7 +148,7 @@ __keel_ring_enqueue_start(struct keel_ring *r, unsigned int n,
  * Reserve room for exactly n objects (or none).
  * @return n or 0; *free_space (if not NULL): room left after the reserve.
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_bulk_elem_start(struct keel_ring *r, unsigned int n,
 				  unsigned int *free_space)
 {
@@ -157,7 +157,7 @@ keel_ring_enqueue_bulk_elem_start(struct keel_ring *r, unsigned int n,
 }
 
 /** As keel_ring_enqueue_bulk_elem_start() (pointer rings). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_bulk_start(struct keel_ring *r, unsigned int n,
 			     unsigned int *free_space)
 {
@@ -165,7 +165,7 @@ keel_ring_enqueue_bulk_start(struct keel_ring *r, unsigned int n,
 }
 
 /** Reserve room for up to n objects. @return how many (0..n). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_burst_elem_start(struct keel_ring *r, unsigned int n,
 				   unsigned int *free_space)
 {
@@ -174,7 +174,7 @@ keel_ring_enqueue_burst_elem_start(struct keel_ring *r, unsigned int n,
 }
 
 /** As keel_ring_enqueue_burst_elem_start() (pointer rings). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_burst_start(struct keel_ring *r, unsigned int n,
 			      unsigned int *free_space)
 {
@@ -187,7 +187,7 @@ keel_ring_enqueue_burst_start(struct keel_ring *r, unsigned int n,
  * @return 0, or -EINVAL (n above the reservation, wrong esize, NULL
  *         arguments): nothing changed, errno set, one log line.
  */
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue_elem_finish(struct keel_ring *r, const void *obj_table,
 			      unsigned int esize, unsigned int n)
 {
@@ -197,7 +197,7 @@ keel_ring_enqueue_elem_finish(struct keel_ring *r, const void *obj_table,
 }
 
 /** As keel_ring_enqueue_elem_finish() (pointer rings). */
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue_finish(struct keel_ring *r, void * const *obj_table,
 			 unsigned int n)
 {
@@ -209,7 +209,7 @@ keel_ring_enqueue_finish(struct keel_ring *r, void * const *obj_table,
  * leaving them queued until keel_ring_dequeue_elem_finish().
  * @return n or 0; *available (if not NULL): objects queued after them.
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_bulk_elem_start(struct keel_ring *r, void *obj_table,
 				  unsigned int esize, unsigned int n,
 				  unsigned int *available)
@@ -219,7 +219,7 @@ keel_ring_dequeue_bulk_elem_start(struct keel_ring *r, void *obj_table,
 }
 
 /** As keel_ring_dequeue_bulk_elem_start() (pointer rings). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_bulk_start(struct keel_ring *r, void **obj_table,
 			     unsigned int n, unsigned int *available)
 {
@@ -228,7 +228,7 @@ keel_ring_dequeue_bulk_start(struct keel_ring *r, void **obj_table,
 }
 
 /** Copy up to n elements out, leaving them queued. @return 0..n. */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_burst_elem_start(struct keel_ring *r, void *obj_table,
 				   unsigned int esize, unsigned int n,
 				   unsigned int *available)
@@ -238,7 +238,7 @@ keel_ring_dequeue_burst_elem_start(struct keel_ring *r, void *obj_table,
 }
 
 /** As keel_ring_dequeue_burst_elem_start() (pointer rings). */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_burst_start(struct keel_ring *r, void **obj_table,
 			      unsigned int n, unsigned int *available)
 {
@@ -252,14 +252,14 @@ keel_ring_dequeue_burst_start(struct keel_ring *r, void **obj_table,
  * count; the rest stay queued).
  * @return 0, or -EINVAL (n too large, NULL r): nothing changed.
  */
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue_elem_finish(struct keel_ring *r, unsigned int n)
 {
 	return __keel_ring_peek_finish(r, 0, n, NULL, 0);
 }
 
 /** As keel_ring_dequeue_elem_finish() (pointer rings). */
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue_finish(struct keel_ring *r, unsigned int n)
 {
 	return keel_ring_dequeue_elem_finish(r, n);

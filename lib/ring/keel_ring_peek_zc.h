@@ -68,7 +68,7 @@ __keel_ring_zc_start(struct keel_ring *r, int enq, unsigned int esize,
  * ring's element size; sizeof(void *) for the pointer variants).
  * @return slots reserved (0 on failure, errno set for bad arguments) @{
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_zc_bulk_elem_start(struct keel_ring *r, unsigned int esize,
 				     unsigned int n,
 				     struct keel_ring_zc_data *zcd,
@@ -78,7 +78,7 @@ keel_ring_enqueue_zc_bulk_elem_start(struct keel_ring *r, unsigned int esize,
 				    free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_zc_bulk_start(struct keel_ring *r, unsigned int n,
 				struct keel_ring_zc_data *zcd,
 				unsigned int *free_space)
@@ -87,7 +87,7 @@ keel_ring_enqueue_zc_bulk_start(struct keel_ring *r, unsigned int n,
 						    free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_zc_burst_elem_start(struct keel_ring *r,
 				      unsigned int esize, unsigned int n,
 				      struct keel_ring_zc_data *zcd,
@@ -97,7 +97,7 @@ keel_ring_enqueue_zc_burst_elem_start(struct keel_ring *r,
 				    zcd, free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_enqueue_zc_burst_start(struct keel_ring *r, unsigned int n,
 				 struct keel_ring_zc_data *zcd,
 				 unsigned int *free_space)
@@ -110,13 +110,13 @@ keel_ring_enqueue_zc_burst_start(struct keel_ring *r, unsigned int n,
  * Publish the first n of the reserved slots (n <= reserved), give back
  * the rest. @return 0, or -EINVAL (nothing changed).
  */
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue_zc_elem_finish(struct keel_ring *r, unsigned int n)
 {
 	return __keel_ring_peek_finish(r, 1, n, NULL, 0);
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_enqueue_zc_finish(struct keel_ring *r, unsigned int n)
 {
 	return keel_ring_enqueue_zc_elem_finish(r, n);
@@ -128,7 +128,7 @@ keel_ring_enqueue_zc_finish(struct keel_ring *r, unsigned int n)
  * Reserve exactly n (bulk) or up to n (burst) queued elements and point
  * at them in the ring. @return elements reserved @{
  */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_zc_bulk_elem_start(struct keel_ring *r, unsigned int esize,
 				     unsigned int n,
 				     struct keel_ring_zc_data *zcd,
@@ -138,7 +138,7 @@ keel_ring_dequeue_zc_bulk_elem_start(struct keel_ring *r, unsigned int esize,
 				    available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_zc_bulk_start(struct keel_ring *r, unsigned int n,
 				struct keel_ring_zc_data *zcd,
 				unsigned int *available)
@@ -147,7 +147,7 @@ keel_ring_dequeue_zc_bulk_start(struct keel_ring *r, unsigned int n,
 						    available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_zc_burst_elem_start(struct keel_ring *r,
 				      unsigned int esize, unsigned int n,
 				      struct keel_ring_zc_data *zcd,
@@ -157,7 +157,7 @@ keel_ring_dequeue_zc_burst_elem_start(struct keel_ring *r,
 				    zcd, available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_dequeue_zc_burst_start(struct keel_ring *r, unsigned int n,
 				 struct keel_ring_zc_data *zcd,
 				 unsigned int *available)
@@ -170,13 +170,13 @@ keel_ring_dequeue_zc_burst_start(struct keel_ring *r, unsigned int n,
  * Remove the first n of the reserved elements (n <= reserved); the rest
  * stay queued. @return 0, or -EINVAL (nothing changed).
  */
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue_zc_elem_finish(struct keel_ring *r, unsigned int n)
 {
 	return __keel_ring_peek_finish(r, 0, n, NULL, 0);
 }
 
-static inline int
+__keel_ring_inline int
 keel_ring_dequeue_zc_finish(struct keel_ring *r, unsigned int n)
 {
 	return keel_ring_dequeue_zc_elem_finish(r, n);

@@ -33,7 +33,7 @@ __KEEL_RING_DEQ_ELEM(keel_ring_mc_rts_dequeue_burst_elem,
 /** @} */
 
 /** @name RTS enqueue/dequeue of pointers (see keel_ring.h) @{ */
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mp_rts_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 			      unsigned int n, unsigned int *free_space)
 {
@@ -42,7 +42,7 @@ keel_ring_mp_rts_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 						  free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mp_rts_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			       unsigned int n, unsigned int *free_space)
 {
@@ -51,7 +51,7 @@ keel_ring_mp_rts_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 						   free_space);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mc_rts_dequeue_bulk(struct keel_ring *r, void **obj_table,
 			      unsigned int n, unsigned int *available)
 {
@@ -60,7 +60,7 @@ keel_ring_mc_rts_dequeue_bulk(struct keel_ring *r, void **obj_table,
 						  available);
 }
 
-static inline unsigned int
+__keel_ring_inline unsigned int
 keel_ring_mc_rts_dequeue_burst(struct keel_ring *r, void **obj_table,
 			       unsigned int n, unsigned int *available)
 {

@@ -81,6 +81,27 @@ keel_ring_fp_error(const struct keel_ring *r, int why, unsigned int value)
 }
 
 unsigned int
+keel_ring_fp_bad_call(const struct keel_ring *r, const void *obj_table,
+		      unsigned int esize, unsigned int n, int sync, int enq)
+{
+	const struct keel_ring_headtail *ht;
+
+	if (r == NULL || (obj_table == NULL && n != 0))
+		return keel_ring_fp_error(r, KEEL_RING_ERR_NULL, n);
+	if (esize != r->esize)
+		return keel_ring_fp_error(r, KEEL_RING_ERR_ESIZE, esize);
+	ht = enq ? &r->prod : &r->cons;
+	if (sync >= 0 && ht->call_key != __KEEL_RING_CALL_KEY(esize, sync))
+		return keel_ring_fp_error(r, KEEL_RING_ERR_SYNC,
+					  (unsigned int)sync);
+	/* a key that does not match the ring it sits in: corrupted */
+	KEEL_LOG(ERR, keel_logtype_ring, "ring %s: %s side key 0x%x broken",
+		 r->name, enq ? "producer" : "consumer", ht->call_key);
+	errno = EINVAL;
+	return 0;
+}
+
+unsigned int
 keel_ring_size_of(unsigned int count)
 {
 	uint64_t size = 1;
@@ -241,6 +262,8 @@ ring_setup(struct keel_ring *r, const char *name, unsigned int esize,
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->prod.sync_type = (uint32_t)s->prod_sync;
 	r->cons.sync_type = (uint32_t)s->cons_sync;
+	r->prod.call_key = __KEEL_RING_CALL_KEY(esize, s->prod_sync);
+	r->cons.call_key = __KEEL_RING_CALL_KEY(esize, s->cons_sync);
 	/* RTS: how far a head may run ahead of a stalled tail (DPDK's
 	 * default too): bounds the room a preempted thread can pin */
 	r->prod.htd_max = s->capacity / 8 > 0 ? s->capacity / 8 : 1;
