@@ -104,7 +104,9 @@ __keel_ring_move_head(struct keel_ring_headtail *ht,
 
 /**
  * Internal: publish [old, old + n) of @p ht's side. MT threads publish in
- * the order they claimed: wait until the tail reaches @p old.
+ * the order they claimed: wait until the tail reaches @p old. This is the
+ * wait that stalls every later thread of the side when one is preempted
+ * between claim and publish; MT_RTS has none.
  */
 __keel_ring_inline void
 __keel_ring_update_tail(struct keel_ring_headtail *ht, uint32_t old,

@@ -514,7 +514,7 @@ pb_thread_fn(void *arg)
  */
 static struct pb_result
 pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
-       int app_yield)
+       int app_yield, int pinned)
 {
 	struct pb_result res = { -1, -1 };
 	struct pb_shared sh = { 0 };
@@ -533,9 +533,17 @@ pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
 		pthread_attr_t attr;
 		cpu_set_t cpus;
 
-		/* producers 0, 1, ... and consumers 1, 0, ... round-robin */
+		/* producers 0, 1, ... and consumers 1, 0, ... round-robin,
+		 * or any CPU (not the creator's: it may be pinned) */
 		CPU_ZERO(&cpus);
-		CPU_SET(i < np ? i % ncpu : (i - np + 1) % ncpu, &cpus);
+		if (pinned) {
+			CPU_SET(i < np ? i % ncpu : (i - np + 1) % ncpu, &cpus);
+		} else {
+			long c;
+
+			for (c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+				CPU_SET(c, &cpus);
+		}
 		pthread_attr_init(&attr);
 		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 		th[i].sh = &sh;
@@ -588,7 +596,7 @@ median(double *v, unsigned int n)
 
 /* as test_ring_preempt_perf.c's table(), for DPDK's ring */
 static void
-preempt_table(int app_yield)
+preempt_table(int app_yield, int pinned)
 {
 	static const struct {
 		const char *name;
@@ -613,14 +621,15 @@ preempt_table(int app_yield)
 		for (c = 0; c < ncells; c++) {
 			struct pb_result a = pb_run(modes[cell_mode[c]].flags,
 						    cell_thr[c], cell_thr[c],
-						    100, app_yield);
+						    100, app_yield, pinned);
 
 			v[c][0][r] = a.wall;
 			v[c][1][r] = a.cpu;
 		}
-	printf("### preempted threads: %ld CPUs, pinned round-robin, burst %d,"
+	printf("### preempted threads: %ld CPUs, %s, burst %d,"
 	       " idle threads %s; cycles per object, median of %d x 100 ms"
-	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN), PB_BURST,
+	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       pinned ? "pinned round-robin" : "not pinned", PB_BURST,
 	       app_yield ? "pause, then yield" : "pause", ROUNDS);
 	printf("%-8s %-6s %22s\n", "", "", "DPDK 22.11 rte_ring");
 	printf("%-8s %-6s %11s %10s\n", "threads", "mode", "wall", "cpu");
@@ -647,9 +656,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(part, "perf") != 0) {
-		preempt_table(0);
+		preempt_table(0, 1);
 		printf("\n");
-		preempt_table(1);
+		preempt_table(1, 1);
+		printf("\n");
+		preempt_table(1, 0);
 	}
 	rte_eal_cleanup();
 	return 0;

@@ -10,8 +10,9 @@
  * built with its own setting.
  *
  * P producer and C consumer threads (plain pthreads) are pinned round-robin
- * to the CPUs, so with more threads than CPUs the kernel time-slices them
- * and a thread is regularly switched out in the middle of a ring call. The
+ * to the CPUs, or left free to run on any CPU; with more threads than CPUs
+ * the kernel time-slices them and a thread is regularly switched out in
+ * the middle of a ring call. The
  * loops move bursts of up to 32 and, when nothing moved, either pause and
  * retry (a poll-mode application that owns its CPU, as DPDK's tests are
  * written) or also yield the CPU after PB_IDLE_YIELD empty polls in a row
@@ -104,7 +105,7 @@ pb_thread_fn(void *arg)
  */
 static struct pb_result
 pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
-       int app_yield)
+       int app_yield, int pinned)
 {
 	struct pb_result res = { -1, -1 };
 	struct pb_shared sh = { 0 };
@@ -123,9 +124,17 @@ pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
 		pthread_attr_t attr;
 		cpu_set_t cpus;
 
-		/* producers 0, 1, ... and consumers 1, 0, ... round-robin */
+		/* producers 0, 1, ... and consumers 1, 0, ... round-robin,
+		 * or any CPU (not the creator's: it may be pinned) */
 		CPU_ZERO(&cpus);
-		CPU_SET(i < np ? i % ncpu : (i - np + 1) % ncpu, &cpus);
+		if (pinned) {
+			CPU_SET(i < np ? i % ncpu : (i - np + 1) % ncpu, &cpus);
+		} else {
+			long c;
+
+			for (c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+				CPU_SET(c, &cpus);
+		}
 		pthread_attr_init(&attr);
 		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 		th[i].sh = &sh;

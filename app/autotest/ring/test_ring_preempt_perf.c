@@ -2,16 +2,17 @@
 /*
  * ring_preempt_perf (perf suite): what each sync mode costs when threads
  * are preempted inside ring calls. 1, 2 and 4 producers and as many
- * consumers are pinned round-robin to the CPUs (on 2 CPUs: 1, 2 and 4
- * threads per CPU, so from 2P+2C on the kernel time-slices them), for
+ * consumers run, pinned round-robin to the CPUs or not (on 2 CPUs: 1, 2
+ * and 4 threads per CPU, so from 2P+2C on the kernel time-slices them), for
  * ROUNDS rounds of 100 ms; the rounds of all cells are interleaved, so a
  * machine whose load drifts hits them alike. Each cell prints the median,
  * in TSC cycles per object through the ring, of wall time and of the CPU
  * time the threads used (see ring_preempt_bench.h), for the ring as built
  * (its waits spin, then yield) and for the same ring with its waits
  * spinning forever (KEEL_RING_SPIN_BEFORE_YIELD 0, DPDK's behaviour; built
- * into this process from test_ring_preempt_spin.c). Two tables: threads
- * that only pause when idle, and threads that also yield when idle.
+ * into this process from test_ring_preempt_spin.c). Three tables: pinned
+ * threads that only pause when idle; pinned threads that also yield when
+ * idle; threads on any CPU that yield when idle.
  * dpdk-ring-bench.c prints the same tables for DPDK 22.11.
  */
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 /* the same benchmark built with KEEL_RING_SPIN_BEFORE_YIELD 0 */
 struct pb_result ring_preempt_spin_run(unsigned int flags, unsigned int np,
 				       unsigned int nc, unsigned int ms,
-				       int app_yield);
+				       int app_yield, int pinned);
 
 static int
 cmp_double(const void *a, const void *b)
@@ -53,7 +54,7 @@ static const struct {
 };
 
 static int
-table(int app_yield)
+table(int app_yield, int pinned)
 {
 	static const unsigned int threads[] = { 1, 2, 4 };
 	/* [cell][variant][wall, cpu][round] */
@@ -70,10 +71,10 @@ table(int app_yield)
 		for (c = 0; c < ncells; c++) {
 			unsigned int f = modes[cell_mode[c]].flags;
 			struct pb_result a = pb_run(f, cell_thr[c], cell_thr[c],
-						    100, app_yield);
+						    100, app_yield, pinned);
 			struct pb_result b = ring_preempt_spin_run(f,
 						cell_thr[c], cell_thr[c], 100,
-						app_yield);
+						app_yield, pinned);
 
 			TEST_ASSERT(a.wall >= 0 && b.wall >= 0, "run failed");
 			v[c][0][0][r] = a.wall;
@@ -81,9 +82,10 @@ table(int app_yield)
 			v[c][1][0][r] = b.wall;
 			v[c][1][1][r] = b.cpu;
 		}
-	printf("### preempted threads: %ld CPUs, pinned round-robin, burst %d,"
+	printf("### preempted threads: %ld CPUs, %s, burst %d,"
 	       " idle threads %s; cycles per object, median of %d x 100 ms"
-	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN), PB_BURST,
+	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       pinned ? "pinned round-robin" : "not pinned", PB_BURST,
 	       app_yield ? "pause, then yield" : "pause", ROUNDS);
 	printf("%-8s %-6s %22s %22s\n", "", "", "ring: spin, then yield",
 	       "ring: spin only");
@@ -100,9 +102,12 @@ table(int app_yield)
 static int
 test_ring_preempt_perf(void)
 {
-	if (table(0) != TEST_SUCCESS)
+	if (table(0, 1) != TEST_SUCCESS)
 		return TEST_FAILED;
 	printf("\n");
-	return table(1);
+	if (table(1, 1) != TEST_SUCCESS)
+		return TEST_FAILED;
+	printf("\n");
+	return table(1, 0);
 }
 KEEL_TEST(ring_preempt_perf, "perf", 0, test_ring_preempt_perf)

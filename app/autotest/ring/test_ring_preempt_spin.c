@@ -9,11 +9,11 @@
 
 struct pb_result ring_preempt_spin_run(unsigned int flags, unsigned int np,
 				       unsigned int nc, unsigned int ms,
-				       int app_yield);
+				       int app_yield, int pinned);
 
 struct pb_result
 ring_preempt_spin_run(unsigned int flags, unsigned int np, unsigned int nc,
-		      unsigned int ms, int app_yield)
+		      unsigned int ms, int app_yield, int pinned)
 {
-	return pb_run(flags, np, nc, ms, app_yield);
+	return pb_run(flags, np, nc, ms, app_yield, pinned);
 }
