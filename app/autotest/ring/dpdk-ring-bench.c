@@ -444,10 +444,14 @@ out:
 #define PB_BURST 32
 #define PB_MAX_THREADS 16
 #define PB_IDLE_YIELD 16
+#define PB_MAX_ESIZE 128
 
 struct pb_shared {
 	struct rte_ring *r;
 	int app_yield;        /* the application loop yields when idle */
+	unsigned int esize;   /* 0: pointers, producers and consumers;
+			       * else every thread enqueues then dequeues
+			       * elements of esize bytes */
 	volatile int go, stop;
 	uint64_t consumed;
 	uint64_t cpu_ns;      /* CPU time of all threads while running */
@@ -480,6 +484,7 @@ pb_thread_fn(void *arg)
 	struct pb_thread *t = arg;
 	struct pb_shared *sh = t->sh;
 	void *objs[PB_BURST];
+	static __thread char elems[PB_BURST * PB_MAX_ESIZE];
 	uint64_t done = 0, cpu0;
 	unsigned int i, idle = 0;
 
@@ -489,9 +494,21 @@ pb_thread_fn(void *arg)
 		sched_yield();
 	cpu0 = pb_thread_ns();
 	while (!sh->stop) {
-		unsigned int n = t->producer ?
-			rte_ring_enqueue_burst(sh->r, objs, PB_BURST, NULL) :
-			rte_ring_dequeue_burst(sh->r, objs, PB_BURST, NULL);
+		unsigned int n;
+
+		if (sh->esize != 0) {
+			rte_ring_enqueue_burst_elem(sh->r, elems, sh->esize,
+						     PB_BURST, NULL);
+			n = rte_ring_dequeue_burst_elem(sh->r, elems,
+							 sh->esize, PB_BURST,
+							 NULL);
+		} else {
+			n = t->producer ?
+			    rte_ring_enqueue_burst(sh->r, objs, PB_BURST,
+						    NULL) :
+			    rte_ring_dequeue_burst(sh->r, objs, PB_BURST,
+						    NULL);
+		}
 
 		if (n != 0)
 			idle = 0;
@@ -503,18 +520,20 @@ pb_thread_fn(void *arg)
 	}
 	__atomic_fetch_add(&sh->cpu_ns, pb_thread_ns() - cpu0,
 			   __ATOMIC_RELAXED);
-	if (!t->producer)
+	if (!t->producer || sh->esize != 0)
 		__atomic_fetch_add(&sh->consumed, done, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 /*
- * Run np producers and nc consumers for ms milliseconds on a ring created
- * with `flags`; @return TSC cycles per object consumed (wall < 0: error).
+ * Run np producers and nc consumers (esize 0), or np + nc threads that each
+ * enqueue then dequeue elements of esize bytes, for ms milliseconds on a
+ * ring created with `flags`; @return TSC cycles per object dequeued
+ * (wall < 0: error).
  */
 static struct pb_result
 pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
-       int app_yield, int pinned)
+       int app_yield, int pinned, unsigned int esize)
 {
 	struct pb_result res = { -1, -1 };
 	struct pb_shared sh = { 0 };
@@ -526,7 +545,10 @@ pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
 	if (n > PB_MAX_THREADS || ncpu < 1)
 		return res;
 	sh.app_yield = app_yield;
-	sh.r = rte_ring_create("preempt", 4096, SOCKET_ID_ANY, flags);
+	sh.esize = esize > PB_MAX_ESIZE ? PB_MAX_ESIZE : esize;
+	sh.r = esize ? rte_ring_create_elem("preempt", sh.esize, 4096, SOCKET_ID_ANY,
+					     flags) :
+		       rte_ring_create("preempt", 4096, SOCKET_ID_ANY, flags);
 	if (sh.r == NULL)
 		return res;
 	for (i = 0; i < n; i++) {
@@ -596,7 +618,7 @@ median(double *v, unsigned int n)
 
 /* as test_ring_preempt_perf.c's table(), for DPDK's ring */
 static void
-preempt_table(int app_yield, int pinned)
+preempt_table(int app_yield, int pinned, unsigned int esize)
 {
 	static const struct {
 		const char *name;
@@ -613,7 +635,7 @@ preempt_table(int app_yield, int pinned)
 
 	for (t = 0; t < 3; t++)
 		for (m = 0; m < 4; m++)
-			if (m != 0 || threads[t] == 1) {
+			if (m != 0 || (threads[t] == 1 && esize == 0)) {
 				cell_mode[ncells] = m;
 				cell_thr[ncells++] = threads[t];
 			}
@@ -621,16 +643,18 @@ preempt_table(int app_yield, int pinned)
 		for (c = 0; c < ncells; c++) {
 			struct pb_result a = pb_run(modes[cell_mode[c]].flags,
 						    cell_thr[c], cell_thr[c],
-						    100, app_yield, pinned);
+						    100, app_yield, pinned,
+						    esize);
 
 			v[c][0][r] = a.wall;
 			v[c][1][r] = a.cpu;
 		}
-	printf("### preempted threads: %ld CPUs, %s, burst %d,"
+	printf("### preempted threads: %ld CPUs, %s, burst %d, %s,"
 	       " idle threads %s; cycles per object, median of %d x 100 ms"
 	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       pinned ? "pinned round-robin" : "not pinned", PB_BURST,
-	       app_yield ? "pause, then yield" : "pause", ROUNDS);
+	       esize ? "each thread enqueues then dequeues 128-byte elements" :
+	       "pointers", app_yield ? "pause, then yield" : "pause", ROUNDS);
 	printf("%-8s %-6s %22s\n", "", "", "DPDK 22.11 rte_ring");
 	printf("%-8s %-6s %11s %10s\n", "threads", "mode", "wall", "cpu");
 	for (c = 0; c < ncells; c++)
@@ -656,11 +680,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(part, "perf") != 0) {
-		preempt_table(0, 1);
+		preempt_table(0, 1, 0);
 		printf("\n");
-		preempt_table(1, 1);
+		preempt_table(1, 1, 0);
 		printf("\n");
-		preempt_table(1, 0);
+		preempt_table(1, 0, 0);
+		printf("\n");
+		preempt_table(1, 0, 128);
 	}
 	rte_eal_cleanup();
 	return 0;

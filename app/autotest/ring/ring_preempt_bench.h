@@ -35,10 +35,14 @@
 #define PB_BURST 32
 #define PB_MAX_THREADS 16
 #define PB_IDLE_YIELD 16
+#define PB_MAX_ESIZE 128
 
 struct pb_shared {
 	struct keel_ring *r;
 	int app_yield;        /* the application loop yields when idle */
+	unsigned int esize;   /* 0: pointers, producers and consumers;
+			       * else every thread enqueues then dequeues
+			       * elements of esize bytes */
 	volatile int go, stop;
 	uint64_t consumed;
 	uint64_t cpu_ns;      /* CPU time of all threads while running */
@@ -71,6 +75,7 @@ pb_thread_fn(void *arg)
 	struct pb_thread *t = arg;
 	struct pb_shared *sh = t->sh;
 	void *objs[PB_BURST];
+	static __thread char elems[PB_BURST * PB_MAX_ESIZE];
 	uint64_t done = 0, cpu0;
 	unsigned int i, idle = 0;
 
@@ -80,9 +85,21 @@ pb_thread_fn(void *arg)
 		sched_yield();
 	cpu0 = pb_thread_ns();
 	while (!sh->stop) {
-		unsigned int n = t->producer ?
-			keel_ring_enqueue_burst(sh->r, objs, PB_BURST, NULL) :
-			keel_ring_dequeue_burst(sh->r, objs, PB_BURST, NULL);
+		unsigned int n;
+
+		if (sh->esize != 0) {
+			keel_ring_enqueue_burst_elem(sh->r, elems, sh->esize,
+						     PB_BURST, NULL);
+			n = keel_ring_dequeue_burst_elem(sh->r, elems,
+							 sh->esize, PB_BURST,
+							 NULL);
+		} else {
+			n = t->producer ?
+			    keel_ring_enqueue_burst(sh->r, objs, PB_BURST,
+						    NULL) :
+			    keel_ring_dequeue_burst(sh->r, objs, PB_BURST,
+						    NULL);
+		}
 
 		if (n != 0)
 			idle = 0;
@@ -94,18 +111,20 @@ pb_thread_fn(void *arg)
 	}
 	__atomic_fetch_add(&sh->cpu_ns, pb_thread_ns() - cpu0,
 			   __ATOMIC_RELAXED);
-	if (!t->producer)
+	if (!t->producer || sh->esize != 0)
 		__atomic_fetch_add(&sh->consumed, done, __ATOMIC_RELAXED);
 	return NULL;
 }
 
 /*
- * Run np producers and nc consumers for ms milliseconds on a ring created
- * with `flags`; @return TSC cycles per object consumed (wall < 0: error).
+ * Run np producers and nc consumers (esize 0), or np + nc threads that each
+ * enqueue then dequeue elements of esize bytes, for ms milliseconds on a
+ * ring created with `flags`; @return TSC cycles per object dequeued
+ * (wall < 0: error).
  */
 static struct pb_result
 pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
-       int app_yield, int pinned)
+       int app_yield, int pinned, unsigned int esize)
 {
 	struct pb_result res = { -1, -1 };
 	struct pb_shared sh = { 0 };
@@ -117,7 +136,10 @@ pb_run(unsigned int flags, unsigned int np, unsigned int nc, unsigned int ms,
 	if (n > PB_MAX_THREADS || ncpu < 1)
 		return res;
 	sh.app_yield = app_yield;
-	sh.r = keel_ring_create("preempt", 4096, -1, flags);
+	sh.esize = esize > PB_MAX_ESIZE ? PB_MAX_ESIZE : esize;
+	sh.r = esize ? keel_ring_create_elem("preempt", sh.esize, 4096, -1,
+					     flags) :
+		       keel_ring_create("preempt", 4096, -1, flags);
 	if (sh.r == NULL)
 		return res;
 	for (i = 0; i < n; i++) {

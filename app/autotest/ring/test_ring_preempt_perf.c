@@ -12,7 +12,10 @@
  * spinning forever (KEEL_RING_SPIN_BEFORE_YIELD 0, DPDK's behaviour; built
  * into this process from test_ring_preempt_spin.c). Three tables: pinned
  * threads that only pause when idle; pinned threads that also yield when
- * idle; threads on any CPU that yield when idle.
+ * idle; threads on any CPU that yield when idle; and, as in ring_stress,
+ * threads on any CPU that each enqueue then dequeue 128-byte elements (the
+ * longer copies leave a thread inside a call more often when it is
+ * switched out).
  * dpdk-ring-bench.c prints the same tables for DPDK 22.11.
  */
 #include <stdlib.h>
@@ -26,7 +29,8 @@
 /* the same benchmark built with KEEL_RING_SPIN_BEFORE_YIELD 0 */
 struct pb_result ring_preempt_spin_run(unsigned int flags, unsigned int np,
 				       unsigned int nc, unsigned int ms,
-				       int app_yield, int pinned);
+				       int app_yield, int pinned,
+				       unsigned int esize);
 
 static int
 cmp_double(const void *a, const void *b)
@@ -54,7 +58,7 @@ static const struct {
 };
 
 static int
-table(int app_yield, int pinned)
+table(int app_yield, int pinned, unsigned int esize)
 {
 	static const unsigned int threads[] = { 1, 2, 4 };
 	/* [cell][variant][wall, cpu][round] */
@@ -63,7 +67,8 @@ table(int app_yield, int pinned)
 
 	for (t = 0; t < 3; t++)
 		for (m = 0; m < 4; m++)
-			if (m != 0 || threads[t] == 1) { /* SP/SC: 1 + 1 */
+			/* SP/SC: one producer and one consumer only */
+			if (m != 0 || (threads[t] == 1 && esize == 0)) {
 				cell_mode[ncells] = m;
 				cell_thr[ncells++] = threads[t];
 			}
@@ -71,10 +76,11 @@ table(int app_yield, int pinned)
 		for (c = 0; c < ncells; c++) {
 			unsigned int f = modes[cell_mode[c]].flags;
 			struct pb_result a = pb_run(f, cell_thr[c], cell_thr[c],
-						    100, app_yield, pinned);
+						    100, app_yield, pinned,
+						    esize);
 			struct pb_result b = ring_preempt_spin_run(f,
 						cell_thr[c], cell_thr[c], 100,
-						app_yield, pinned);
+						app_yield, pinned, esize);
 
 			TEST_ASSERT(a.wall >= 0 && b.wall >= 0, "run failed");
 			v[c][0][0][r] = a.wall;
@@ -82,11 +88,12 @@ table(int app_yield, int pinned)
 			v[c][1][0][r] = b.wall;
 			v[c][1][1][r] = b.cpu;
 		}
-	printf("### preempted threads: %ld CPUs, %s, burst %d,"
+	printf("### preempted threads: %ld CPUs, %s, burst %d, %s,"
 	       " idle threads %s; cycles per object, median of %d x 100 ms"
 	       " ###\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       pinned ? "pinned round-robin" : "not pinned", PB_BURST,
-	       app_yield ? "pause, then yield" : "pause", ROUNDS);
+	       esize ? "each thread enqueues then dequeues 128-byte elements" :
+	       "pointers", app_yield ? "pause, then yield" : "pause", ROUNDS);
 	printf("%-8s %-6s %22s %22s\n", "", "", "ring: spin, then yield",
 	       "ring: spin only");
 	printf("%-8s %-6s %11s %10s %11s %10s\n", "threads", "mode", "wall",
@@ -102,12 +109,15 @@ table(int app_yield, int pinned)
 static int
 test_ring_preempt_perf(void)
 {
-	if (table(0, 1) != TEST_SUCCESS)
+	if (table(0, 1, 0) != TEST_SUCCESS)
 		return TEST_FAILED;
 	printf("\n");
-	if (table(1, 1) != TEST_SUCCESS)
+	if (table(1, 1, 0) != TEST_SUCCESS)
 		return TEST_FAILED;
 	printf("\n");
-	return table(1, 0);
+	if (table(1, 0, 0) != TEST_SUCCESS)
+		return TEST_FAILED;
+	printf("\n");
+	return table(1, 0, 128);
 }
 KEEL_TEST(ring_preempt_perf, "perf", 0, test_ring_preempt_perf)

@@ -9,11 +9,13 @@
 
 struct pb_result ring_preempt_spin_run(unsigned int flags, unsigned int np,
 				       unsigned int nc, unsigned int ms,
-				       int app_yield, int pinned);
+				       int app_yield, int pinned,
+				       unsigned int esize);
 
 struct pb_result
 ring_preempt_spin_run(unsigned int flags, unsigned int np, unsigned int nc,
-		      unsigned int ms, int app_yield, int pinned)
+		      unsigned int ms, int app_yield, int pinned,
+		      unsigned int esize)
 {
-	return pb_run(flags, np, nc, ms, app_yield, pinned);
+	return pb_run(flags, np, nc, ms, app_yield, pinned, esize);
 }
