@@ -26,16 +26,21 @@
  *    between claim and publish stalls every later one of its side.
  *  - MT_RTS (KEEL_RING_F_MP_RTS_ENQ / KEEL_RING_F_MC_RTS_DEQ): relaxed tail
  *    sync: the last thread out publishes for everyone, nobody waits for a
- *    slower thread. Keel's choice when threads may be preempted inside a
- *    ring call (more threads than cores, lcores sharing CPUs). Measured on
- *    a 2-vCPU machine in doc/guides/ring.md.
+ *    slower thread to publish. Keel's choice when threads may be preempted
+ *    inside a ring call (more threads than cores, lcores sharing CPUs).
  *  - MT_HTS (KEEL_RING_F_MP_HTS_ENQ / KEEL_RING_F_MC_HTS_DEQ): one operation
  *    of a side at a time; what peek/zero-copy need with several threads.
+ * Every wait for another thread spins, then yields the CPU
+ * (KEEL_RING_SPIN_BEFORE_YIELD), so a preempted peer gets to run; DPDK's
+ * waits spin forever. Measured on 2 vCPUs with 2-8 threads that each
+ * enqueue and dequeue (ring_preempt_perf, doc/guides/ring.md): MT is
+ * 7-10x slower than RTS and HTS, which keep their throughput from 2 to 8
+ * threads; with waits that only spin they are 2.5-4x slower at 8 threads,
+ * and DPDK's RTS/HTS 6-22x.
  * ST and MT calls mix on one ring (an sp call on an MP ring when the caller
  * knows it is alone); RTS and HTS sides take only their own or the default
  * calls (others fail with ENOTSUP rather than corrupt the ring, where DPDK
- * leaves it undefined). Every wait for another thread spins, then yields
- * the CPU (KEEL_RING_SPIN_BEFORE_YIELD), so a preempted peer gets to run.
+ * leaves it undefined).
  *
  * Better than DPDK (besides the checks above): each side's head and tail
  * live on separate cache-line pairs, and a side keeps a cached copy of the
