@@ -451,9 +451,34 @@ keel_pktmbuf_free(struct keel_mbuf *m)
 
 /**
  * Free @p count packets (all segments; NULL entries skipped), handing
- * them back to their pools in bulks.
+ * them back to their pools in bulks of up to 64 mbufs of one pool.
  */
-void keel_pktmbuf_free_bulk(struct keel_mbuf **mbufs, unsigned int count);
+static inline void
+keel_pktmbuf_free_bulk(struct keel_mbuf **mbufs, unsigned int count)
+{
+	struct keel_mbuf *pending[64], *m, *next;
+	unsigned int i, np = 0;
+
+	for (i = 0; i < count; i++) {
+		for (m = mbufs[i]; m != NULL; m = next) {
+			next = m->next;
+			m = keel_pktmbuf_prefree_seg(m);
+			if (m == NULL)
+				continue;
+			if (np == 64 || (np != 0 && m->pool != pending[0]->pool)) {
+				keel_mempool_put_bulk(pending[0]->pool,
+						      (void **)pending, np);
+				np = 0;
+			}
+			if (__builtin_expect(m->pool->flags &
+					     KEEL_MEMPOOL_F_DEBUG, 0))
+				keel_mbuf_raw_check_(m, 0);
+			pending[np++] = m;
+		}
+	}
+	if (np != 0)
+		keel_mempool_put_bulk(pending[0]->pool, (void **)pending, np);
+}
 
 /** Add @p v to the reference count of every segment of a packet. */
 static inline void

@@ -113,34 +113,3 @@ keel_pktmbuf_pool_create(const char *name, unsigned int n,
 	return keel_pktmbuf_pool_create_by_ops(name, n, cache_size, priv_size,
 					       data_room_size, socket_id, NULL);
 }
-
-/* pending mbufs of one pool, handed back together */
-#define FREE_PENDING 64
-
-void
-keel_pktmbuf_free_bulk(struct keel_mbuf **mbufs, unsigned int count)
-{
-	struct keel_mbuf *pending[FREE_PENDING], *m, *next;
-	unsigned int i, np = 0;
-
-	for (i = 0; i < count; i++) {
-		for (m = mbufs[i]; m != NULL; m = next) {
-			next = m->next;
-			m = keel_pktmbuf_prefree_seg(m);
-			if (m == NULL)
-				continue;
-			if (np == FREE_PENDING ||
-			    (np != 0 && m->pool != pending[0]->pool)) {
-				keel_mempool_put_bulk(pending[0]->pool,
-						      (void **)pending, np);
-				np = 0;
-			}
-			if (__builtin_expect(m->pool->flags &
-					     KEEL_MEMPOOL_F_DEBUG, 0))
-				keel_mbuf_raw_check_(m, 0);
-			pending[np++] = m;
-		}
-	}
-	if (np != 0)
-		keel_mempool_put_bulk(pending[0]->pool, (void **)pending, np);
-}

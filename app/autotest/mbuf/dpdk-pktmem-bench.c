@@ -12,7 +12,8 @@
  * Run:   ./dpdk-pktmem-bench --no-huge -m 256 -l 0-1 --no-pci \
  *           --iova-mode=va --file-prefix=pktmem -- [mempool] [mbuf]
  * Compare, interleaved: app/autotest/mbuf/pktmem-bench-compare.py
- * KEEL_PERF_MS sets the time per line (default 500), as for Keel.
+ * KEEL_PERF_MS sets the time per line (default 500), KEEL_PERF_CACHE (0 or
+ * 512) and KEEL_PERF_CORES (1 or 2) select lines, as for Keel.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #define MB_PER_CHECK 8192u
 
 static uint64_t ms = 500;
+static unsigned int only_cores;   /* KEEL_PERF_CORES, as Keel's tests */
 
 /* ---- mempool_perf ---- */
 
@@ -127,11 +129,14 @@ mempool_perf(unsigned int cache_size)
 	if (c->mp == NULL)
 		return -1;
 	printf("ops %s\n", rte_mempool_get_ops(c->mp->ops_index)->name);
-	for (unsigned int cores = 1; cores <= 2; cores++)
+	for (unsigned int cores = 1; cores <= 2; cores++) {
+		if (only_cores && cores != only_cores)
+			continue;
 		for (unsigned int b = 0; b < 3; b++)
 			for (unsigned int k = 0; k < 2; k++)
 				if (run_line(c, cores, bulks[b], keeps[k]) < 0)
 					return -1;
+	}
 	rte_mempool_free(c->mp);
 	free(c);
 	return 0;
@@ -367,12 +372,15 @@ mbuf_perf(void)
 		c->perm[i] = c->perm[j];
 		c->perm[j] = t;
 	}
-	for (unsigned int cores = 1; cores <= 2; cores++)
+	for (unsigned int cores = 1; cores <= 2; cores++) {
+		if (only_cores && cores != only_cores)
+			continue;
 		for (unsigned int b = 0; b < 3; b++)
 			if (mperf_line(c, cores, bursts[b], 0) < 0 ||
 			    (bursts[b] > 1 && mperf_line(c, cores, bursts[b], 1) < 0))
 				return -1;
-	if (rte_lcore_count() >= 2) {
+	}
+	if (rte_lcore_count() >= 2 && only_cores != 1) {
 		double ns;
 
 		c->pipe = rte_ring_create("mbuf_perf_pipe", 1024, SOCKET_ID_ANY,
@@ -396,7 +404,10 @@ int
 main(int argc, char **argv)
 {
 	const char *env = getenv("KEEL_PERF_MS");
+	const char *cache_env = getenv("KEEL_PERF_CACHE");
+	const char *cores_env = getenv("KEEL_PERF_CORES");
 	int ret, do_mempool = 0, do_mbuf = 0;
+	int cache = cache_env ? atoi(cache_env) : -1;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
@@ -418,8 +429,10 @@ main(int argc, char **argv)
 	}
 	if (!do_mempool && !do_mbuf)
 		do_mempool = do_mbuf = 1;
-	if (do_mempool && (mempool_perf(0) < 0 ||
-			   mempool_perf(RTE_MEMPOOL_CACHE_MAX_SIZE) < 0))
+	only_cores = cores_env ? (unsigned int)atoi(cores_env) : 0;
+	if (do_mempool && ((cache <= 0 && mempool_perf(0) < 0) ||
+			   (cache != 0 &&
+			    mempool_perf(RTE_MEMPOOL_CACHE_MAX_SIZE) < 0)))
 		return 1;
 	if (do_mbuf && mbuf_perf() < 0)
 		return 1;

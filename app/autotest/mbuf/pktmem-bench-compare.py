@@ -6,8 +6,10 @@ Usage: pktmem-bench-compare.py --keel BUILD/app/autotest/keel-autotest
                                --dpdk ./dpdk-pktmem-bench [--rounds N]
                                [--ms MS] [--ops NAME] [--only mempool|mbuf]
 
-Each round runs Keel then DPDK (same lines, same pools, see
-dpdk-pktmem-bench.c), alternating, so both see the same machine drift.
+Each round runs every group of lines (mempool without and with a cache,
+mbuf; 1 and 2 cores each) on Keel and on DPDK back to back (same lines,
+same pools, see dpdk-pktmem-bench.c), the order flipping every round, so
+both see the same machine within seconds of each other.
 Prints, per line, min/median/max of each and the ratio of the medians
 (rates: Keel/DPDK, higher is better for Keel; ns: DPDK/Keel, likewise).
 """
@@ -59,12 +61,27 @@ def main():
     dpdk_cmd = [a.dpdk, '--no-huge', '-m', '256', '-l', '0-1', '--no-pci',
                 '--iova-mode=va', '--file-prefix=pktmem',
                 '--log-level=lib.*:error', '--'] + want
+    groups = []
+    for w in want:
+        for cores in ('1', '2'):
+            if w == 'mempool':
+                for cache in ('0', '512'):
+                    groups.append((w, {'KEEL_PERF_CACHE': cache,
+                                       'KEEL_PERF_CORES': cores}))
+            else:
+                groups.append((w, {'KEEL_PERF_CORES': cores}))
     keel, dpdk = {}, {}
     for r in range(a.rounds):
-        for name, cmd, acc in (('keel', keel_cmd, keel), ('dpdk', dpdk_cmd,
-                                                          dpdk)):
-            for k, (unit, v) in run(cmd, env).items():
-                acc.setdefault(k, (unit, []))[1].append(v)
+        for w, genv in groups:
+            kc = [a.keel, '--no-huge', '-m', '256', '-l', '0-1', '--',
+                  tests[w]]
+            dc = dpdk_cmd[:-len(want)] + [w]
+            pair = [(kc, keel), (dc, dpdk)]
+            if r % 2:
+                pair.reverse()
+            for cmd, acc in pair:
+                for k, (unit, v) in run(cmd, dict(env, **genv)).items():
+                    acc.setdefault(k, (unit, []))[1].append(v)
         print('round %d/%d done' % (r + 1, a.rounds), file=sys.stderr)
     print('%-72s %26s %26s %7s' % ('line (%d rounds, interleaved)' % a.rounds,
                                    'Keel min/med/max',

@@ -16,7 +16,8 @@
  * app/autotest/mbuf/dpdk-pktmem-bench.c runs the same lines on DPDK's
  * rte_pktmbuf_alloc_bulk/rte_pktmbuf_free_bulk. Prints figures only.
  * KEEL_PERF_MS sets the time per line (default 500), KEEL_PERF_OPS the
- * pool's backend (default: keel_mbuf_best_mempool_ops()).
+ * pool's backend (default: keel_mbuf_best_mempool_ops()), KEEL_PERF_CORES
+ * (1 or 2) limits the run to those lines.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -236,6 +237,8 @@ test_mbuf_perf(void)
 	const char *env = getenv("KEEL_PERF_MS");
 	uint64_t ms = env ? strtoull(env, NULL, 0) : 500, rnd = 12345;
 	struct mperf *c = calloc(1, sizeof(*c));
+	const char *cores_env = getenv("KEEL_PERF_CORES");
+	unsigned int only_cores = cores_env ? (unsigned int)atoi(cores_env) : 0;
 	unsigned int i, b, cores;
 	int ret = TEST_SUCCESS;
 
@@ -257,7 +260,9 @@ test_mbuf_perf(void)
 		c->perm[i] = c->perm[j];
 		c->perm[j] = t;
 	}
-	for (cores = 1; cores <= 2 && ret == TEST_SUCCESS; cores++)
+	for (cores = 1; cores <= 2 && ret == TEST_SUCCESS; cores++) {
+		if (only_cores && cores != only_cores)
+			continue;
 		for (b = 0; b < 3; b++)
 			if (mperf_line(c, cores, bursts[b], 0, ms) < 0 ||
 			    (bursts[b] > 1 &&
@@ -265,7 +270,8 @@ test_mbuf_perf(void)
 				ret = TEST_FAILED;
 				break;
 			}
-	if (ret == TEST_SUCCESS && keel_lcore_count() >= 2) {
+	}
+	if (ret == TEST_SUCCESS && keel_lcore_count() >= 2 && only_cores != 1) {
 		double ns;
 
 		c->pipe = keel_ring_create("mbuf_perf_pipe", 1024, -1,

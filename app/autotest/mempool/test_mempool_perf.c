@@ -9,7 +9,8 @@
  * bulks of n_put_bulk, and counts; the rate is the sum over the cores.
  * app/autotest/mbuf/dpdk-pktmem-bench.c runs the same lines on DPDK.
  * Prints figures only. KEEL_PERF_MS sets the time per line (default 500),
- * KEEL_PERF_OPS limits the run to one backend.
+ * KEEL_PERF_OPS limits the run to one backend, KEEL_PERF_CACHE (0 or 512)
+ * and KEEL_PERF_CORES (1 or 2) to some lines.
  */
 #include <stdlib.h>
 
@@ -98,6 +99,9 @@ run_line(struct perf_ctx *c, unsigned int cores, unsigned int bulk,
 	return 0;
 }
 
+/* KEEL_PERF_CORES=1|2: only those lines (finer interleaving with DPDK) */
+static unsigned int only_cores;
+
 static int
 perf_pool(const char *ops, unsigned int cache_size, uint64_t ms)
 {
@@ -123,10 +127,13 @@ perf_pool(const char *ops, unsigned int cache_size, uint64_t ms)
 	printf("ops %s (flags 0x%x)\n", ops, c->mp->flags);
 	/* a single-producer or single-consumer backend: one core only */
 	max_cores = strstr(ops, "_sp_") || strstr(ops, "_sc") ? 1 : 2;
-	for (unsigned int cores = 1; cores <= max_cores && ret >= 0; cores++)
+	for (unsigned int cores = 1; cores <= max_cores && ret >= 0; cores++) {
+		if (only_cores && cores != only_cores)
+			continue;
 		for (unsigned int b = 0; b < 3 && ret >= 0; b++)
 			for (unsigned int k = 0; k < 2 && ret >= 0; k++)
 				ret = run_line(c, cores, bulks[b], keeps[k], ms);
+	}
 	keel_mempool_free(c->mp);
 	free(c);
 	return ret < 0 ? -1 : 0;
@@ -137,19 +144,23 @@ test_mempool_perf(void)
 {
 	const char *env = getenv("KEEL_PERF_MS");
 	const char *only = getenv("KEEL_PERF_OPS");
+	const char *cache_env = getenv("KEEL_PERF_CACHE");
+	const char *cores_env = getenv("KEEL_PERF_CORES");
 	uint64_t ms = env ? strtoull(env, NULL, 0) : 500;
+	int cache = cache_env ? atoi(cache_env) : -1;
 	unsigned int i;
 
 	if (ms == 0)
 		ms = 500;
+	only_cores = cores_env ? (unsigned int)atoi(cores_env) : 0;
 	if (keel_lcore_count() < 2)
 		printf("  one lcore: the 2-core lines are left out\n");
 	for (i = 0; i < test_mempool_n_ops; i++) {
 		if (only != NULL && strcmp(only, test_mempool_ops[i]) != 0)
 			continue;
-		if (perf_pool(test_mempool_ops[i], 0, ms) < 0 ||
-		    perf_pool(test_mempool_ops[i], KEEL_MEMPOOL_CACHE_MAX_SIZE,
-			      ms) < 0)
+		if ((cache <= 0 && perf_pool(test_mempool_ops[i], 0, ms) < 0) ||
+		    (cache != 0 && perf_pool(test_mempool_ops[i],
+					     KEEL_MEMPOOL_CACHE_MAX_SIZE, ms) < 0))
 			return TEST_FAILED;
 	}
 	return TEST_SUCCESS;
