@@ -117,14 +117,14 @@ keel_pktmbuf_priv_size(struct keel_mempool *mp)
  */
 
 /** The mbuf's reference count. */
-static inline uint16_t
+KEEL_MEMPOOL_FP_ uint16_t
 keel_mbuf_refcnt_read(const struct keel_mbuf *m)
 {
 	return __atomic_load_n(&m->refcnt, __ATOMIC_RELAXED);
 }
 
 /** Set the reference count (the caller owns the mbuf). */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mbuf_refcnt_set(struct keel_mbuf *m, uint16_t value)
 {
 	__atomic_store_n(&m->refcnt, value, __ATOMIC_RELAXED);
@@ -134,7 +134,7 @@ keel_mbuf_refcnt_set(struct keel_mbuf *m, uint16_t value)
  * Add @p value to the reference count. @return the new count. A sole
  * owner (count 1) needs no atomic operation: nobody else can see it.
  */
-static inline uint16_t
+KEEL_MEMPOOL_FP_ uint16_t
 keel_mbuf_refcnt_update(struct keel_mbuf *m, int16_t value)
 {
 	if (__builtin_expect(keel_mbuf_refcnt_read(m) == 1, 1)) {
@@ -319,7 +319,7 @@ void keel_mbuf_raw_check_(const struct keel_mbuf *m, int alloc);
  * Take one mbuf from @p mp without resetting it (refcnt 1, next NULL,
  * nb_segs 1 hold already). @return it, or NULL when the pool is empty.
  */
-static inline struct keel_mbuf *
+KEEL_MEMPOOL_FP_ struct keel_mbuf *
 keel_mbuf_raw_alloc(struct keel_mempool *mp)
 {
 	void *m;
@@ -332,7 +332,7 @@ keel_mbuf_raw_alloc(struct keel_mempool *mp)
 }
 
 /** Give a free-state mbuf (refcnt 1, next NULL, nb_segs 1) back. */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mbuf_raw_free(struct keel_mbuf *m)
 {
 	if (__builtin_expect(m->pool->flags & KEEL_MEMPOOL_F_DEBUG, 0))
@@ -341,7 +341,7 @@ keel_mbuf_raw_free(struct keel_mbuf *m)
 }
 
 /** Put the headroom back to its default (or the whole buffer). */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_pktmbuf_reset_headroom(struct keel_mbuf *m)
 {
 	m->data_off = m->buf_len < KEEL_PKTMBUF_HEADROOM ? m->buf_len :
@@ -349,7 +349,7 @@ keel_pktmbuf_reset_headroom(struct keel_mbuf *m)
 }
 
 /** Reset the packet fields of a segment as for a fresh mbuf. */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_pktmbuf_reset(struct keel_mbuf *m)
 {
 	m->next = NULL;
@@ -366,7 +366,7 @@ keel_pktmbuf_reset(struct keel_mbuf *m)
 }
 
 /** Allocate one mbuf, reset. @return it, or NULL when the pool is empty. */
-static inline struct keel_mbuf *
+KEEL_MEMPOOL_FP_ struct keel_mbuf *
 keel_pktmbuf_alloc(struct keel_mempool *mp)
 {
 	struct keel_mbuf *m = keel_mbuf_raw_alloc(mp);
@@ -380,7 +380,7 @@ keel_pktmbuf_alloc(struct keel_mempool *mp)
  * Allocate @p count mbufs, all or none, reset.
  * @return 0, or -ENOENT when the pool has fewer (none taken).
  */
-static inline int
+KEEL_MEMPOOL_FP_ int
 keel_pktmbuf_alloc_bulk(struct keel_mempool *mp, struct keel_mbuf **mbufs,
 			unsigned int count)
 {
@@ -407,7 +407,7 @@ void keel_pktmbuf_detach(struct keel_mbuf *m);
  * was the last one (detached from any shared buffer; the caller puts it
  * back), else NULL.
  */
-static inline struct keel_mbuf *
+KEEL_MEMPOOL_FP_ struct keel_mbuf *
 keel_pktmbuf_prefree_seg(struct keel_mbuf *m)
 {
 	if (__builtin_expect(keel_mbuf_refcnt_read(m) == 1, 1)) {
@@ -428,7 +428,7 @@ keel_pktmbuf_prefree_seg(struct keel_mbuf *m)
 }
 
 /** Free one segment (not the rest of its chain). */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_pktmbuf_free_seg(struct keel_mbuf *m)
 {
 	m = keel_pktmbuf_prefree_seg(m);
@@ -437,7 +437,7 @@ keel_pktmbuf_free_seg(struct keel_mbuf *m)
 }
 
 /** Free a packet: every segment. NULL is ignored. */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_pktmbuf_free(struct keel_mbuf *m)
 {
 	struct keel_mbuf *next;
@@ -453,7 +453,7 @@ keel_pktmbuf_free(struct keel_mbuf *m)
  * Free @p count packets (all segments; NULL entries skipped), handing
  * them back to their pools in bulks of up to 64 mbufs of one pool.
  */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_pktmbuf_free_bulk(struct keel_mbuf **mbufs, unsigned int count)
 {
 	struct keel_mbuf *pending[64], *m, *next;

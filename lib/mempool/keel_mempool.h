@@ -226,6 +226,9 @@ struct keel_mempool {
 
 /** @cond internal */
 #define KEEL_MEMPOOL_MAGIC 0x4b4d504cu /* "KMPL" */
+/* the fast path is always inlined (the compiler outlines it otherwise
+ * once a program calls it from several places: a call per object) */
+#define KEEL_MEMPOOL_FP_ static inline __attribute__((always_inline))
 /* a get the backend alone cannot serve: use the caller's cache too */
 int keel_mempool_get_short_(struct keel_mempool *mp, void **obj_table,
 			    unsigned int n, struct keel_mempool_cache *cache);
@@ -394,7 +397,7 @@ void keel_mempool_cache_flush(struct keel_mempool_cache *cache,
  * The cache of lcore @p lcore_id in @p mp, or NULL when the pool has no
  * caches or @p lcore_id is not an lcore (KEEL_LCORE_ID_ANY).
  */
-static inline struct keel_mempool_cache *
+KEEL_MEMPOOL_FP_ struct keel_mempool_cache *
 keel_mempool_default_cache(struct keel_mempool *mp, unsigned int lcore_id)
 {
 	if (__builtin_expect(lcore_id >= mp->n_caches, 0))
@@ -416,7 +419,7 @@ keel_mempool_default_cache(struct keel_mempool *mp, unsigned int lcore_id)
  * lcore's line, else (threads that are not lcores) the shared line, which
  * is updated atomically (*shared set).
  */
-static inline struct keel_mempool_stats *
+KEEL_MEMPOOL_FP_ struct keel_mempool_stats *
 keel_mempool_stats_of_(struct keel_mempool *mp,
 		       struct keel_mempool_cache *cache, int *shared)
 {
@@ -444,7 +447,7 @@ keel_mempool_stats_of_(struct keel_mempool *mp,
  * makes of a plain loop or of memcpy with a variable size) costs more than
  * the rest of a one-object put.
  */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_copy_objs_(void **dst, void * const *src, unsigned int n)
 {
 	struct objs4 {
@@ -474,7 +477,7 @@ keel_mempool_copy_objs_(void **dst, void * const *src, unsigned int n)
  * Hand out n objects from the top of a cache (the last put first): pairs
  * with one 16-byte load, a swap and one 16-byte store.
  */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_pop_objs_(void **dst, void **top, unsigned int n)
 {
 	typedef uint64_t v2_ __attribute__((vector_size(16)));
@@ -491,7 +494,7 @@ keel_mempool_pop_objs_(void **dst, void **top, unsigned int n)
 		dst[i] = top[-(int)i - 1];
 }
 
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_backend_put_(struct keel_mempool *mp, void * const *objs,
 			  unsigned int n)
 {
@@ -504,7 +507,7 @@ keel_mempool_backend_put_(struct keel_mempool *mp, void * const *objs,
  * every call is counted (pools with KEEL_MEMPOOL_F_STATS); cache refills
  * and flushes and failed gets are always counted.
  */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
 		     unsigned int n, struct keel_mempool_cache *cache,
 		     const int calls)
@@ -538,7 +541,7 @@ keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
 	cache->len += n;
 }
 
-static inline int
+KEEL_MEMPOOL_FP_ int
 keel_mempool_do_get_(struct keel_mempool *mp, void **obj_table,
 		     unsigned int n, struct keel_mempool_cache *cache,
 		     const int calls)
@@ -599,7 +602,7 @@ int keel_mempool_get_slow_(struct keel_mempool *mp, void **obj_table,
  * Objects must come from @p mp and be put once each; in a debug pool a
  * second put is caught (see KEEL_MEMPOOL_F_DEBUG).
  */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_generic_put(struct keel_mempool *mp, void * const *obj_table,
 			 unsigned int n, struct keel_mempool_cache *cache)
 {
@@ -616,7 +619,7 @@ keel_mempool_generic_put(struct keel_mempool *mp, void * const *obj_table,
  * @return 0, or -ENOENT when fewer than @p n objects could be had (nothing
  *         is taken then).
  */
-static inline int
+KEEL_MEMPOOL_FP_ int
 keel_mempool_generic_get(struct keel_mempool *mp, void **obj_table,
 			 unsigned int n, struct keel_mempool_cache *cache)
 {
@@ -627,7 +630,7 @@ keel_mempool_generic_get(struct keel_mempool *mp, void **obj_table,
 }
 
 /** Put @p n objects through the calling lcore's cache. */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_put_bulk(struct keel_mempool *mp, void * const *obj_table,
 		      unsigned int n)
 {
@@ -636,7 +639,7 @@ keel_mempool_put_bulk(struct keel_mempool *mp, void * const *obj_table,
 }
 
 /** Put one object. */
-static inline void
+KEEL_MEMPOOL_FP_ void
 keel_mempool_put(struct keel_mempool *mp, void *obj)
 {
 	keel_mempool_put_bulk(mp, &obj, 1);
@@ -646,7 +649,7 @@ keel_mempool_put(struct keel_mempool *mp, void *obj)
  * Get @p n objects through the calling lcore's cache, all or none.
  * @return 0 or -ENOENT.
  */
-static inline int
+KEEL_MEMPOOL_FP_ int
 keel_mempool_get_bulk(struct keel_mempool *mp, void **obj_table,
 		      unsigned int n)
 {
@@ -655,7 +658,7 @@ keel_mempool_get_bulk(struct keel_mempool *mp, void **obj_table,
 }
 
 /** Get one object. @return 0 or -ENOENT. */
-static inline int
+KEEL_MEMPOOL_FP_ int
 keel_mempool_get(struct keel_mempool *mp, void **obj_p)
 {
 	return keel_mempool_get_bulk(mp, obj_p, 1);

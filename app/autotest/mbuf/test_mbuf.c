@@ -30,7 +30,7 @@ fill(struct keel_mbuf *m, uint16_t len, uint8_t seed)
 static int
 test_mbuf_basic(void)
 {
-	struct keel_mbuf *m, *ms[NB_MBUF];
+	struct keel_mbuf *m, *ms[NB_MBUF], *more[NB_MBUF / 2 + 1];
 	struct keel_mempool *mp;
 	const char *reason;
 	char *p, *d;
@@ -110,8 +110,7 @@ test_mbuf_basic(void)
 		fill(ms[i], 64, (uint8_t)i);
 	}
 	keel_pktmbuf_free_bulk(ms + NB_MBUF / 2, NB_MBUF / 2);
-	TEST_ASSERT_EQUAL(keel_pktmbuf_alloc_bulk(mp, ms + NB_MBUF / 2,
-						  NB_MBUF / 2 + 1),
+	TEST_ASSERT_EQUAL(keel_pktmbuf_alloc_bulk(mp, more, NB_MBUF / 2 + 1),
 			  -ENOENT, "one too many");
 	TEST_ASSERT_EQUAL(keel_mempool_avail_count(mp), NB_MBUF / 2,
 			  "nothing taken");
