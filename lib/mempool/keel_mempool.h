@@ -530,7 +530,7 @@ keel_mempool_do_put_(struct keel_mempool *mp, void * const *obj_table,
 		cache->stats.put_bulk++;
 		cache->stats.put_objs += n;
 	}
-	if (cache->len + n > cache->flushthresh) {
+	if (__builtin_expect(cache->len + n > cache->flushthresh, 0)) {
 		/* flush the whole cache, then keep the new objects */
 		cache->stats.put_common_pool_bulk++;
 		cache->stats.put_common_pool_objs += cache->len;
@@ -551,7 +551,7 @@ keel_mempool_do_get_(struct keel_mempool *mp, void **obj_table,
 
 	if (cache == NULL || __builtin_expect(n >= cache->size, 0))
 		goto backend;
-	if (cache->len < n) {
+	if (__builtin_expect(cache->len < n, 0)) {
 		/* refill so that size objects stay after serving n; when the
 		 * backend is short, take just what is missing */
 		unsigned int req = n + cache->size - cache->len;

@@ -27,12 +27,13 @@ struct mp_stack {
 	void *objs[] __attribute__((aligned(64)));
 };
 
-static inline void
-stack_lock(struct mp_stack *s)
+/* the lock was taken: spin, yield now and then, until it is ours */
+static __attribute__((noinline)) void
+stack_lock_wait(struct mp_stack *s)
 {
 	unsigned int spins = 0;
 
-	while (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE) != 0) {
+	do {
 		while (__atomic_load_n(&s->lock, __ATOMIC_RELAXED) != 0) {
 			keel_pause();
 			if (++spins == SPINS_BEFORE_YIELD) {
@@ -40,7 +41,15 @@ stack_lock(struct mp_stack *s)
 				sched_yield();
 			}
 		}
-	}
+	} while (__atomic_exchange_n(&s->lock, 1, __ATOMIC_ACQUIRE) != 0);
+}
+
+static inline void
+stack_lock(struct mp_stack *s)
+{
+	if (__builtin_expect(__atomic_exchange_n(&s->lock, 1,
+						 __ATOMIC_ACQUIRE) != 0, 0))
+		stack_lock_wait(s);
 }
 
 static inline void
@@ -81,7 +90,7 @@ stack_enqueue(struct keel_mempool *mp, void * const *obj_table, unsigned int n)
 		stack_unlock(s);
 		return -ENOBUFS;
 	}
-	memcpy(&s->objs[s->len], obj_table, sizeof(void *) * n);
+	keel_mempool_copy_objs_(&s->objs[s->len], obj_table, n);
 	s->len += n;
 	stack_unlock(s);
 	return 0;
@@ -91,17 +100,13 @@ static int
 stack_dequeue(struct keel_mempool *mp, void **obj_table, unsigned int n)
 {
 	struct mp_stack *s = mp->pool_data;
-	void **top;
-	unsigned int i;
 
 	stack_lock(s);
 	if (__builtin_expect(s->len < n, 0)) {
 		stack_unlock(s);
 		return -ENOBUFS;
 	}
-	top = &s->objs[s->len];
-	for (i = 0; i < n; i++)
-		obj_table[i] = *--top;
+	keel_mempool_pop_objs_(obj_table, &s->objs[s->len], n);
 	s->len -= n;
 	stack_unlock(s);
 	return 0;

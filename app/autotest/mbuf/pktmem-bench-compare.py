@@ -19,8 +19,8 @@ import statistics
 import subprocess
 import sys
 
-LINE = re.compile(r'^(mempool_autotest .*?|mbuf_perf .*?) '
-                  r'(rate_persec|ns_per_mbuf)=([0-9.]+)$')
+LINE = re.compile(r'^(mempool_autotest .*?|mempool_best .*?|mbuf_perf .*?) '
+                  r'(rate_persec|best_persec|ns_per_mbuf)=([0-9.]+)$')
 
 
 def run(cmd, env):
@@ -37,7 +37,7 @@ def run(cmd, env):
 
 
 def fmt(v, unit):
-    return ('%.1fM' % (v / 1e6)) if unit == 'rate_persec' else ('%.1f' % v)
+    return ('%.1fM' % (v / 1e6)) if unit != 'ns_per_mbuf' else ('%.1f' % v)
 
 
 def main():
@@ -92,7 +92,7 @@ def main():
         unit, kv = keel[k]
         _, dv = dpdk[k]
         km, dm = statistics.median(kv), statistics.median(dv)
-        ratio = km / dm if unit == 'rate_persec' else dm / km
+        ratio = km / dm if unit != 'ns_per_mbuf' else dm / km
         print('%-72s %26s %26s %6.2fx' % (
             k, '/'.join(fmt(x, unit) for x in (min(kv), km, max(kv))),
             '/'.join(fmt(x, unit) for x in (min(dv), dm, max(dv))), ratio))
