@@ -12,6 +12,9 @@ same pools, see dpdk-pktmem-bench.c), the order flipping every round, so
 both see the same machine within seconds of each other.
 Prints, per line, min/median/max of each and the ratio of the medians
 (rates: Keel/DPDK, higher is better for Keel; ns: DPDK/Keel, likewise).
+The *_best lines are each core's fastest block: on a shared machine the
+averages include time other programs took, the best blocks what the code
+costs.
 """
 import argparse
 import re
@@ -19,7 +22,8 @@ import statistics
 import subprocess
 import sys
 
-LINE = re.compile(r'^(mempool_autotest .*?|mempool_best .*?|mbuf_perf .*?) '
+LINE = re.compile(r'^(mempool_autotest .*?|mempool_best .*?|mbuf_perf .*?|'
+                  r'mbuf_best .*?) '
                   r'(rate_persec|best_persec|ns_per_mbuf)=([0-9.]+)$')
 
 
