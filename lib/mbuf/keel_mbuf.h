@@ -449,6 +449,21 @@ keel_pktmbuf_free(struct keel_mbuf *m)
 	}
 }
 
+/** @cond internal */
+/* hand free-state mbufs of one pool back (keel_pktmbuf_free_bulk) */
+KEEL_MEMPOOL_FP_ void
+keel_pktmbuf_put_pending_(struct keel_mbuf **pending, unsigned int np)
+{
+	struct keel_mempool *mp = pending[0]->pool;
+	unsigned int i;
+
+	if (__builtin_expect(mp->flags & KEEL_MEMPOOL_F_DEBUG, 0))
+		for (i = 0; i < np; i++)
+			keel_mbuf_raw_check_(pending[i], 0);
+	keel_mempool_put_bulk(mp, (void **)pending, np);
+}
+/** @endcond */
+
 /**
  * Free @p count packets (all segments; NULL entries skipped), handing
  * them back to their pools in bulks of up to 64 mbufs of one pool.
@@ -466,18 +481,14 @@ keel_pktmbuf_free_bulk(struct keel_mbuf **mbufs, unsigned int count)
 			if (m == NULL)
 				continue;
 			if (np == 64 || (np != 0 && m->pool != pending[0]->pool)) {
-				keel_mempool_put_bulk(pending[0]->pool,
-						      (void **)pending, np);
+				keel_pktmbuf_put_pending_(pending, np);
 				np = 0;
 			}
-			if (__builtin_expect(m->pool->flags &
-					     KEEL_MEMPOOL_F_DEBUG, 0))
-				keel_mbuf_raw_check_(m, 0);
 			pending[np++] = m;
 		}
 	}
 	if (np != 0)
-		keel_mempool_put_bulk(pending[0]->pool, (void **)pending, np);
+		keel_pktmbuf_put_pending_(pending, np);
 }
 
 /** Add @p v to the reference count of every segment of a packet. */
