@@ -62,8 +62,13 @@ struct keel_pktmbuf_pool_private {
  * KEEL_MBUF_DEFAULT_BUF_SIZE for standard packets), with the default
  * backend (keel_mbuf_best_mempool_ops()).
  *
- * @param cache_size per-lcore cache (see keel_mempool_create())
- * @param priv_size  a multiple of KEEL_MBUF_PRIV_ALIGN
+ * @param name           unique pool name (a mempool name)
+ * @param n              number of mbufs
+ * @param cache_size     per-lcore cache (see keel_mempool_create())
+ * @param priv_size      a multiple of KEEL_MBUF_PRIV_ALIGN
+ * @param data_room_size buffer bytes per mbuf, headroom included (0: no
+ *                       buffer, for pools of clones)
+ * @param socket_id      NUMA socket, or KEEL_SOCKET_ID_ANY
  * @return the pool, or NULL with errno: EINVAL (logged), ENAMETOOLONG,
  *         EEXIST, ENOMEM. Nothing is left behind on failure.
  */

@@ -65,9 +65,8 @@ struct keel_mempool;
 #define KEEL_MBUF_F_RX_OUTER_L4_CKSUM_INVALID ((1ULL << 21) | (1ULL << 22))
 /** @} */
 
-/** First and last bit free for dynamic flags (keel_mbuf_dyn.h). */
-#define KEEL_MBUF_F_FIRST_FREE (1ULL << 23)
-#define KEEL_MBUF_F_LAST_FREE  (1ULL << 40)
+#define KEEL_MBUF_F_FIRST_FREE (1ULL << 23) /**< first bit for dynamic flags */
+#define KEEL_MBUF_F_LAST_FREE  (1ULL << 40) /**< last bit for dynamic flags */
 
 /**
  * @name Tx offload flags (bits 41..60)

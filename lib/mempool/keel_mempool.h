@@ -113,7 +113,7 @@ struct keel_mempool_objhdr {
 	struct keel_mempool *mp;  /**< pool the object belongs to */
 	uint64_t iova;            /**< IOVA of the object's first byte */
 	uint64_t cookie;          /**< audit state (debug pools) */
-	uint64_t reserved;
+	uint64_t reserved;        /**< unused */
 };
 
 /** Counters of a pool, or of one lcore's part of it. */
@@ -281,6 +281,7 @@ keel_mempool_create_empty(const char *name, unsigned int n,
 
 /**
  * Choose the backend of a pool that has no objects yet.
+ * @param mp          the pool (from keel_mempool_create_empty())
  * @param name        a registered ops name ("ring_mp_mc", "stack", ...)
  * @param pool_config argument the ops may read (or NULL)
  * @return 0, -EINVAL (NULL pool or name, unknown name: logged), -EEXIST
