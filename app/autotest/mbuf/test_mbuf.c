@@ -2,7 +2,8 @@
 /*
  * Mbuf tests, single-threaded: pools, alloc/free (single and bulk), data
  * operations, chains, linearize/read/copy, clones, external buffers and
- * their free callback, sanity checks, dump, and bad input.
+ * their free callback, sanity checks, dump, raw alloc/free, free_seg,
+ * names of packet types and flags, and bad input.
  */
 #include <stdlib.h>
 
@@ -414,3 +415,113 @@ test_mbuf_extbuf(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(mbuf_extbuf, "fast", 0, test_mbuf_extbuf)
+
+/*
+ * Raw alloc/free (no reset: only the free-state fields are set) and
+ * keel_pktmbuf_free_seg (one segment, its last reference only).
+ */
+static int
+test_mbuf_raw_seg(void)
+{
+	struct keel_mbuf *m, *m2, *t;
+	struct keel_mempool *mp;
+
+	/* no cache: the stack hands back the mbuf put last */
+	mp = keel_pktmbuf_pool_create("mbuf_raw", 2, 0, 0,
+				      KEEL_MBUF_DEFAULT_BUF_SIZE, -1);
+	TEST_ASSERT(mp != NULL, "pool: %s", strerror(errno));
+
+	m = keel_pktmbuf_alloc(mp);
+	TEST_ASSERT(m != NULL, "alloc");
+	fill(m, 100, 1);
+	m->port = 7;
+	keel_pktmbuf_free(m);
+	m2 = keel_mbuf_raw_alloc(mp);
+	TEST_ASSERT(m2 == m, "LIFO: the same mbuf");
+	TEST_ASSERT(m2->refcnt == 1 && m2->next == NULL && m2->nb_segs == 1,
+		    "free state");
+	TEST_ASSERT(m2->data_len == 100 && m2->port == 7,
+		    "raw alloc does not reset (data_len %u port %u)",
+		    m2->data_len, m2->port);
+	TEST_ASSERT_SUCCESS(keel_mbuf_check(m2, 0, NULL), "a valid segment");
+	t = keel_mbuf_raw_alloc(mp);
+	TEST_ASSERT(t != NULL && t != m2, "second");
+	errno = 0;
+	TEST_ASSERT(keel_mbuf_raw_alloc(mp) == NULL, "empty pool");
+	TEST_ASSERT_EQUAL(keel_mempool_in_use_count(mp), 2, "two out");
+	keel_mbuf_raw_free(t);
+	keel_mbuf_raw_free(m2);
+	ASSERT_POOL_FULL(mp);
+
+	/* free_seg on a chain head frees the head only */
+	m = keel_pktmbuf_alloc(mp);
+	t = keel_pktmbuf_alloc(mp);
+	TEST_ASSERT(m != NULL && t != NULL, "alloc two");
+	fill(m, 10, 0);
+	fill(t, 20, 0);
+	TEST_ASSERT_SUCCESS(keel_pktmbuf_chain(m, t), "chain");
+	keel_pktmbuf_free_seg(m);
+	TEST_ASSERT_EQUAL(keel_mempool_in_use_count(mp), 1, "the tail stays");
+	TEST_ASSERT(t->refcnt == 1 && t->data_len == 20, "tail untouched");
+	/* a segment with two references goes back with the second drop */
+	keel_mbuf_refcnt_update(t, 1);
+	keel_pktmbuf_free_seg(t);
+	TEST_ASSERT_EQUAL(keel_mempool_in_use_count(mp), 1, "one ref left");
+	TEST_ASSERT_EQUAL(keel_mbuf_refcnt_read(t), 1, "refcnt 1");
+	keel_pktmbuf_free_seg(t);
+	ASSERT_POOL_FULL(mp);
+	keel_mempool_free(mp);
+	return TEST_SUCCESS;
+}
+KEEL_TEST(mbuf_raw_seg, "fast", 0, test_mbuf_raw_seg)
+
+/* names of packet types and offload flags, as DPDK prints them */
+static int
+test_mbuf_names(void)
+{
+	char buf[128], small[8];
+
+	TEST_ASSERT_EQUAL(keel_get_ptype_name(KEEL_PTYPE_L2_ETHER |
+			  KEEL_PTYPE_L3_IPV4 | KEEL_PTYPE_L4_UDP, buf,
+			  sizeof(buf)), strlen("L2_ETHER L3_IPV4 L4_UDP"), "len");
+	TEST_ASSERT(strcmp(buf, "L2_ETHER L3_IPV4 L4_UDP") == 0, "'%s'", buf);
+	keel_get_ptype_name(KEEL_PTYPE_L2_ETHER | KEEL_PTYPE_L3_IPV6_EXT |
+			    KEEL_PTYPE_L4_UDP | KEEL_PTYPE_TUNNEL_VXLAN |
+			    KEEL_PTYPE_INNER_L2_ETHER_VLAN |
+			    KEEL_PTYPE_INNER_L3_IPV4 |
+			    KEEL_PTYPE_INNER_L4_TCP, buf, sizeof(buf));
+	TEST_ASSERT(strcmp(buf, "L2_ETHER L3_IPV6_EXT L4_UDP TUNNEL_VXLAN "
+			   "INNER_L2_ETHER_VLAN INNER_L3_IPV4 INNER_L4_TCP") == 0,
+		    "tunnel: '%s'", buf);
+	keel_get_ptype_name(KEEL_PTYPE_UNKNOWN, buf, sizeof(buf));
+	TEST_ASSERT(strcmp(buf, "UNKNOWN") == 0, "unknown: '%s'", buf);
+	/* truncated like snprintf: the full length comes back */
+	TEST_ASSERT_EQUAL(keel_get_ptype_name(KEEL_PTYPE_L2_ETHER |
+			  KEEL_PTYPE_L3_IPV4, small, sizeof(small)),
+			  strlen("L2_ETHER L3_IPV4"), "full length");
+	TEST_ASSERT(strcmp(small, "L2_ETHE") == 0, "truncated: '%s'", small);
+	TEST_ASSERT_EQUAL(keel_get_ptype_name(KEEL_PTYPE_L2_ETHER, NULL, 8),
+			  -EINVAL, "NULL buffer");
+	TEST_ASSERT_EQUAL(keel_get_ptype_name(KEEL_PTYPE_L2_ETHER, buf, 0),
+			  -EINVAL, "size 0");
+
+	TEST_ASSERT(strcmp(keel_get_rx_ol_flag_name(KEEL_MBUF_F_RX_VLAN),
+			   "RX_VLAN") == 0, "rx vlan");
+	TEST_ASSERT(strcmp(keel_get_rx_ol_flag_name(KEEL_MBUF_F_RX_L4_CKSUM_NONE),
+			   "RX_L4_CKSUM_NONE") == 0, "a two-bit field value");
+	TEST_ASSERT(strcmp(keel_get_rx_ol_flag_name(KEEL_MBUF_F_RX_IP_CKSUM_BAD),
+			   "RX_IP_CKSUM_BAD") == 0, "ip cksum bad");
+	TEST_ASSERT(strcmp(keel_get_tx_ol_flag_name(KEEL_MBUF_F_TX_TCP_CKSUM),
+			   "TX_TCP_CKSUM") == 0, "tx tcp cksum");
+	TEST_ASSERT(strcmp(keel_get_tx_ol_flag_name(KEEL_MBUF_F_TX_TUNNEL_VXLAN),
+			   "TX_TUNNEL_VXLAN") == 0, "tx tunnel");
+	TEST_ASSERT(keel_get_rx_ol_flag_name(KEEL_MBUF_F_FIRST_FREE) == NULL,
+		    "a dynamic flag bit has no static name");
+	TEST_ASSERT(keel_get_rx_ol_flag_name(KEEL_MBUF_F_RX_VLAN |
+					     KEEL_MBUF_F_RX_RSS_HASH) == NULL,
+		    "two flags are not one name");
+	TEST_ASSERT(keel_get_tx_ol_flag_name(KEEL_MBUF_F_RX_VLAN) == NULL,
+		    "an rx bit has no tx name");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(mbuf_names, "fast", 0, test_mbuf_names)
