@@ -226,9 +226,15 @@ struct keel_mempool {
 
 /** @cond internal */
 #define KEEL_MEMPOOL_MAGIC 0x4b4d504cu /* "KMPL" */
-/* the fast path is always inlined (the compiler outlines it otherwise
- * once a program calls it from several places: a call per object) */
+/* optimised builds always inline the fast path (the compiler outlines it
+ * otherwise once a program calls it from several places: a call per
+ * object); -O0 builds (debug, ASan/UBSan) leave it to the compiler, as
+ * lib/ring does, so that forcing it does not slow their compiles */
+#ifdef __OPTIMIZE__
 #define KEEL_MEMPOOL_FP_ static inline __attribute__((always_inline))
+#else
+#define KEEL_MEMPOOL_FP_ static inline
+#endif
 /* a get the backend alone cannot serve: use the caller's cache too */
 int keel_mempool_get_short_(struct keel_mempool *mp, void **obj_table,
 			    unsigned int n, struct keel_mempool_cache *cache);
