@@ -221,7 +221,12 @@ keel_ring_is_cons_single(const struct keel_ring *r)
  * @name Enqueue of pointers
  * keel_ring_[mp_|sp_]enqueue_{bulk,burst}(r, obj_table, n, free_space):
  * enqueue the n pointers of obj_table. Bulk: n or 0; burst: 0..n;
- * *free_space (if not NULL): room left. @{
+ * *free_space (if not NULL): room left.
+ * @{
+ */
+/**
+ * Enqueue exactly @p n pointers from @p obj_table, or none; multi-producer.
+ * @return n or 0.
  */
 __keel_ring_inline unsigned int
 keel_ring_mp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
@@ -231,6 +236,10 @@ keel_ring_mp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					      free_space);
 }
 
+/**
+ * Enqueue exactly @p n pointers from @p obj_table, or none; single-producer
+ * (no other producer runs meanwhile). @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_sp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 			  unsigned int n, unsigned int *free_space)
@@ -239,6 +248,10 @@ keel_ring_sp_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					      free_space);
 }
 
+/**
+ * Enqueue exactly @p n pointers from @p obj_table, or none; in the ring's
+ * default mode. @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 		       unsigned int n, unsigned int *free_space)
@@ -247,6 +260,10 @@ keel_ring_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 					   free_space);
 }
 
+/**
+ * Enqueue up to @p n pointers from @p obj_table, as many as fit;
+ * multi-producer. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			   unsigned int n, unsigned int *free_space)
@@ -255,6 +272,11 @@ keel_ring_mp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 					       free_space);
 }
 
+/**
+ * Enqueue up to @p n pointers from @p obj_table, as many as fit;
+ * single-producer (no other producer runs meanwhile). @return the number
+ * moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_sp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			   unsigned int n, unsigned int *free_space)
@@ -263,6 +285,10 @@ keel_ring_sp_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 					       free_space);
 }
 
+/**
+ * Enqueue up to @p n pointers from @p obj_table, as many as fit; in the
+ * ring's default mode. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			unsigned int n, unsigned int *free_space)
@@ -275,7 +301,12 @@ keel_ring_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 /**
  * @name Dequeue of pointers
  * keel_ring_[mc_|sc_]dequeue_{bulk,burst}(r, obj_table, n, available):
- * dequeue up to n pointers into obj_table. @{
+ * dequeue up to n pointers into obj_table.
+ * @{
+ */
+/**
+ * Dequeue exactly @p n pointers into @p obj_table, or none; multi-consumer.
+ * @return n or 0.
  */
 __keel_ring_inline unsigned int
 keel_ring_mc_dequeue_bulk(struct keel_ring *r, void **obj_table,
@@ -285,6 +316,10 @@ keel_ring_mc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 					      available);
 }
 
+/**
+ * Dequeue exactly @p n pointers into @p obj_table, or none; single-consumer
+ * (no other consumer runs meanwhile). @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_sc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 			  unsigned int n, unsigned int *available)
@@ -293,6 +328,10 @@ keel_ring_sc_dequeue_bulk(struct keel_ring *r, void **obj_table,
 					      available);
 }
 
+/**
+ * Dequeue exactly @p n pointers into @p obj_table, or none; in the ring's
+ * default mode. @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_dequeue_bulk(struct keel_ring *r, void **obj_table, unsigned int n,
 		       unsigned int *available)
@@ -301,6 +340,10 @@ keel_ring_dequeue_bulk(struct keel_ring *r, void **obj_table, unsigned int n,
 					   available);
 }
 
+/**
+ * Dequeue up to @p n pointers into @p obj_table, as many as there are;
+ * multi-consumer. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mc_dequeue_burst(struct keel_ring *r, void **obj_table,
 			   unsigned int n, unsigned int *available)
@@ -309,6 +352,11 @@ keel_ring_mc_dequeue_burst(struct keel_ring *r, void **obj_table,
 					       available);
 }
 
+/**
+ * Dequeue up to @p n pointers into @p obj_table, as many as there are;
+ * single-consumer (no other consumer runs meanwhile). @return the number
+ * moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_sc_dequeue_burst(struct keel_ring *r, void **obj_table,
 			   unsigned int n, unsigned int *available)
@@ -317,6 +365,10 @@ keel_ring_sc_dequeue_burst(struct keel_ring *r, void **obj_table,
 					       available);
 }
 
+/**
+ * Dequeue up to @p n pointers into @p obj_table, as many as there are; in the
+ * ring's default mode. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_dequeue_burst(struct keel_ring *r, void **obj_table, unsigned int n,
 			unsigned int *available)
@@ -328,38 +380,59 @@ keel_ring_dequeue_burst(struct keel_ring *r, void **obj_table, unsigned int n,
 
 /**
  * @name One pointer
- * Enqueue @p obj: 0 or -ENOBUFS. Dequeue into *obj_p: 0 or -ENOENT. @{
+ * Enqueue @p obj: 0 or -ENOBUFS. Dequeue into *obj_p: 0 or -ENOENT.
+ * @{
  */
+/** Enqueue one pointer (@p obj); multi-producer. @return 0, or -ENOBUFS. */
 __keel_ring_inline int
 keel_ring_mp_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_mp_enqueue_elem(r, &obj, sizeof(void *));
 }
 
+/**
+ * Enqueue one pointer (@p obj); single-producer (no other producer runs
+ * meanwhile). @return 0, or -ENOBUFS.
+ */
 __keel_ring_inline int
 keel_ring_sp_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_sp_enqueue_elem(r, &obj, sizeof(void *));
 }
 
+/**
+ * Enqueue one pointer (@p obj); in the ring's default mode. @return 0, or
+ * -ENOBUFS.
+ */
 __keel_ring_inline int
 keel_ring_enqueue(struct keel_ring *r, void *obj)
 {
 	return keel_ring_enqueue_elem(r, &obj, sizeof(void *));
 }
 
+/**
+ * Dequeue one pointer into @p obj_p; multi-consumer. @return 0, or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_mc_dequeue(struct keel_ring *r, void **obj_p)
 {
 	return keel_ring_mc_dequeue_elem(r, obj_p, sizeof(void *));
 }
 
+/**
+ * Dequeue one pointer into @p obj_p; single-consumer (no other consumer runs
+ * meanwhile). @return 0, or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_sc_dequeue(struct keel_ring *r, void **obj_p)
 {
 	return keel_ring_sc_dequeue_elem(r, obj_p, sizeof(void *));
 }
 
+/**
+ * Dequeue one pointer into @p obj_p; in the ring's default mode. @return 0,
+ * or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_dequeue(struct keel_ring *r, void **obj_p)
 {

@@ -120,9 +120,9 @@ struct keel_ring_headtail {
 	uint32_t htd_max;                   /**< MT_RTS: max head - tail */
 	uint32_t call_key;                  /**< esize << 2 | call family:
 					     *   what a call must match */
-	char pad0[KEEL_RING_GUARD - 20];
+	char pad0[KEEL_RING_GUARD - 20];    /**< keeps head and tail apart */
 	uint64_t tail;                      /**< see above */
-	char pad1[KEEL_RING_GUARD - 8];
+	char pad1[KEEL_RING_GUARD - 8];     /**< keeps tail apart from the next */
 } __attribute__((aligned(KEEL_RING_CACHE_LINE)));
 
 /**
@@ -136,7 +136,7 @@ struct keel_ring_stats {
 	uint64_t deq_ok_calls;   /**< dequeues that moved >= 1 object */
 	uint64_t deq_ok_objs;    /**< objects dequeued */
 	uint64_t deq_fail_calls; /**< dequeues that moved nothing */
-	uint64_t pad[2];
+	uint64_t pad[2];         /**< to a cache line */
 };
 
 /** Magic number in every initialised ring ("KEELRING" is too long). */
@@ -159,6 +159,7 @@ struct keel_ring {
 	int flags;                          /**< flags given at creation */
 	const struct keel_memzone *memzone; /**< NULL if not created */
 	char name[KEEL_RING_NAMESIZE];      /**< name (unique if created) */
+	/** keeps the read-only part apart from prod */
 	char pad0[KEEL_RING_GUARD - 40 - KEEL_RING_NAMESIZE];
 	struct keel_ring_headtail prod;     /**< producers */
 	struct keel_ring_headtail cons;     /**< consumers */

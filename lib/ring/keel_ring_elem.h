@@ -191,17 +191,43 @@ name(struct keel_ring *r, void *obj_table, unsigned int esize, \
  * free_space): enqueue n elements of esize bytes from obj_table, as
  * multi-producer (mp_), single-producer (sp_: the caller guarantees no
  * other producer runs meanwhile) or in the ring's default mode (no prefix).
- * Bulk: n or 0. Burst: 0..n. @{
+ * Bulk: n or 0. Burst: 0..n.
+ * @{
+ */
+/**
+ * Enqueue exactly @p n elements of @p esize bytes from @p obj_table, or none;
+ * multi-producer. @return n or 0.
  */
 __KEEL_RING_ENQ_ELEM(keel_ring_mp_enqueue_bulk_elem, KEEL_RING_QUEUE_FIXED,
 		     KEEL_RING_SYNC_MT)
+/**
+ * Enqueue exactly @p n elements of @p esize bytes from @p obj_table, or none;
+ * single-producer (no other producer runs meanwhile). @return n or 0.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_sp_enqueue_bulk_elem, KEEL_RING_QUEUE_FIXED,
 		     KEEL_RING_SYNC_ST)
+/**
+ * Enqueue exactly @p n elements of @p esize bytes from @p obj_table, or none;
+ * in the ring's default mode. @return n or 0.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_enqueue_bulk_elem, KEEL_RING_QUEUE_FIXED, -1)
+/**
+ * Enqueue up to @p n elements of @p esize bytes from @p obj_table, as many as
+ * fit; multi-producer. @return the number moved.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_mp_enqueue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_MT)
+/**
+ * Enqueue up to @p n elements of @p esize bytes from @p obj_table, as many as
+ * fit; single-producer (no other producer runs meanwhile). @return the number
+ * moved.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_sp_enqueue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_ST)
+/**
+ * Enqueue up to @p n elements of @p esize bytes from @p obj_table, as many as
+ * fit; in the ring's default mode. @return the number moved.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_enqueue_burst_elem, KEEL_RING_QUEUE_VARIABLE,
 		     -1)
 /** @} */
@@ -209,17 +235,43 @@ __KEEL_RING_ENQ_ELEM(keel_ring_enqueue_burst_elem, KEEL_RING_QUEUE_VARIABLE,
 /**
  * @name Dequeue of elements
  * keel_ring_[mc_|sc_]dequeue_{bulk,burst}_elem(r, obj_table, esize, n,
- * available): dequeue up to n elements of esize bytes into obj_table. @{
+ * available): dequeue up to n elements of esize bytes into obj_table.
+ * @{
+ */
+/**
+ * Dequeue exactly @p n elements of @p esize bytes into @p obj_table, or none;
+ * multi-consumer. @return n or 0.
  */
 __KEEL_RING_DEQ_ELEM(keel_ring_mc_dequeue_bulk_elem, KEEL_RING_QUEUE_FIXED,
 		     KEEL_RING_SYNC_MT)
+/**
+ * Dequeue exactly @p n elements of @p esize bytes into @p obj_table, or none;
+ * single-consumer (no other consumer runs meanwhile). @return n or 0.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_sc_dequeue_bulk_elem, KEEL_RING_QUEUE_FIXED,
 		     KEEL_RING_SYNC_ST)
+/**
+ * Dequeue exactly @p n elements of @p esize bytes into @p obj_table, or none;
+ * in the ring's default mode. @return n or 0.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_dequeue_bulk_elem, KEEL_RING_QUEUE_FIXED, -1)
+/**
+ * Dequeue up to @p n elements of @p esize bytes into @p obj_table, as many as
+ * there are; multi-consumer. @return the number moved.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_mc_dequeue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_MT)
+/**
+ * Dequeue up to @p n elements of @p esize bytes into @p obj_table, as many as
+ * there are; single-consumer (no other consumer runs meanwhile). @return the
+ * number moved.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_sc_dequeue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_ST)
+/**
+ * Dequeue up to @p n elements of @p esize bytes into @p obj_table, as many as
+ * there are; in the ring's default mode. @return the number moved.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_dequeue_burst_elem, KEEL_RING_QUEUE_VARIABLE,
 		     -1)
 /** @} */
@@ -228,7 +280,12 @@ __KEEL_RING_DEQ_ELEM(keel_ring_dequeue_burst_elem, KEEL_RING_QUEUE_VARIABLE,
  * @name One element
  * Enqueue the element at @p obj (esize bytes): 0 or -ENOBUFS (full; also
  * for bad arguments, with errno set). Dequeue one into @p obj_p: 0 or
- * -ENOENT (empty; also for bad arguments, with errno set). @{
+ * -ENOENT (empty; also for bad arguments, with errno set).
+ * @{
+ */
+/**
+ * Enqueue one element of @p esize bytes (@p obj); multi-producer. @return 0,
+ * or -ENOBUFS.
  */
 __keel_ring_inline int
 keel_ring_mp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
@@ -237,6 +294,10 @@ keel_ring_mp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 	       0 : -ENOBUFS;
 }
 
+/**
+ * Enqueue one element of @p esize bytes (@p obj); single-producer (no other
+ * producer runs meanwhile). @return 0, or -ENOBUFS.
+ */
 __keel_ring_inline int
 keel_ring_sp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 {
@@ -244,6 +305,10 @@ keel_ring_sp_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 	       0 : -ENOBUFS;
 }
 
+/**
+ * Enqueue one element of @p esize bytes (@p obj); in the ring's default mode.
+ * @return 0, or -ENOBUFS.
+ */
 __keel_ring_inline int
 keel_ring_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 {
@@ -251,6 +316,10 @@ keel_ring_enqueue_elem(struct keel_ring *r, void *obj, unsigned int esize)
 	       0 : -ENOBUFS;
 }
 
+/**
+ * Dequeue one element of @p esize bytes into @p obj_p; multi-consumer.
+ * @return 0, or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_mc_dequeue_elem(struct keel_ring *r, void *obj_p,
 			  unsigned int esize)
@@ -259,6 +328,10 @@ keel_ring_mc_dequeue_elem(struct keel_ring *r, void *obj_p,
 	       0 : -ENOENT;
 }
 
+/**
+ * Dequeue one element of @p esize bytes into @p obj_p; single-consumer (no
+ * other consumer runs meanwhile). @return 0, or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_sc_dequeue_elem(struct keel_ring *r, void *obj_p,
 			  unsigned int esize)
@@ -267,6 +340,10 @@ keel_ring_sc_dequeue_elem(struct keel_ring *r, void *obj_p,
 	       0 : -ENOENT;
 }
 
+/**
+ * Dequeue one element of @p esize bytes into @p obj_p; in the ring's default
+ * mode. @return 0, or -ENOENT.
+ */
 __keel_ring_inline int
 keel_ring_dequeue_elem(struct keel_ring *r, void *obj_p, unsigned int esize)
 {

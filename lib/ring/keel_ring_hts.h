@@ -21,18 +21,44 @@
 extern "C" {
 #endif
 
-/** @name HTS enqueue/dequeue of elements (see keel_ring_elem.h) @{ */
+/**
+ * @name HTS enqueue/dequeue of elements (see keel_ring_elem.h)
+ * @{
+ */
+/**
+ * Enqueue exactly @p n elements of @p esize bytes from @p obj_table, or none;
+ * multi-producer, HTS sync. @return n or 0.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_mp_hts_enqueue_bulk_elem,
 		     KEEL_RING_QUEUE_FIXED, KEEL_RING_SYNC_MT_HTS)
+/**
+ * Enqueue up to @p n elements of @p esize bytes from @p obj_table, as many as
+ * fit; multi-producer, HTS sync. @return the number moved.
+ */
 __KEEL_RING_ENQ_ELEM(keel_ring_mp_hts_enqueue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_MT_HTS)
+/**
+ * Dequeue exactly @p n elements of @p esize bytes into @p obj_table, or none;
+ * multi-consumer, HTS sync. @return n or 0.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_mc_hts_dequeue_bulk_elem,
 		     KEEL_RING_QUEUE_FIXED, KEEL_RING_SYNC_MT_HTS)
+/**
+ * Dequeue up to @p n elements of @p esize bytes into @p obj_table, as many as
+ * there are; multi-consumer, HTS sync. @return the number moved.
+ */
 __KEEL_RING_DEQ_ELEM(keel_ring_mc_hts_dequeue_burst_elem,
 		     KEEL_RING_QUEUE_VARIABLE, KEEL_RING_SYNC_MT_HTS)
 /** @} */
 
-/** @name HTS enqueue/dequeue of pointers (see keel_ring.h) @{ */
+/**
+ * @name HTS enqueue/dequeue of pointers (see keel_ring.h)
+ * @{
+ */
+/**
+ * Enqueue exactly @p n pointers from @p obj_table, or none; multi-producer,
+ * HTS sync. @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mp_hts_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 			      unsigned int n, unsigned int *free_space)
@@ -42,6 +68,10 @@ keel_ring_mp_hts_enqueue_bulk(struct keel_ring *r, void * const *obj_table,
 						  free_space);
 }
 
+/**
+ * Enqueue up to @p n pointers from @p obj_table, as many as fit;
+ * multi-producer, HTS sync. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mp_hts_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 			       unsigned int n, unsigned int *free_space)
@@ -51,6 +81,10 @@ keel_ring_mp_hts_enqueue_burst(struct keel_ring *r, void * const *obj_table,
 						   free_space);
 }
 
+/**
+ * Dequeue exactly @p n pointers into @p obj_table, or none; multi-consumer,
+ * HTS sync. @return n or 0.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mc_hts_dequeue_bulk(struct keel_ring *r, void **obj_table,
 			      unsigned int n, unsigned int *available)
@@ -60,6 +94,10 @@ keel_ring_mc_hts_dequeue_bulk(struct keel_ring *r, void **obj_table,
 						  available);
 }
 
+/**
+ * Dequeue up to @p n pointers into @p obj_table, as many as there are;
+ * multi-consumer, HTS sync. @return the number moved.
+ */
 __keel_ring_inline unsigned int
 keel_ring_mc_hts_dequeue_burst(struct keel_ring *r, void **obj_table,
 			       unsigned int n, unsigned int *available)
