@@ -47,14 +47,18 @@ struct dmafwd_lcore {
 	struct dmafwd_op *ops;
 };
 
-/* Enqueue one copy of @p src into a fresh mbuf. @return 0 or -1 (dropped). */
+/*
+ * Enqueue one copy of @p src into @p dst (a fresh mbuf, or NULL: the
+ * burst's bulk allocation failed, take one now). @return 0 or -1 (dropped).
+ */
 static int
 dmafwd_enqueue(struct dmafwd_lcore *dl, struct fwd_stream *fs,
-	       struct keel_mbuf *src)
+	       struct keel_mbuf *src, struct keel_mbuf *dst)
 {
-	struct keel_mbuf *dst = keel_pktmbuf_alloc(fs->pool);
 	int idx;
 
+	if (dst == NULL)
+		dst = keel_pktmbuf_alloc(fs->pool);
 	if (dst == NULL || src->pkt_len > keel_pktmbuf_tailroom(dst) ||
 	    src->pkt_len == 0 || src->nb_segs > dl->max_sges)
 		goto drop;
@@ -94,9 +98,9 @@ static void
 dmafwd_deliver(struct dmafwd_lcore *dl, uint16_t n, uint16_t last,
 	       const enum keel_dma_status_code *st)
 {
-	struct keel_mbuf *tx[TP_MAX_BURST];
+	struct keel_mbuf *tx[TP_MAX_BURST], *done[TP_MAX_BURST * 2];
 	struct fwd_stream *cur = NULL;
-	uint16_t first = (uint16_t)(last - n + 1), nb_tx = 0;
+	uint16_t first = (uint16_t)(last - n + 1), nb_tx = 0, nb_done = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct dmafwd_op *op = &dl->ops[(uint16_t)(first + i) & dl->mask];
@@ -111,17 +115,19 @@ dmafwd_deliver(struct dmafwd_lcore *dl, uint16_t n, uint16_t last,
 			op->dst->data_len = (uint16_t)op->src->pkt_len;
 			op->dst->pkt_len = op->src->pkt_len;
 			op->dst->port = op->src->port;
-			keel_pktmbuf_free(op->src);
+			done[nb_done++] = op->src;
 			tx[nb_tx++] = op->dst;
 			cur->dma_copies++;
 		} else {
-			keel_pktmbuf_free(op->src);
-			keel_pktmbuf_free(op->dst);
+			done[nb_done++] = op->src;
+			done[nb_done++] = op->dst;
 			cur->dma_failed++;
 		}
 	}
 	if (cur != NULL)
 		fwd_tx_burst(cur, cur->tx_port, tx, nb_tx);
+	/* the originals (and failed copies), in one go */
+	keel_pktmbuf_free_bulk(done, nb_done);
 	dl->inflight -= n;
 }
 
@@ -148,15 +154,17 @@ static void
 dmafwd_fwd(struct fwd_stream *fs)
 {
 	struct dmafwd_lcore *dl = fs->lc->priv;
-	struct keel_mbuf *pkts[TP_MAX_BURST];
+	struct keel_mbuf *pkts[TP_MAX_BURST], *dst[TP_MAX_BURST];
 	uint16_t nb_rx, nb_enq = 0, room;
 
 	/* take no more than the ring holds: what does not fit waits in the
 	 * port (counted there as missed), not dropped here */
 	room = keel_dma_burst_capacity(dl->dev, 0);
 	nb_rx = fwd_rx_burst(fs, pkts, room < tp.burst ? room : tp.burst);
+	if (nb_rx > 0 && keel_pktmbuf_alloc_bulk(fs->pool, dst, nb_rx) != 0)
+		memset(dst, 0, nb_rx * sizeof(dst[0]));
 	for (uint16_t i = 0; i < nb_rx; i++)
-		nb_enq += dmafwd_enqueue(dl, fs, pkts[i]) == 0;
+		nb_enq += dmafwd_enqueue(dl, fs, pkts[i], dst[i]) == 0;
 	if (nb_enq > 0)
 		keel_dma_submit(dl->dev, 0);
 	if (dl->inflight > 0)
