@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <keel_ethdev.h>
 #include <keel_lcore.h>
@@ -183,6 +184,44 @@ tp_verbose_apply(void)
 
 /* ---------------------------------------------------------- start/stop */
 
+#define TP_LINK_WAIT_MS 3000
+
+/*
+ * Before `start tx_first`: wait (at most TP_LINK_WAIT_MS) for the
+ * forwarding ports' links, as DPDK's testpmd checks link status when it
+ * starts ports. A burst sent on a port whose link is down is lost, and
+ * some links come up only after start: a vhost-user port's once its
+ * peer has connected and negotiated. Ports that cannot tell count as up.
+ */
+static void
+wait_links_up(void)
+{
+	uint64_t deadline = keel_get_tsc_cycles() +
+			    keel_get_tsc_hz() * TP_LINK_WAIT_MS / 1000;
+
+	for (;;) {
+		bool late = keel_get_tsc_cycles() >= deadline;
+		unsigned int down = 0;
+
+		for (unsigned int i = 0; i < tp.nb_fwd_ports; i++) {
+			struct keel_eth_link l;
+			uint16_t p = tp.fwd_ports[i];
+
+			if (keel_eth_link_get_nowait(p, &l) != 0 ||
+			    l.link_status == KEEL_ETH_LINK_UP)
+				continue;
+			down++;
+			if (late)
+				printf("Port %u: link still down after %u ms; "
+				       "its first bursts may be lost\n", p,
+				       TP_LINK_WAIT_MS);
+		}
+		if (down == 0 || late)
+			return;
+		usleep(10 * 1000);
+	}
+}
+
 static void
 lcores_stop_and_wait(unsigned int nb)
 {
@@ -220,6 +259,8 @@ tp_start(unsigned int tx_first)
 	ret = tp_fwd_config_setup();
 	if (ret < 0)
 		return ret;
+	if (tx_first)
+		wait_links_up();
 	if (tp.engine->begin != NULL) {
 		ret = tp.engine->begin();
 		if (ret < 0)
