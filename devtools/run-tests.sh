@@ -27,6 +27,9 @@ Steps:
   seeds       the randomized fast tests (TEST_RANDOM) again, once per seed:
               1, 42, 1000003, 4294967311 and one random seed, printed
               ("seed N: ..."; KEEL_TEST_SEED=N reproduces a failure)
+  main        the README's main job (devtools/run-main.sh --seconds 1):
+              keel-testpmd replays traffic through dmafwd, checked byte
+              for byte
   vm          the vfio suite in QEMU guests with an emulated VT-d or
               virtio-iommu
               (meson test --suite vm; skipped, saying why, without QEMU)
@@ -224,6 +227,12 @@ EOF
 	grep -a -E '^oot-(shared|static):|^vm: times' "$oot/guest.log"
 }
 
+main_job() { # the README's main job, on the build just made
+	KEEL_SKIP_DEPS=1 devtools/run-main.sh --seconds 1 >build/main.log 2>&1 ||
+		{ tail -30 build/main.log; return 1; }
+	tail -1 build/main.log
+}
+
 [ "${KEEL_SKIP_DEPS:-0}" = 1 ] ||
 	step deps sh -c 'devtools/install-deps.sh && devtools/vm/install-deps.sh' ||
 	true
@@ -234,6 +243,7 @@ if step build build build; then
 	for s in ${KEEL_SEEDS:-1 42 1000003 4294967311} "$random_seed"; do
 		step "seed $s" seeded "$s"
 	done
+	step main main_job
 	if vm_usable; then
 		# the vm suite boots QEMU guests with an emulated VT-d or
 		# virtio-iommu and runs the vfio suite in each (devtools/vm)
