@@ -113,7 +113,8 @@ uint16_t keel_vhost_poll_enqueue_completed(int vid, uint16_t queue_id,
  * Take packets from the guest's transmit queue @p queue_id (odd id): start
  * the copies of new guest packets into mbufs from @p mp and return those
  * whose copies completed, in ring order. @p nr_inflight (may be NULL) gets
- * the packets still in flight. A pending RARP is not generated here.
+ * the packets still in flight. A RARP the front-end asked for comes first,
+ * as from keel_vhost_dequeue_burst().
  * @return packets returned (the caller owns them).
  */
 uint16_t keel_vhost_async_try_dequeue_burst(int vid, uint16_t queue_id,

@@ -175,7 +175,11 @@ keel_vhost_async_try_dequeue_burst(int vid, uint16_t queue_id,
 		if (++a->cur == a->nch)
 			a->cur = 0;
 	}
-	n = done_pop(a, pkts, count, NULL);
+	/* a pending RARP goes first, as in the synchronous burst */
+	n = 0;
+	if (count > 0 && (pkts[0] = vhost_dequeue_rarp(vq->dev, mp)) != NULL)
+		n = 1;
+	n = (uint16_t)(n + done_pop(a, pkts + n, (uint16_t)(count - n), NULL));
 	if (nr_inflight != NULL)
 		*nr_inflight = (int)a->npkts;
 	vhost_unlock(&vq->lock);

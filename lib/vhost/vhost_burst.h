@@ -24,6 +24,10 @@ void vhost_enqueue_begin(struct vhost_vq *vq, uint32_t *hlen, int *mrg);
 int vhost_enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen,
 		      int mrg, uint32_t *first_slot);
 
+/* the gratuitous RARP a front-end asked for (SEND_RARP), once; NULL when
+ * none is pending (or no mbuf) */
+struct keel_mbuf *vhost_dequeue_rarp(struct vhost_dev *dev,
+				     struct keel_mempool *mp);
 /* start a transmit burst: @return the header length */
 uint32_t vhost_dequeue_begin(struct vhost_vq *vq);
 /* Take one chain from the guest into a new mbuf (*pkt), its header read

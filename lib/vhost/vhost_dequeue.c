@@ -214,6 +214,15 @@ vhost_dequeue_begin(struct vhost_vq *vq)
 	       sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
 }
 
+struct keel_mbuf *
+vhost_dequeue_rarp(struct vhost_dev *dev, struct keel_mempool *mp)
+{
+	if (__atomic_load_n(&dev->rarp_pending, __ATOMIC_ACQUIRE) &&
+	    __atomic_exchange_n(&dev->rarp_pending, 0, __ATOMIC_ACQ_REL))
+		return make_rarp(mp, dev->rarp_mac);
+	return NULL;
+}
+
 static uint16_t
 dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
 	uint16_t count)
@@ -258,12 +267,8 @@ keel_vhost_dequeue_burst(int vid, uint16_t queue_id, struct keel_mempool *mp,
 	if (!vq->ready || vq->copy != &vhost_copy_cpu ||
 	    vhost_vq_still_waiting(vq))
 		goto out;
-	if (count > 0 && __atomic_load_n(&dev->rarp_pending, __ATOMIC_ACQUIRE) &&
-	    __atomic_exchange_n(&dev->rarp_pending, 0, __ATOMIC_ACQ_REL)) {
-		pkts[0] = make_rarp(mp, dev->rarp_mac);
-		if (pkts[0] != NULL)
-			n = 1;
-	}
+	if (count > 0 && (pkts[0] = vhost_dequeue_rarp(dev, mp)) != NULL)
+		n = 1;
 	while (n < count) {
 		uint16_t want = (uint16_t)(count - n) < BATCH ?
 				(uint16_t)(count - n) : BATCH;

@@ -259,6 +259,15 @@ run_dequeue(uint64_t feat)
 	offer_tx(&e, VT_REGION - 700, sizes[4], 4, 4096, 0);  /* across */
 	TEST_ASSERT_EQUAL(keel_vhost_dequeue_burst(e.dev->vid, 1, pool, pk, 8),
 			  0, "the sync burst refuses an async queue");
+	/* a RARP the front-end asked for comes first */
+	memcpy(e.dev->rarp_mac, "\x52\x54\x00\x12\x34\x56", 6);
+	__atomic_store_n(&e.dev->rarp_pending, 1, __ATOMIC_RELEASE);
+	TEST_ASSERT_EQUAL(keel_vhost_async_try_dequeue_burst(e.dev->vid, 1, pool,
+			  pk, 1, &infl), 1, "RARP");
+	TEST_ASSERT(pk[0]->pkt_len == 60 &&
+		    !memcmp(keel_pktmbuf_mtod(pk[0], uint8_t *) + 6,
+			    "\x52\x54\x00\x12\x34\x56\x80\x35", 8), "RARP bytes");
+	keel_pktmbuf_free(pk[0]);
 	while (n < 5 && spins++ < 10000)
 		n = (uint16_t)(n + keel_vhost_async_try_dequeue_burst(e.dev->vid,
 				1, pool, pk + n, (uint16_t)(8 - n), &infl));
