@@ -70,6 +70,15 @@ walk_indirect(struct vhost_walk *w, const struct vring_packed_desc *d)
 		if (e.flags & VRING_DESC_F_INDIRECT)
 			return broken(vq, "nested indirect table (entry %u of "
 				      "%u)", i, n);
+		/* DPDK's virtio PMD (22.11 and since) fills its packed Tx
+		 * indirect tables with VRING_DESC_F_WRITE set and leaves it
+		 * on the virtio-net header entry: in a chain the device only
+		 * reads, the flag is ignored as DPDK's and QEMU's back-ends
+		 * do (reading is what the driver meant; the IOTLB still
+		 * checks read access). A chain the device writes still may
+		 * hold no device-readable entry. */
+		if (!w->device_writes)
+			e.flags &= (uint16_t)~VRING_DESC_F_WRITE;
 		ret = vhost_walk_buffer(w, e.addr, e.len, e.flags);
 		if (ret != VHOST_FETCH_OK)
 			return ret;
