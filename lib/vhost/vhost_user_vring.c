@@ -150,6 +150,18 @@ vhost_user_get_vring_base(struct vhost_dev *dev, struct vhost_user_msg *msg,
 	vq->base_wrap = vq->packed ? (uint8_t)((num >> 15) & 1) : 0;
 	vq->indexes_set = 0;
 	vhost_unlock(&vq->lock);
+	/* Cached translations do not outlive a stop: a guest driver that
+	 * resets its device may put its new rings at the IOVAs of the old
+	 * ones before the invalidation reaches us (Linux guests flush their
+	 * IOTLB lazily), and QEMU sends UPDATEs only for misses and used
+	 * rings. Seen with QEMU 7.2's intel-iommu and a 6.12 guest: stale
+	 * descriptor ring, every packet after the reset lost. */
+	if (vhost_dev_iommu(dev)) {
+		vhost_dev_lock_all(dev);
+		vhost_dev_drain_locked(dev);
+		vhost_iotlb_flush(&dev->iotlb);
+		vhost_dev_unlock_all(dev);
+	}
 	if (vq->kickfd >= 0) {
 		close(vq->kickfd);
 		vq->kickfd = -1;
