@@ -174,6 +174,9 @@ vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp, uint32_t hlen,
 		return -1;
 	pc = &vq->pieces[c.first];
 	if (c.len <= hlen || c.len - hlen > VHOST_MAX_PKT) {
+		VHOST_LOG(DEBUG, vq->dev, "vring %u: chain %u of %u bytes (%u "
+			  "descriptors) dropped: header %u, at most %u",
+			  vq->index, c.id, c.len, c.ndesc, hlen, VHOST_MAX_PKT);
 		vq->npieces = c.first;
 		return_empty(vq, &c);
 		vq->stats.dropped++;

@@ -207,6 +207,10 @@ vhost_user_iotlb_msg(struct vhost_dev *dev, struct vhost_user_msg *msg,
 	int ret = 0;
 
 	(void)fds; (void)nfds;
+	VHOST_LOG(DEBUG, dev, "IOTLB %s iova 0x%" PRIx64 " size 0x%" PRIx64
+		  " perm %u", m->type == VHOST_IOTLB_UPDATE ? "update" :
+		  m->type == VHOST_IOTLB_INVALIDATE ? "invalidate" : "?",
+		  m->iova, m->size, m->perm);
 	switch (m->type) {
 	case VHOST_IOTLB_UPDATE:
 		vhost_dev_lock_all(dev);

@@ -179,6 +179,8 @@ vhost_vq_wait_iotlb(struct vhost_vq *vq, uint64_t iova, uint8_t perm)
 	vq->wait_perm = perm;
 	vq->wait_gen = vq->dev->iotlb.gen;
 	vq->stats.iotlb_misses++;
+	VHOST_LOG(DEBUG, vq->dev, "vring %u: IOTLB miss at iova 0x%" PRIx64
+		  " (perm %u): paused", vq->index, iova, perm);
 	vq->wait_sent_ns = vhost_send_iotlb_miss(vq->dev, iova, perm) == 0 ?
 			   keel_time_ns() : 0;
 }
