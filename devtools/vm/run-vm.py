@@ -102,6 +102,10 @@ def parse_args():
     ap.add_argument('--viommu', choices=sorted(VIOMMUS), default='intel',
                     help='the guest\'s IOMMU: intel (VT-d, intel-iommu) or '
                     'virtio (virtio-iommu-pci) (default intel)')
+    ap.add_argument('--viommu-opt', action='append', default=[],
+                    metavar='OPT', help='extra option of the IOMMU device '
+                    '(repeatable; e.g. device-iotlb=on for a vhost-user '
+                    'device with ats=on)')
     ap.add_argument('--aw-bits', type=int, choices=(39, 48), default=None,
                     help='intel-iommu address width (default 39; QEMU 7.2\'s '
                     'virtio-iommu has no such setting)')
@@ -259,7 +263,8 @@ def qemu_cmdline(a, qemu, release, initrd, build, rundir):
     v = VIOMMUS[a.viommu]
     cmd = [qemu, '-machine', v['machine'],
            '-cpu', 'max', '-smp', str(a.smp), '-m', a.mem,
-           '-device', v['device'] % {'aw': a.aw_bits},
+           '-device', ','.join([v['device'] % {'aw': a.aw_bits}] +
+                               a.viommu_opt),
            '-kernel', '/boot/vmlinuz-' + release, '-initrd', initrd,
            '-virtfs', 'local,path=/,mount_tag=host,security_model=none,'
            'readonly=on,multidevs=remap',
