@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 from tp_pcap import csum, read as pcap_read, write as pcap_write  # noqa: E402
-from tputil import check  # noqa: E402
+from tputil import check, script_args  # noqa: E402
 
 
 def run(argv, timeout=60):
@@ -61,13 +61,7 @@ def echo(edst, esrc, src, dst, typ, seq):
 # ------------------------------------------------------------------- tests
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if os.cpu_count() < 2:
-        print("SKIP: keel-testpmd needs two CPUs (a forwarding lcore)")
-        return 77
-    exe, eal = sys.argv[1], sys.argv[2:]
+    exe, eal = script_args(__doc__)
     nulls = ["--vdev", "net_null0", "--vdev", "net_null1"]
     tmp = tempfile.mkdtemp(prefix="keel-testpmd-")
 

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 from tp_pcap import write as pcap_write  # noqa: E402
-from tputil import check  # noqa: E402
+from tputil import check, script_args  # noqa: E402
 
 try:
     import pexpect
@@ -50,13 +50,7 @@ def accumulated(out, what):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if os.cpu_count() < 2:
-        print("SKIP: keel-testpmd needs two CPUs (a forwarding lcore)")
-        return 77
-    exe, eal = sys.argv[1], sys.argv[2:]
+    exe, eal = script_args(__doc__)
     argv = [exe] + eal + ["--iommu", "emulated", "--vdev", "net_null0",
                           "--vdev", "net_null1", "--vdev", "dma_soft0",
                           "--", "-i"]

@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tputil import check  # noqa: E402
+from tputil import check, script_args  # noqa: E402
 
 try:
     import pexpect
@@ -43,13 +43,7 @@ def run(c, line):
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if os.cpu_count() < 2:
-        print("SKIP: keel-testpmd needs two CPUs (a forwarding lcore)")
-        return 77
-    exe, eal = sys.argv[1], sys.argv[2:]
+    exe, eal = script_args(__doc__)
     argv = [exe] + eal + ["--vdev", "net_null0", "--vdev", "net_null1",
                           "--vdev", "dma_soft0", "--", "-i"]
     c = spawn(argv)

@@ -18,17 +18,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tputil import check  # noqa: E402
+from tputil import check, script_args  # noqa: E402
 
 
 def main():
-    if len(sys.argv) < 2:
-        print(__doc__)
-        return 2
-    if os.cpu_count() < 2:
-        print("SKIP: keel-testpmd needs two CPUs (a forwarding lcore)")
-        return 77
-    exe, eal = sys.argv[1], sys.argv[2:]
+    exe, eal = script_args(__doc__)
     with tempfile.TemporaryDirectory(prefix="testpmd-vhost-") as d:
         sock = os.path.join(d, "vhost.sock")
         argv = [exe] + eal + ["--vdev", "net_vhost0,iface=" + sock,
