@@ -130,16 +130,19 @@ int keel_vhost_driver_get_features(const char *path, uint64_t *features);
 /** Protocol features offered (a subset of what Keel supports). */
 int keel_vhost_driver_set_protocol_features(const char *path,
 					    uint64_t features);
+/** Protocol features offered on @p path. */
 int keel_vhost_driver_get_protocol_features(const char *path,
 					    uint64_t *features);
 /** Most queue pairs offered (GET_QUEUE_NUM; default 1, max 128). */
 int keel_vhost_driver_set_max_queue_num(const char *path, uint32_t max);
+/** Queue pairs offered on @p path (what GET_QUEUE_NUM answers). */
 int keel_vhost_driver_get_queue_num(const char *path, uint32_t *num);
 
 /** The path a device's connection belongs to. */
 int keel_vhost_get_ifname(int vid, char *buf, size_t len);
 /** Features the front-end acknowledged. */
 int keel_vhost_get_negotiated_features(int vid, uint64_t *features);
+/** Protocol features the front-end acknowledged. */
 int keel_vhost_get_negotiated_protocol_features(int vid, uint64_t *features);
 /** Number of virtqueues the front-end set up (2 per queue pair). */
 uint16_t keel_vhost_get_vring_num(int vid);
