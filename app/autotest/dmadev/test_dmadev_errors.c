@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "keel_dmadev.h"
 #include "keel_eal.h"
@@ -275,3 +276,121 @@ test_dmadev_errors(void)
 	return ret;
 }
 KEEL_TEST(dmadev_errors, "fast", 0, test_dmadev_errors)
+
+/* ------------------------------------------- memory gone after the map */
+
+static struct {
+	struct keel_emu_domain *dom;
+	uint64_t iova;          /* two pages mapped, then their VA unmapped */
+} gone;
+
+#define GONE_OPS 5
+
+static int
+bus_error_dev(int16_t id, const struct keel_dma_info *info)
+{
+	static const enum keel_dma_status_code want[GONE_OPS] = {
+		KEEL_DMA_STATUS_BUS_ERROR,      /* 0 copy into memory gone */
+		KEEL_DMA_STATUS_BUS_ERROR,      /* 1 copy from memory gone */
+		KEEL_DMA_STATUS_SUCCESSFUL,     /* 2 the engine goes on */
+		KEEL_DMA_STATUS_BUS_ERROR,      /* 3, 4 a back-to-back run */
+		KEEL_DMA_STATUS_BUS_ERROR,      /*      into memory gone */
+	};
+	enum keel_dma_status_code st[GONE_OPS];
+	struct keel_emu_fault_counters fc;
+	uint64_t src_iova, dst_iova;
+	uint8_t *src, *dst;
+	uint16_t last = 0;
+	int ret = TEST_FAILED;
+
+	if (!(info->dev_capa & KEEL_DMA_CAPA_BEHIND_IOMMU)) {
+		printf("  (%s is not behind the emulated IOMMU: skipped)\n",
+		       info->dev_name);
+		return TEST_SUCCESS;
+	}
+	src = dmt_buf_alloc(PG, &src_iova);
+	dst = dmt_buf_alloc(PG, &dst_iova);
+	if (src == NULL || dst == NULL || dmt_dev_setup(id, 1, 32) < 0)
+		goto out;
+	for (unsigned int i = 0; i < PG; i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+	memset(dst, 0, PG);
+	keel_emu_fault_clear();
+	if (keel_dma_copy(id, 0, src_iova, gone.iova, 64, 0) < 0 ||
+	    keel_dma_copy(id, 0, gone.iova + PG, dst_iova + 256, 64, 0) < 0 ||
+	    keel_dma_copy(id, 0, src_iova, dst_iova, 64, 0) < 0 ||
+	    keel_dma_copy(id, 0, src_iova, gone.iova + 128, 64, 0) < 0 ||
+	    keel_dma_copy(id, 0, src_iova + 64, gone.iova + 192, 64,
+			  KEEL_DMA_OP_FLAG_SUBMIT) < 0) {
+		printf("  enqueue failed\n");
+		goto out;
+	}
+	if (dmt_collect(id, 0, GONE_OPS, &last, st) != GONE_OPS) {
+		printf("  the ops did not complete\n");
+		goto out;
+	}
+	for (int i = 0; i < GONE_OPS; i++)
+		if (st[i] != want[i]) {
+			printf("  op %d: status %d, want %d\n", i, st[i],
+			       want[i]);
+			goto out;
+		}
+	if (memcmp(dst, src, 64) != 0 || dst[256] != 0) {
+		printf("  the good copy is wrong, or a failed one wrote\n");
+		goto out;
+	}
+	keel_emu_fault_counters_get(&fc);
+	if (fc.bus_error != 4) {
+		printf("  %" PRIu64 " bus-error faults recorded, want 4\n",
+		       fc.bus_error);
+		goto out;
+	}
+	ret = TEST_SUCCESS;
+out:
+	keel_dma_stop(id);
+	keel_free(src);
+	keel_free(dst);
+	return ret;
+}
+
+/*
+ * The memory behind a mapping is unmapped in the process after the IOMMU
+ * map checked it: each engine's copy through it is a bus error (the op
+ * fails, the emulated IOMMU records a KEEL_EMU_FAULT_BUS_ERROR fault), not
+ * a crash of the process (issue 14, defect 1, for dma_soft's own copies).
+ */
+static int
+test_dmadev_bus_error(void)
+{
+	struct keel_iommu_container *c = keel_iommu_container_default();
+	struct keel_emu_endpoint *ep;
+	uint64_t base = 0x7d00000000ull;
+	void *va;
+	int ok = 0, ret;
+
+	if (c == NULL || keel_iommu_container_kind(c) != KEEL_IOMMU_EMULATED)
+		return keel_test_skip("needs the emulated IOMMU (--iommu=emulated)");
+	gone.dom = keel_emu_backend_domain(keel_iommu_container_backend_priv(c));
+	ep = keel_emu_endpoint_create(0x7e58, "dmadev-gone");
+	TEST_ASSERT(gone.dom != NULL && ep != NULL &&
+		    keel_emu_endpoint_attach(ep, gone.dom) == 0, "endpoint");
+	for (int k = 0; k < 64 && !ok; k++, base += 64 * PG)
+		ok = iova_unmapped(ep, base) && iova_unmapped(ep, base + PG);
+	keel_emu_endpoint_destroy(ep);
+	TEST_ASSERT(ok, "two unmapped IOVA pages");
+	gone.iova = base - 64 * PG;
+	va = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(va != MAP_FAILED, "mmap");
+	memset(va, 0x5a, 2 * PG);
+	TEST_ASSERT_SUCCESS(keel_emu_map(gone.dom, gone.iova, (uintptr_t)va,
+					 2 * PG, KEEL_EMU_PROT_READ |
+					 KEEL_EMU_PROT_WRITE), "map");
+	/* gone from the process, still mapped in the IOMMU */
+	TEST_ASSERT_SUCCESS(munmap(va, 2 * PG), "munmap");
+	ret = dmt_for_each_dev("bus error", bus_error_dev);
+	keel_emu_unmap(gone.dom, gone.iova, 2 * PG, NULL);
+	keel_emu_fault_clear();
+	return ret;
+}
+KEEL_TEST(dmadev_bus_error, "fast", 0, test_dmadev_bus_error)

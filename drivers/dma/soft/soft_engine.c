@@ -128,7 +128,24 @@ struct soft_held {
 	uint64_t len;
 	uint64_t sl;    /* a run: lengths its maps gave (>= len) */
 	uint64_t dl;
+	uint64_t si;    /* IOVAs of s and d (for a bus error's record) */
+	uint64_t di;
 };
+
+/*
+ * Copy between held ranges. Behind the emulated IOMMU the memory may have
+ * been unmapped in the process since the map: keel_emu_dma_copy() turns
+ * that into a recorded bus-error fault (-1 here) instead of a crash.
+ */
+static inline int
+soft_copy(struct soft_dev *sd, void *d, uint64_t di, const void *s,
+	  uint64_t si, uint64_t n)
+{
+	if (sd->xl == XL_EMU)
+		return keel_emu_dma_copy(sd->ep, d, di, s, si, n) < 0 ? -1 : 0;
+	copy_bytes(d, s, n);
+	return 0;
+}
 
 /* What mapping an op before running it gave. */
 enum soft_pre {
@@ -166,15 +183,21 @@ map_whole(struct soft_dev *sd, uint64_t src, uint64_t dst, uint64_t len,
 		return PRE_SPLIT;
 	}
 	h->len = len;
+	h->si = src;
+	h->di = dst;
 	return PRE_HELD;
 }
 
-static inline void
+/* Copy a held op, release it; @return its status. */
+static inline uint16_t
 copy_held(struct soft_dev *sd, const struct soft_held *h)
 {
-	copy_bytes(h->d, h->s, h->len);
+	int ret = soft_copy(sd, h->d, h->di, h->s, h->si, h->len);
+
 	xl_unmap(sd, h->d, h->len);
 	xl_unmap(sd, h->s, h->len);
+	return ret < 0 ? KEEL_DMA_STATUS_BUS_ERROR :
+			 KEEL_DMA_STATUS_SUCCESSFUL;
 }
 
 /*
@@ -196,8 +219,7 @@ run_copy(struct soft_dev *sd, const struct keel_dma_sge *src, unsigned int ns,
 		switch (map_whole(sd, src[0].addr, dst[0].addr, total, &h,
 				  &st)) {
 		case PRE_HELD:
-			copy_held(sd, &h);
-			return KEEL_DMA_STATUS_SUCCESSFUL;
+			return copy_held(sd, &h);
 		case PRE_DONE:
 			return st;
 		default:
@@ -225,7 +247,12 @@ run_copy(struct soft_dev *sd, const struct keel_dma_sge *src, unsigned int ns,
 			return KEEL_DMA_STATUS_BUS_WRITE_ERROR;
 		}
 		n = sl < dl ? sl : dl;
-		copy_bytes(d, s, n);
+		if (soft_copy(sd, d, dst[di].addr + doff, s,
+			      src[si].addr + soff, n) < 0) {
+			xl_unmap(sd, d, dl);
+			xl_unmap(sd, s, sl);
+			return KEEL_DMA_STATUS_BUS_ERROR;
+		}
 		xl_unmap(sd, d, dl);
 		xl_unmap(sd, s, sl);
 		total -= n;
@@ -379,6 +406,8 @@ map_run(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 	run->len = total;
 	run->sl = sl;
 	run->dl = dl;
+	run->si = src;
+	run->di = dst;
 	xl_unmap(sd, cur->d, cur->len);
 	xl_unmap(sd, cur->s, cur->len);
 	return n;
@@ -398,13 +427,16 @@ copy_run(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw, uint64_t n,
 		 * the run's bytes ahead measured no faster) */
 		if ((i & 1) == 0 && hw + n + i < sub)
 			__builtin_prefetch(&v->ring[(hw + n + i) & v->mask], 0);
-		copy_bytes((char *)run->d + off, (const char *)run->s + off, l);
+		v->status[(hw + i) & v->mask] =
+			soft_copy(sd, (char *)run->d + off, run->di + off,
+				  (const char *)run->s + off, run->si + off,
+				  l) < 0 ? KEEL_DMA_STATUS_BUS_ERROR :
+					   KEEL_DMA_STATUS_SUCCESSFUL;
 		off += l;
 	}
+	/* the statuses are read only once done passes them, after this */
 	xl_unmap(sd, run->d, run->dl);
 	xl_unmap(sd, run->s, run->sl);
-	for (uint64_t i = 0; i < n; i++)
-		v->status[(hw + i) & v->mask] = KEEL_DMA_STATUS_SUCCESSFUL;
 }
 
 /*
@@ -441,8 +473,7 @@ run_in_order(struct soft_dev *sd, struct soft_vchan *v, uint64_t hw,
 				hw += n;
 				continue;
 			}
-			copy_held(sd, &cur);
-			v->status[hw & v->mask] = KEEL_DMA_STATUS_SUCCESSFUL;
+			v->status[hw & v->mask] = copy_held(sd, &cur);
 			break;
 		case PRE_SPLIT:
 			run_op(sd, v, hw);

@@ -677,3 +677,33 @@ keel_emu_dma_unmap(struct keel_emu_endpoint *ep, void *va, uint64_t len)
 		emu_tb_reap(owner);
 	return 0;
 }
+
+int
+keel_emu_dma_copy(struct keel_emu_endpoint *ep, void *dst, uint64_t dst_iova,
+		  const void *src, uint64_t src_iova, uint64_t len)
+{
+	struct keel_emu_domain *d;
+	uintptr_t bad;
+	uint64_t off;
+
+	if (ep == NULL || dst == NULL || src == NULL) {
+		KEEL_LOG(ERR, emu_logtype, "emu dma_copy: NULL %s",
+			 ep == NULL ? "endpoint" : dst == NULL ? "dst" : "src");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (len == 0)
+		return 0;
+	if (__builtin_expect(emu_copy2_guarded(dst, src, len, &bad) == 0, 1))
+		return 0;
+	/* the memory behind one side went away after its map */
+	d = atomic_load_explicit(&ep->domain, memory_order_relaxed);
+	off = (uint64_t)(bad - (uintptr_t)dst);
+	if (off < len)
+		return emu_fault(ep, d, dst_iova + off, len - off,
+				 KEEL_EMU_DMA_FROM_DEVICE,
+				 KEEL_EMU_FAULT_BUS_ERROR);
+	off = (uint64_t)(bad - (uintptr_t)src);
+	return emu_fault(ep, d, src_iova + off, len - off,
+			 KEEL_EMU_DMA_TO_DEVICE, KEEL_EMU_FAULT_BUS_ERROR);
+}

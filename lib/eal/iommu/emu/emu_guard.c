@@ -27,6 +27,8 @@ struct emu_guard {
 	sigjmp_buf env;
 	uintptr_t lo;                   /* guarded device-side range */
 	uintptr_t hi;
+	uintptr_t lo2;                  /* and a second one (lo2 > hi2: none) */
+	uintptr_t hi2;
 	uintptr_t fault_va;
 	volatile sig_atomic_t armed;
 };
@@ -46,7 +48,8 @@ emu_guard_handler(int sig, siginfo_t *si, void *uc)
 	uintptr_t a = (uintptr_t)si->si_addr;
 	const struct sigaction *old;
 
-	if (g->armed && a >= g->lo && a <= g->hi) {
+	if (g->armed && ((a >= g->lo && a <= g->hi) ||
+			 (a >= g->lo2 && a <= g->hi2))) {
 		g->armed = 0;
 		g->fault_va = a;
 		siglongjmp(g->env, 1);
@@ -133,6 +136,8 @@ emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
 	}
 	g->lo = va;
 	g->hi = va + (n - 1);
+	g->lo2 = 1;
+	g->hi2 = 0;
 	g->armed = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	switch (op) {
@@ -146,6 +151,27 @@ emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
 		memset((void *)va, 0, n);
 		break;
 	}
+	atomic_signal_fence(memory_order_seq_cst);
+	g->armed = 0;
+	return 0;
+}
+
+int
+emu_copy2_guarded(void *dst, const void *src, uint64_t n, uintptr_t *fault_va)
+{
+	struct emu_guard *g = &emu_guard;
+
+	if (sigsetjmp(g->env, 0) != 0) {
+		*fault_va = g->fault_va;
+		return -EFAULT;
+	}
+	g->lo = (uintptr_t)dst;
+	g->hi = (uintptr_t)dst + (n - 1);
+	g->lo2 = (uintptr_t)src;
+	g->hi2 = (uintptr_t)src + (n - 1);
+	g->armed = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	memmove(dst, src, n);
 	atomic_signal_fence(memory_order_seq_cst);
 	g->armed = 0;
 	return 0;

@@ -238,6 +238,10 @@ bool emu_guard_installed(void);
  * -EFAULT when va + *fault_off was not there (a bus error) */
 int emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
 		     uint64_t n, uint64_t *fault_off);
+/* memmove n bytes between two device-side ranges; 0, or -EFAULT with the
+ * VA that was not there in *fault_va */
+int emu_copy2_guarded(void *dst, const void *src, uint64_t n,
+		      uintptr_t *fault_va);
 
 /* emu_fault.c */
 void emu_fault_record(const struct keel_emu_endpoint *ep,

@@ -412,6 +412,28 @@ void *keel_emu_dma_map(struct keel_emu_endpoint *ep, uint64_t iova,
  */
 int keel_emu_dma_unmap(struct keel_emu_endpoint *ep, void *va, uint64_t len);
 
+/**
+ * A memory-to-memory copy of @p len bytes between two ranges that @p ep
+ * holds through keel_emu_dma_map() (what a DMA engine does with them; the
+ * ranges may overlap). The copy survives memory unmapped or protected in
+ * the process after keel_emu_map() checked it: a bus error there ends the
+ * copy and is recorded as a KEEL_EMU_FAULT_BUS_ERROR fault at the IOVA it
+ * hit (on the @p dst_iova or the @p src_iova side), where a plain memmove()
+ * would kill the process.
+ *
+ * @param ep        the endpoint holding both ranges
+ * @param dst       VA of the destination (from keel_emu_dma_map())
+ * @param dst_iova  its IOVA (for the fault record)
+ * @param src       VA of the source (from keel_emu_dma_map())
+ * @param src_iova  its IOVA
+ * @param len       bytes (0: nothing)
+ * @return 0; -EFAULT after a bus error (recorded; bytes before it may have
+ *         been copied); -EINVAL for a NULL argument.
+ */
+int keel_emu_dma_copy(struct keel_emu_endpoint *ep, void *dst,
+		      uint64_t dst_iova, const void *src, uint64_t src_iova,
+		      uint64_t len);
+
 /* ----------------------------------------------------------------- faults */
 
 /**
