@@ -394,6 +394,18 @@ test_dmadev_bus_error(void)
 	 */
 	TEST_ASSERT_SUCCESS(mprotect(va, 2 * PG, PROT_NONE), "mprotect");
 	ret = dmt_for_each_dev("bus error", bus_error_dev);
+	/* the engine-side helper's own refusals */
+	errno = 0;
+	if (ret == TEST_SUCCESS &&
+	    (keel_emu_dma_copy(NULL, &ok, 0, &ok, 0, 1) != -EINVAL ||
+	     errno != EINVAL ||
+	     keel_emu_dma_copy((struct keel_emu_endpoint *)&gone, NULL, 0,
+			       &ok, 0, 1) != -EINVAL ||
+	     keel_emu_dma_copy((struct keel_emu_endpoint *)&gone, &ok, 0,
+			       NULL, 0, 1) != -EINVAL)) {
+		printf("  keel_emu_dma_copy accepted a NULL argument\n");
+		ret = TEST_FAILED;
+	}
 	keel_emu_unmap(gone.dom, gone.iova, 2 * PG, NULL);
 	munmap(va, 2 * PG);
 	keel_emu_fault_clear();
