@@ -217,34 +217,6 @@ test_memory_iova_pa_unprivileged(void)
 }
 KEEL_TEST(memory_iova_pa_nonroot, "fast", TEST_NO_EAL, test_memory_iova_pa_unprivileged)
 
-static long
-read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static int
-write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	int ok;
-
-	if (f == NULL)
-		return -1;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return (fclose(f) == 0 && ok) ? 0 : -1;
-}
-
-#define NR_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-#define FREE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 static int
 hugepage_body(void)
@@ -269,16 +241,17 @@ hugepage_body(void)
 static int
 test_memory_hugepages(void)
 {
-	long nr = read_long(NR_2M), free_before;
+	long free_before;
 	int ret;
 
-	if (nr < 0)
+	if (test_hugepages_nr() < 0)
 		return keel_test_skip("no 2 MiB hugepage support");
-	free_before = read_long(FREE_2M);
-	if (write_long(NR_2M, nr + 8) != 0 || read_long(FREE_2M) < 8) {
-		write_long(NR_2M, nr);
+	/* under the lock: no parallel test reserves or takes pages meanwhile */
+	if (test_hugepages_lock() != 0)
+		return TEST_FAILED;
+	free_before = test_hugepages_free();
+	if (test_hugepages_reserve(8) != 0)
 		return keel_test_skip("cannot reserve 8 hugepages");
-	}
 	ret = test_eal_init_str("-m 4 --in-memory");
 	if (ret >= 0) {
 		ret = hugepage_body();
@@ -287,9 +260,12 @@ test_memory_hugepages(void)
 		printf("  init with hugepages failed: %d\n", ret);
 		ret = TEST_FAILED;
 	}
-	TEST_ASSERT_EQUAL(read_long(FREE_2M), free_before + 8,
-			  "every hugepage given back");
-	write_long(NR_2M, nr);
+	if (test_hugepages_free() != free_before + 8) {
+		printf("  free hugepages %ld after cleanup, want %ld\n",
+		       test_hugepages_free(), free_before + 8);
+		ret = TEST_FAILED;
+	}
+	test_hugepages_release(8);
 	return ret;
 }
 KEEL_TEST(memory_hugepages, "fast", TEST_NO_EAL | TEST_NEED_ROOT, test_memory_hugepages)
@@ -297,15 +273,20 @@ KEEL_TEST(memory_hugepages, "fast", TEST_NO_EAL | TEST_NEED_ROOT, test_memory_hu
 static int
 test_memory_no_hugepages(void)
 {
-	long nr = read_long(NR_2M), fr = read_long(FREE_2M);
 	char *log;
 	int ret;
 
-	if (fr != 0 || nr < 0)
+	/* under the lock: no parallel test reserves pages meanwhile */
+	if (test_hugepages_lock() != 0)
+		return TEST_FAILED;
+	if (test_hugepages_free() != 0 || test_hugepages_nr() < 0) {
+		test_hugepages_unlock();
 		return keel_test_skip("free hugepages exist; cannot test their absence");
+	}
 	test_log_capture_start();
 	ret = test_eal_init_str("-m 4");
 	log = test_log_capture_stop();
+	test_hugepages_unlock();
 	if (ret >= 0) {
 		keel_eal_cleanup();
 		free(log);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "keel_eal.h"
 #include "test.h"
@@ -80,4 +84,111 @@ test_rss_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+#define NR_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+#define FREE_2M "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static int hugepage_lock_fd = -1;
+
+int
+test_hugepages_lock(void)
+{
+	int fd;
+
+	if (hugepage_lock_fd >= 0)
+		return 0;
+	fd = open(TEST_HUGEPAGE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		int err = errno;
+
+		printf("  open %s: %s\n", TEST_HUGEPAGE_LOCK, strerror(err));
+		return -err;
+	}
+	while (flock(fd, LOCK_EX) != 0) {
+		int err = errno;
+
+		if (err == EINTR)
+			continue;
+		printf("  flock %s: %s\n", TEST_HUGEPAGE_LOCK, strerror(err));
+		close(fd);
+		return -err;
+	}
+	hugepage_lock_fd = fd;
+	return 0;
+}
+
+void
+test_hugepages_unlock(void)
+{
+	if (hugepage_lock_fd < 0)
+		return;
+	close(hugepage_lock_fd); /* drops the flock */
+	hugepage_lock_fd = -1;
+}
+
+static long
+read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int
+write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+long
+test_hugepages_nr(void)
+{
+	return read_long(NR_2M);
+}
+
+long
+test_hugepages_free(void)
+{
+	return read_long(FREE_2M);
+}
+
+int
+test_hugepages_reserve(long n)
+{
+	long nr;
+
+	if (test_hugepages_lock() != 0)
+		return -1;
+	nr = read_long(NR_2M);
+	if (nr < 0 || write_long(NR_2M, nr + n) != 0 ||
+	    read_long(FREE_2M) < n) {
+		if (nr >= 0)
+			write_long(NR_2M, nr);
+		test_hugepages_unlock();
+		return -1;
+	}
+	return 0;
+}
+
+void
+test_hugepages_release(long n)
+{
+	long nr = read_long(NR_2M);
+
+	if (nr >= n)
+		write_long(NR_2M, nr - n);
+	test_hugepages_unlock();
 }

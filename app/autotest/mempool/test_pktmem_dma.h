@@ -33,13 +33,4 @@ int test_dma_wait(int dev);
  * filled with a pattern from @p seed; its IOVA in *iova. */
 uint8_t *test_dma_src(uint32_t len, uint8_t seed, uint64_t *iova);
 
-/*
- * IOVA mode pa is tested with 2 MiB hugepages (with 4 KiB pages an EAL
- * allocation cannot pass a page there): add @p n to the system's 2 MiB
- * hugepages (root only). @return 0, or -1 (nothing changed) when they
- * cannot be had. test_hugepages_release() takes them away again.
- */
-int test_hugepages_reserve(long n);
-void test_hugepages_release(long n);
-
 #endif
