@@ -284,7 +284,7 @@ static struct {
 	uint64_t iova;          /* two pages mapped, then their VA unmapped */
 } gone;
 
-#define GONE_OPS 5
+#define GONE_OPS 7
 
 static int
 bus_error_dev(int16_t id, const struct keel_dma_info *info)
@@ -295,6 +295,8 @@ bus_error_dev(int16_t id, const struct keel_dma_info *info)
 		KEEL_DMA_STATUS_SUCCESSFUL,     /* 2 the engine goes on */
 		KEEL_DMA_STATUS_BUS_ERROR,      /* 3, 4 a back-to-back run */
 		KEEL_DMA_STATUS_BUS_ERROR,      /*      into memory gone */
+		KEEL_DMA_STATUS_BUS_ERROR,      /* 5 a fill into memory gone */
+		KEEL_DMA_STATUS_SUCCESSFUL,     /* 6 a fill that is there */
 	};
 	enum keel_dma_status_code st[GONE_OPS];
 	struct keel_emu_fault_counters fc;
@@ -320,7 +322,10 @@ bus_error_dev(int16_t id, const struct keel_dma_info *info)
 	    keel_dma_copy(id, 0, gone.iova + PG, dst_iova + 256, 64, 0) < 0 ||
 	    keel_dma_copy(id, 0, src_iova, dst_iova, 64, 0) < 0 ||
 	    keel_dma_copy(id, 0, src_iova, gone.iova + 128, 64, 0) < 0 ||
-	    keel_dma_copy(id, 0, src_iova + 64, gone.iova + 192, 64,
+	    keel_dma_copy(id, 0, src_iova + 64, gone.iova + 192, 64, 0) < 0 ||
+	    keel_dma_fill(id, 0, 0x0807060504030201ull, gone.iova + 512, 256,
+			  0) < 0 ||
+	    keel_dma_fill(id, 0, 0x0807060504030201ull, dst_iova + 1024, 20,
 			  KEEL_DMA_OP_FLAG_SUBMIT) < 0) {
 		printf("  enqueue failed\n");
 		goto out;
@@ -339,9 +344,15 @@ bus_error_dev(int16_t id, const struct keel_dma_info *info)
 		printf("  the good copy is wrong, or a failed one wrote\n");
 		goto out;
 	}
+	for (unsigned int i = 0; i < 20; i++)
+		if (dst[1024 + i] != (uint8_t)(1 + i % 8)) {
+			printf("  the good fill: byte %u is %u\n", i,
+			       dst[1024 + i]);
+			goto out;
+		}
 	keel_emu_fault_counters_get(&fc);
-	if (fc.bus_error != 4) {
-		printf("  %" PRIu64 " bus-error faults recorded, want 4\n",
+	if (fc.bus_error != 5) {
+		printf("  %" PRIu64 " bus-error faults recorded, want 5\n",
 		       fc.bus_error);
 		goto out;
 	}
@@ -353,11 +364,20 @@ out:
 	return ret;
 }
 
+static void
+guarded_nop(void *dst, uint64_t len, void *arg)
+{
+	(void)dst;
+	(void)len;
+	(void)arg;
+}
+
 /*
  * The memory behind a mapping goes away (PROT_NONE) in the process after
- * the IOMMU map checked it: each engine's copy through it is a bus error (the op
- * fails, the emulated IOMMU records a KEEL_EMU_FAULT_BUS_ERROR fault), not
- * a crash of the process (issue 14, defect 1, for dma_soft's own copies).
+ * the IOMMU map checked it: each engine's copy or fill through it is a bus
+ * error (the op fails, the emulated IOMMU records a KEEL_EMU_FAULT_BUS_ERROR
+ * fault), not a crash of the process (issue 14, defect 1, for dma_soft's
+ * own copies and fills).
  */
 static int
 test_dmadev_bus_error(void)
@@ -404,6 +424,17 @@ test_dmadev_bus_error(void)
 	     keel_emu_dma_copy((struct keel_emu_endpoint *)&gone, &ok, 0,
 			       NULL, 0, 1) != -EINVAL)) {
 		printf("  keel_emu_dma_copy accepted a NULL argument\n");
+		ret = TEST_FAILED;
+	}
+	errno = 0;
+	if (ret == TEST_SUCCESS &&
+	    (keel_emu_dma_guarded(NULL, &ok, 0, 1, guarded_nop, NULL) !=
+	     -EINVAL || errno != EINVAL ||
+	     keel_emu_dma_guarded((struct keel_emu_endpoint *)&gone, NULL, 0,
+				  1, guarded_nop, NULL) != -EINVAL ||
+	     keel_emu_dma_guarded((struct keel_emu_endpoint *)&gone, &ok, 0,
+				  1, NULL, NULL) != -EINVAL)) {
+		printf("  keel_emu_dma_guarded accepted a NULL argument\n");
 		ret = TEST_FAILED;
 	}
 	keel_emu_unmap(gone.dom, gone.iova, 2 * PG, NULL);

@@ -270,19 +270,53 @@ run_copy(struct soft_dev *sd, const struct keel_dma_sge *src, unsigned int ns,
 	return KEEL_DMA_STATUS_SUCCESSFUL;
 }
 
+/* A piece of a fill: its pattern and the op's offset where it starts. */
+struct soft_fill_piece {
+	uint64_t pattern;
+	uint64_t off;
+};
+
+static void
+fill_piece(void *d, uint64_t n, void *arg)
+{
+	const struct soft_fill_piece *p = arg;
+
+	fill_bytes(d, n, p->pattern, p->off);
+}
+
+/*
+ * Fill a held piece at IOVA @p di. Behind the emulated IOMMU the memory may
+ * have been unmapped in the process since the map: keel_emu_dma_guarded()
+ * turns that into a recorded bus-error fault (-1 here), as for copies.
+ */
+static inline int
+soft_fill_held(struct soft_dev *sd, void *d, uint64_t di, uint64_t n,
+	       uint64_t pattern, uint64_t off)
+{
+	struct soft_fill_piece p = { .pattern = pattern, .off = off };
+
+	if (sd->xl == XL_EMU)
+		return keel_emu_dma_guarded(sd->ep, d, di, n, fill_piece,
+					    &p) < 0 ? -1 : 0;
+	fill_bytes(d, n, pattern, off);
+	return 0;
+}
+
 static uint16_t
 run_fill(struct soft_dev *sd, uint64_t pattern, uint64_t dst, uint64_t len)
 {
 	uint64_t off = 0, l = len;
 	void *d;
+	int ret;
 
 	d = xl_map(sd, dst, &l, 1);
 	if (d == NULL)
 		return KEEL_DMA_STATUS_INVALID_DST_ADDR;
 	if (l == len) {
-		fill_bytes(d, len, pattern, 0);
+		ret = soft_fill_held(sd, d, dst, len, pattern, 0);
 		xl_unmap(sd, d, l);
-		return KEEL_DMA_STATUS_SUCCESSFUL;
+		return ret < 0 ? KEEL_DMA_STATUS_BUS_ERROR :
+				 KEEL_DMA_STATUS_SUCCESSFUL;
 	}
 	xl_unmap(sd, d, l);
 	if (xl_check(sd, dst, len, 1) < 0)
@@ -292,8 +326,10 @@ run_fill(struct soft_dev *sd, uint64_t pattern, uint64_t dst, uint64_t len)
 		d = xl_map(sd, dst + off, &l, 1);
 		if (d == NULL)
 			return KEEL_DMA_STATUS_BUS_WRITE_ERROR;
-		fill_bytes(d, l, pattern, off);
+		ret = soft_fill_held(sd, d, dst + off, l, pattern, off);
 		xl_unmap(sd, d, l);
+		if (ret < 0)
+			return KEEL_DMA_STATUS_BUS_ERROR;
 		off += l;
 	}
 	return KEEL_DMA_STATUS_SUCCESSFUL;

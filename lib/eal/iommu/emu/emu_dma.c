@@ -707,3 +707,27 @@ keel_emu_dma_copy(struct keel_emu_endpoint *ep, void *dst, uint64_t dst_iova,
 	return emu_fault(ep, d, src_iova + off, len - off,
 			 KEEL_EMU_DMA_TO_DEVICE, KEEL_EMU_FAULT_BUS_ERROR);
 }
+
+int
+keel_emu_dma_guarded(struct keel_emu_endpoint *ep, void *dst,
+		     uint64_t dst_iova, uint64_t len, keel_emu_dma_op_t op,
+		     void *arg)
+{
+	uintptr_t bad;
+
+	if (ep == NULL || dst == NULL || op == NULL) {
+		KEEL_LOG(ERR, emu_logtype, "emu dma_guarded: NULL %s",
+			 ep == NULL ? "endpoint" : dst == NULL ? "dst" : "op");
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (len == 0)
+		return 0;
+	if (__builtin_expect(emu_op_guarded(dst, len, op, arg, &bad) == 0, 1))
+		return 0;
+	return emu_fault(ep, atomic_load_explicit(&ep->domain,
+						  memory_order_relaxed),
+			 dst_iova + (uint64_t)(bad - (uintptr_t)dst),
+			 len - (uint64_t)(bad - (uintptr_t)dst),
+			 KEEL_EMU_DMA_FROM_DEVICE, KEEL_EMU_FAULT_BUS_ERROR);
+}

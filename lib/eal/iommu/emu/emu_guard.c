@@ -13,7 +13,8 @@
  * Invariants: the handlers are installed at most once per process (under
  * emu_guard_lock) and only removed by emu_guard_reset() while they are
  * still the installed ones; a thread's guard is armed only inside
- * emu_copy_guarded(), around its copy, with the range it copies.
+ * emu_copy_guarded(), emu_copy2_guarded() and emu_op_guarded(), around
+ * the access, with the range it touches.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -172,6 +173,28 @@ emu_copy2_guarded(void *dst, const void *src, uint64_t n, uintptr_t *fault_va)
 	g->armed = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	memmove(dst, src, n);
+	atomic_signal_fence(memory_order_seq_cst);
+	g->armed = 0;
+	return 0;
+}
+
+int
+emu_op_guarded(void *dst, uint64_t n, keel_emu_dma_op_t op, void *arg,
+	       uintptr_t *fault_va)
+{
+	struct emu_guard *g = &emu_guard;
+
+	if (sigsetjmp(g->env, 0) != 0) {
+		*fault_va = g->fault_va;
+		return -EFAULT;
+	}
+	g->lo = (uintptr_t)dst;
+	g->hi = (uintptr_t)dst + (n - 1);
+	g->lo2 = 1;
+	g->hi2 = 0;
+	g->armed = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	op(dst, n, arg);
 	atomic_signal_fence(memory_order_seq_cst);
 	g->armed = 0;
 	return 0;

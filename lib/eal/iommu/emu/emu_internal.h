@@ -242,6 +242,10 @@ int emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
  * VA that was not there in *fault_va */
 int emu_copy2_guarded(void *dst, const void *src, uint64_t n,
 		      uintptr_t *fault_va);
+/* op(dst, n, arg) with [dst, dst + n) guarded; 0, or -EFAULT with the VA
+ * that was not there in *fault_va */
+int emu_op_guarded(void *dst, uint64_t n, keel_emu_dma_op_t op, void *arg,
+		   uintptr_t *fault_va);
 
 /* emu_fault.c */
 void emu_fault_record(const struct keel_emu_endpoint *ep,

@@ -434,6 +434,34 @@ int keel_emu_dma_copy(struct keel_emu_endpoint *ep, void *dst,
 		      uint64_t dst_iova, const void *src, uint64_t src_iova,
 		      uint64_t len);
 
+/** A device-side operation run by keel_emu_dma_guarded(). */
+typedef void (*keel_emu_dma_op_t)(void *dst, uint64_t len, void *arg);
+
+/**
+ * Run an engine's own write of @p len bytes at @p dst (a range @p ep holds
+ * through keel_emu_dma_map()) other than a copy — a fill, say — under the
+ * bus-error guard of keel_emu_dma_copy(): when the memory behind the range
+ * went away in the process after its map, the write ends and a
+ * KEEL_EMU_FAULT_BUS_ERROR fault is recorded at the IOVA it hit, where the
+ * plain write would kill the process.
+ *
+ * A bus error leaves @p op by siglongjmp(): it must touch no memory but
+ * [dst, dst + len) and its own locals, and take no lock, allocate nothing
+ * and hold nothing across the call.
+ *
+ * @param ep        the endpoint holding the range
+ * @param dst       VA of the range (from keel_emu_dma_map())
+ * @param dst_iova  its IOVA (for the fault record)
+ * @param len       bytes (0: @p op is not called)
+ * @param op        the write, called once as op(dst, len, arg)
+ * @param arg       passed to @p op
+ * @return 0; -EFAULT after a bus error (recorded; bytes before it may have
+ *         been written); -EINVAL for a NULL endpoint, range or op (logged).
+ */
+int keel_emu_dma_guarded(struct keel_emu_endpoint *ep, void *dst,
+			 uint64_t dst_iova, uint64_t len, keel_emu_dma_op_t op,
+			 void *arg);
+
 /* ----------------------------------------------------------------- faults */
 
 /**
