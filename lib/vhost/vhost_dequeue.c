@@ -211,6 +211,7 @@ vhost_dequeue_begin(struct vhost_vq *vq)
 {
 	vq->npieces = 0;
 	vq->nsegs = 0;
+	vq->xc_size = 0;      /* the memory table may have changed */
 	vq->log_copies = 0;     /* nothing is written into the guest */
 	return vhost_has_feature(vq->dev, VIRTIO_NET_F_MRG_RXBUF) ||
 	       vhost_has_feature(vq->dev, VIRTIO_F_VERSION_1) ?

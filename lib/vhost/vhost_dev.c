@@ -198,6 +198,7 @@ vq_release_locked(struct vhost_vq *vq)
 	vq->base_avail = 0;
 	vq->base_wrap = 0;
 	vq->notify_guest_kicks = 0;
+	vq->xc_size = 0;
 	memset(&vq->stats, 0, sizeof(vq->stats));
 }
 

@@ -213,6 +213,7 @@ vhost_enqueue_begin(struct vhost_vq *vq, uint32_t *hlen, int *mrg)
 		sizeof(struct virtio_net_hdr_mrg) : sizeof(struct virtio_net_hdr);
 	vq->npieces = 0;
 	vq->nsegs = 0;
+	vq->xc_size = 0;      /* the memory table may have changed */
 	vq->log_copies = vhost_has_feature(dev, VHOST_F_LOG_ALL) &&
 			 dev->log.base != NULL;
 }

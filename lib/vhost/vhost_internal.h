@@ -131,6 +131,9 @@ int vhost_mem_build(struct vhost_dev *dev, struct vhost_mem *m);
 /* gpa -> host; @p contig gets the bytes contiguous from there (<= len). */
 uint8_t *vhost_mem_gpa_to_host(const struct vhost_mem *m, uint64_t gpa,
 			       uint64_t len, uint64_t *contig);
+/* the region holding gpa, NULL when none */
+const struct vhost_region *vhost_mem_gpa_find(const struct vhost_mem *m,
+					      uint64_t gpa);
 /* front-end user address -> host, same contract. */
 uint8_t *vhost_mem_uaddr_to_host(const struct vhost_mem *m, uint64_t uaddr,
 				 uint64_t len, uint64_t *contig);
@@ -254,6 +257,12 @@ struct vhost_vq {
 	struct vhost_copy_seg *segs;   /* VHOST_BURST_SEGS */
 	uint32_t nsegs;
 	uint8_t log_copies;            /* copies into the guest are logged */
+	/* the guest region the last translation hit (GPA mode only; reset
+	 * at every burst's start and whenever the memory table changes):
+	 * [xc_gpa, +xc_size) is at xc_host; xc_size 0 = empty */
+	uint64_t xc_gpa;
+	uint64_t xc_size;
+	uint8_t *xc_host;
 	/* completion tracking (vhost_copy.h): infl_size entries */
 	struct vhost_inflight *inflight;
 	uint32_t infl_size;

@@ -246,6 +246,12 @@ find_uaddr(const struct vhost_mem *m, uint64_t a)
 	return NULL;
 }
 
+const struct vhost_region *
+vhost_mem_gpa_find(const struct vhost_mem *m, uint64_t gpa)
+{
+	return m == NULL ? NULL : find_gpa(m, gpa);
+}
+
 uint8_t *
 vhost_mem_gpa_to_host(const struct vhost_mem *m, uint64_t gpa, uint64_t len,
 		      uint64_t *contig)

@@ -96,8 +96,10 @@ vhost_mem_apply(struct vhost_dev *dev, struct vhost_mem *next)
 	dev->mem = next;
 	/* ring pointers point into the old mappings: translate again */
 	for (i = 0; i < dev->nr_vring; i++)
-		if (dev->vq[i] != NULL)
+		if (dev->vq[i] != NULL) {
 			dev->vq[i]->ready = 0;
+			dev->vq[i]->xc_size = 0;    /* its region may be gone */
+		}
 	vhost_dev_unlock_all(dev);
 	if (old != NULL) {
 		for (i = 0; i < old->n; i++)

@@ -32,9 +32,21 @@ vhost_vq_xlate(struct vhost_vq *vq, uint64_t addr, uint64_t len, uint8_t perm,
 	int r;
 
 	if (!vhost_dev_iommu(dev)) {
-		h = vhost_mem_gpa_to_host(dev->mem, addr, len, contig);
-		*res = h != NULL ? VHOST_XLATE_OK : VHOST_XLATE_FAULT;
-		return h;
+		const struct vhost_region *r = vhost_mem_gpa_find(dev->mem,
+								  addr);
+
+		if (r == NULL) {
+			*res = VHOST_XLATE_FAULT;
+			return NULL;
+		}
+		/* the next buffers are likely in the same region */
+		vq->xc_gpa = r->gpa;
+		vq->xc_size = r->size;
+		vq->xc_host = r->host;
+		*contig = r->size - (addr - r->gpa) < len ?
+			  r->size - (addr - r->gpa) : len;
+		*res = VHOST_XLATE_OK;
+		return r->host + (addr - r->gpa);
 	}
 	r = vhost_iotlb_lookup(&dev->iotlb, addr, len, perm, &uaddr, &c1);
 	if (r == -ENOENT) {
@@ -74,6 +86,22 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
 	if (len > 0 && addr > UINT64_MAX - (len - 1)) {
 		w->bad = 1;
 		w->why = "buffer wraps the address space";
+		return VHOST_FETCH_OK;
+	}
+	/* the usual case: the whole buffer in the region of the last one */
+	if (len > 0 && addr - vq->xc_gpa < vq->xc_size &&
+	    len <= vq->xc_size - (addr - vq->xc_gpa)) {
+		if (w->c->npieces >= VHOST_CHAIN_PIECES_MAX) {
+			w->bad = 1;
+			w->why = "too many pieces";
+			return VHOST_FETCH_OK;
+		}
+		if (vq->npieces >= VHOST_BURST_PIECES)
+			return VHOST_FETCH_FULL;
+		vq->pieces[vq->npieces].host = vq->xc_host + (addr - vq->xc_gpa);
+		vq->pieces[vq->npieces].len = len;
+		vq->npieces++;
+		w->c->npieces++;
 		return VHOST_FETCH_OK;
 	}
 	while (done < len) {
