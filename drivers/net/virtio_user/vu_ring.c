@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The driver side of virtio rings (virtio 1.2, 2.7 split, 2.8 packed) for
- * net_virtio_user: Tx posts [header][mbuf segments] chains and frees the
- * mbufs the device has used; Rx posts one mbuf per buffer (the header in
+ * net_virtio_user: Tx posts [header][mbuf segments] chains, or one
+ * descriptor with the header in the headroom for a packet of one mbuf of
+ * its own (can_push), and frees the mbufs the device has used; Rx posts one mbuf per buffer (the header in
  * its headroom) and gathers mergeable packets.
  *
  * Invariants: every descriptor (split) or id (packed) is either free or
@@ -289,6 +290,17 @@ release(struct vu_queue *q, uint16_t id)
 
 /* ---- Tx ---- */
 
+/* the header can go in the packet's headroom (VERSION_1: any layout), so
+ * the packet takes one descriptor, as DPDK's virtio does: one mbuf of
+ * ours alone, with room before its data */
+static inline int
+can_push(const struct keel_mbuf *m)
+{
+	return m->nb_segs == 1 && KEEL_MBUF_DIRECT(m) &&
+	       keel_mbuf_refcnt_read(m) == 1 &&
+	       keel_pktmbuf_headroom(m) >= VU_NET_HDR_LEN;
+}
+
 static void
 tx_cleanup(struct vu_queue *q)
 {
@@ -323,10 +335,36 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 		struct keel_mbuf *m = pkts[i], *s;
 		uint16_t need = (uint16_t)(1 + m->nb_segs), id, last, head_flags;
 		uint8_t *hdr;
+		int push = can_push(m);
 
+		if (push)
+			need = 1;
 		if (need > q->nfree || (q->packed && q->nfree_ids == 0))
 			break;
-		if (!q->packed) {
+		if (push) {
+			/* one descriptor: the header in the headroom */
+			hdr = keel_pktmbuf_mtod(m, uint8_t *) - VU_NET_HDR_LEN;
+			memset(hdr, 0, VU_NET_HDR_LEN);
+			if (!q->packed) {
+				id = split_take(q, 1, &last);
+				q->desc[id].addr = (uint64_t)(uintptr_t)hdr;
+				q->desc[id].len = VU_NET_HDR_LEN + m->data_len;
+				q->desc[id].a = 0;
+				split_publish(q, id);
+			} else {
+				uint16_t head = q->avail_idx;
+
+				id = packed_take_id(q);
+				head_flags = packed_put(q, (uint64_t)(uintptr_t)
+							hdr, VU_NET_HDR_LEN +
+							m->data_len, id, 0, 1);
+				__atomic_store_n(&q->desc[head].b, head_flags,
+						 __ATOMIC_RELEASE);
+				q->pending++;
+			}
+			q->slots[id].m = m;
+			q->slots[id].ndesc = 1;
+		} else if (!q->packed) {
 			uint16_t d;
 
 			id = split_take(q, need, &last);
