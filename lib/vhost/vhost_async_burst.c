@@ -159,7 +159,8 @@ keel_vhost_async_try_dequeue_burst(int vid, uint16_t queue_id,
 			room = count;
 		hlen = vhost_dequeue_begin(vq);
 		while (a->nbacklog == 0 && k < room) {
-			r = vhost_dequeue_one(vq, mp, hlen, &hdr, &m, &slot);
+			r = vhost_dequeue_one(vq, mp, NULL, hlen, &hdr, &m,
+					      &slot);
 			if (r < 0)
 				break;
 			if (r == 0)

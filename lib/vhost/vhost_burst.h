@@ -30,12 +30,21 @@ struct keel_mbuf *vhost_dequeue_rarp(struct vhost_dev *dev,
 				     struct keel_mempool *mp);
 /* start a transmit burst: @return the header length */
 uint32_t vhost_dequeue_begin(struct vhost_vq *vq);
-/* Take one chain from the guest into a new mbuf (*pkt), its header read
- * once into @p hdr. @return 1 a packet (its inflight entry *first_slot),
- * 0 a chain consumed without a packet (returned empty, counted), -1 the
- * burst stops here (nothing available, paused, no mbuf, no room). */
+/* mbufs a burst allocated in bulk ahead of the chains: m[next, n) */
+struct vhost_mbuf_stash {
+	struct keel_mbuf *m[64];
+	uint32_t n, next;
+};
+
+/* Take one chain from the guest into a new mbuf (*pkt: the first from
+ * @p st when given and not used up, else from @p mp), its header read
+ * once into @p hdr. With the CPU engine the bytes are copied at once.
+ * @return 1 a packet (its inflight entry *first_slot), 0 a chain consumed
+ * without a packet (returned empty, counted), -1 the burst stops here
+ * (nothing available, paused, no mbuf, no room). */
 int vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp,
-		      uint32_t hlen, struct virtio_net_hdr *hdr,
-		      struct keel_mbuf **pkt, uint32_t *first_slot);
+		      struct vhost_mbuf_stash *st, uint32_t hlen,
+		      struct virtio_net_hdr *hdr, struct keel_mbuf **pkt,
+		      uint32_t *first_slot);
 
 #endif /* KEEL_VHOST_BURST_H */

@@ -4,8 +4,9 @@
  * buffers into mbufs (virtio 1.2, 5.1.6.2).
  *
  * One burst, as a straight line: try the queue's lock -> a pending RARP
- * first -> for each chain: read its virtio-net header once, allocate the
- * mbuf(s) its length needs, record the copies and an inflight entry ->
+ * first -> the mbufs for the chains available, in bulk -> for each chain:
+ * read its virtio-net header once, take the mbuf(s) its length needs,
+ * copy (CPU engine) or record the copies, and an inflight entry ->
  * hand the copies to the queue's copy engine -> write the used entries
  * (length 0: the device wrote nothing) -> notify -> turn each header into
  * offload flags, now that the packet's bytes are in the mbuf.
@@ -51,13 +52,21 @@ pieces_read(const struct vhost_piece *pc, uint32_t n, uint32_t off, void *dst,
 
 /* a chain of mbufs for len bytes; NULL when the pool runs dry */
 static struct keel_mbuf *
-alloc_chain(struct keel_mempool *mp, uint32_t len)
+alloc_chain(struct keel_mempool *mp, struct vhost_mbuf_stash *st, uint32_t len)
 {
-	struct keel_mbuf *head = keel_pktmbuf_alloc(mp), *last = head;
+	struct keel_mbuf *head, *last;
 	uint32_t left = len;
 
+	head = st != NULL && st->next < st->n ? st->m[st->next++] :
+	       keel_pktmbuf_alloc(mp);
 	if (head == NULL)
 		return NULL;
+	last = head;
+	if (len <= keel_pktmbuf_tailroom(head)) {    /* the usual case */
+		head->data_len = (uint16_t)len;
+		head->pkt_len = len;
+		return head;
+	}
 	for (;;) {
 		uint16_t room = keel_pktmbuf_tailroom(last);
 
@@ -155,7 +164,8 @@ make_rarp(struct keel_mempool *mp, const uint8_t mac[6])
 }
 
 int
-vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp, uint32_t hlen,
+vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp,
+		  struct vhost_mbuf_stash *st, uint32_t hlen,
 		  struct virtio_net_hdr *hdr, struct keel_mbuf **pkt,
 		  uint32_t *first_slot)
 {
@@ -184,13 +194,10 @@ vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp, uint32_t hlen,
 	}
 	len = c.len - hlen;
 	if (vq->nsegs + c.npieces + len / 512 + 2 > VHOST_BURST_SEGS ||
-	    (m = alloc_chain(mp, len)) == NULL) {
+	    (m = alloc_chain(mp, st, len)) == NULL) {
 		vhost_vq_unfetch(vq, &c);
 		return -1;
 	}
-	memset(hdr, 0, sizeof(*hdr));
-	pieces_read(pc, c.npieces, 0, hdr, hlen < sizeof(*hdr) ?
-		    hlen : sizeof(*hdr));
 	slot = vq->infl_tail + vq->infl_count;
 	if (slot >= vq->infl_size)
 		slot -= vq->infl_size;
@@ -198,7 +205,19 @@ vhost_dequeue_one(struct vhost_vq *vq, struct keel_mempool *mp, uint32_t hlen,
 	e->id = c.id;
 	e->ndesc = c.ndesc;
 	e->len = 0;
-	e->pending = plan_copies(vq, m, pc, c.npieces, hlen, slot);
+	if (pc[0].len == c.len && m->next == NULL &&
+	    vq->copy == &vhost_copy_cpu) {
+		/* the usual case: one piece, one mbuf, copied now (the
+		 * header read once: hlen >= sizeof(*hdr)) */
+		vhost_read_once(hdr, pc[0].host, sizeof(*hdr));
+		memcpy(keel_pktmbuf_mtod(m, uint8_t *), pc[0].host + hlen, len);
+		e->pending = 0;
+	} else {
+		memset(hdr, 0, sizeof(*hdr));
+		pieces_read(pc, c.npieces, 0, hdr, hlen < sizeof(*hdr) ?
+			    hlen : sizeof(*hdr));
+		e->pending = plan_copies(vq, m, pc, c.npieces, hlen, slot);
+	}
 	*pkt = m;
 	*first_slot = slot;
 	vq->stats.packets++;
@@ -232,16 +251,28 @@ dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
 	uint16_t count)
 {
 	struct virtio_net_hdr hdrs[BATCH];
-	uint32_t hlen = vhost_dequeue_begin(vq), slot;
+	struct vhost_mbuf_stash st;
+	uint32_t hlen = vhost_dequeue_begin(vq), slot, avail;
 	uint16_t n = 0, i;
 	int r;
 
+	/* one mempool call for the burst's mbufs (as DPDK): as many as
+	 * chains look available, at most count */
+	avail = vq->packed ? vhost_packed_avail_count(vq) :
+			     vhost_split_avail_count(vq);
+	st.n = avail < count ? avail : count;
+	st.next = 0;
+	if (st.n > 0 && keel_pktmbuf_alloc_bulk(mp, st.m, st.n) != 0)
+		st.n = 0;       /* one by one, as far as the pool goes */
 	while (n < count) {
-		r = vhost_dequeue_one(vq, mp, hlen, &hdrs[n], &pkts[n], &slot);
+		r = vhost_dequeue_one(vq, mp, &st, hlen, &hdrs[n], &pkts[n],
+				      &slot);
 		if (r < 0)
 			break;
 		n = (uint16_t)(n + r);
 	}
+	if (st.next < st.n)
+		keel_pktmbuf_free_bulk(st.m + st.next, st.n - st.next);
 	if (vq->nsegs > 0)
 		vq->copy->submit(vq, vq->segs, vq->nsegs);
 	vhost_vq_complete(vq, 0);

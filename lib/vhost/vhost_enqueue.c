@@ -15,7 +15,8 @@
  * chains are taken (so a mergeable packet's buffers stay consecutive in
  * the used ring, as its num_buffers says); the caller's mbufs are never
  * written. A packet needing a checksum finished in software is copied by
- * the CPU at once (its bytes must be in place to be summed).
+ * the CPU at once (its bytes must be in place to be summed), and so is
+ * every packet when the queue's engine is the CPU.
  * Locking: the queue's lock (tried; 0 packets when busy).
  */
 #include <string.h>
@@ -134,7 +135,9 @@ vhost_enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen,
 		vq->stats.dropped++;
 		return 1;
 	}
-	cpu = fx.ip_csum_at != 0 || fx.l4_csum_at != 0;
+	/* the CPU engine copies at once: no segments to plan and hand over */
+	cpu = fx.ip_csum_at != 0 || fx.l4_csum_at != 0 ||
+	      vq->copy == &vhost_copy_cpu;
 	while (got < need) {
 		if (nch == VHOST_MRG_MAX) {
 			put_back(vq, ch, nch);
@@ -178,12 +181,26 @@ vhost_enqueue_one(struct vhost_vq *vq, struct keel_mbuf *m, uint32_t hlen,
 	}
 	/* the header, then the packet */
 	hdr.num_buffers = (uint16_t)nch;
-	pieces_write(vq, pc, npc, 0, &hdr, hlen);
 	slot = vq->infl_tail + vq->infl_count;
 	if (slot >= vq->infl_size)
 		slot -= vq->infl_size;
-	nseg = plan_copies(vq, m, pc, npc, hlen, slot, cpu);
-	if (cpu)
+	if (cpu && m->next == NULL && pc[0].len >= hlen + m->data_len) {
+		/* the usual case: header and packet in the first piece */
+		if (hlen == sizeof(hdr))
+			memcpy(pc[0].host, &hdr, sizeof(hdr));
+		else
+			memcpy(pc[0].host, &hdr, sizeof(hdr.hdr));
+		memcpy(pc[0].host + hlen, keel_pktmbuf_mtod(m, const uint8_t *),
+		       m->data_len);
+		if (vq->log_copies)
+			vhost_vq_log_host_write(vq, pc[0].host,
+						hlen + m->data_len);
+		nseg = 0;
+	} else {
+		pieces_write(vq, pc, npc, 0, &hdr, hlen);
+		nseg = plan_copies(vq, m, pc, npc, hlen, slot, cpu);
+	}
+	if (fx.ip_csum_at != 0 || fx.l4_csum_at != 0)
 		vhost_net_fixup(pc, npc, hlen, m->pkt_len, &fx);
 	/* one inflight entry per chain; the first waits for every copy */
 	left = need;

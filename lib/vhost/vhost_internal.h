@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "keel_log.h"
@@ -388,8 +389,10 @@ struct vhost_walk {
  * the burst's pieces: VHOST_FETCH_OK, WAIT (IOTLB miss asked) or FULL; a
  * content error (direction, total past 2^32, outside memory, too many
  * pieces) sets w->bad and returns OK. */
-int vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
-		      uint16_t flags);
+/* (vhost_walk_buffer() below: the usual case inline, the rest here) */
+int vhost_walk_buffer_slow(struct vhost_walk *w, uint64_t addr, uint32_t len,
+			   uint16_t flags);
+
 /* An indirect table [addr, addr + len) (len a checked multiple of 16):
  * its host address when contiguous, else a copy gathered into the queue's
  * buffer; NULL with *ret WAIT, or OK and w->bad set. */
@@ -404,6 +407,30 @@ const void *vhost_walk_indirect(struct vhost_walk *w, uint64_t addr,
 #define VHOST_FETCH_BAD     (-EINVAL)  /* chain unusable: consumed, return
 					  it with len 0 */
 #define VHOST_FETCH_FULL    (-ENOSPC)  /* no room for its pieces this burst */
+
+static inline int
+vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
+		  uint16_t flags)
+{
+	struct vhost_vq *vq = w->vq;
+	uint64_t off = addr - vq->xc_gpa;
+
+	/* the usual case: a buffer wholly inside the region the last one
+	 * was in (so it cannot wrap), nothing wrong, room for its piece */
+	if (!w->bad && !!(flags & VRING_DESC_F_WRITE) == w->device_writes &&
+	    len > 0 && off < vq->xc_size && len <= vq->xc_size - off &&
+	    w->total + len <= UINT32_MAX &&
+	    w->c->npieces < VHOST_CHAIN_PIECES_MAX &&
+	    vq->npieces < VHOST_BURST_PIECES) {
+		w->total += len;
+		vq->pieces[vq->npieces].host = vq->xc_host + off;
+		vq->pieces[vq->npieces].len = len;
+		vq->npieces++;
+		w->c->npieces++;
+		return VHOST_FETCH_OK;
+	}
+	return vhost_walk_buffer_slow(w, addr, len, flags);
+}
 
 /* split ring (vhost_split.c) */
 int vhost_split_fetch(struct vhost_vq *vq, int device_writes,
@@ -579,11 +606,10 @@ vhost_has_protocol(const struct vhost_dev *dev, unsigned int bit)
 static inline void
 vhost_read_once(void *dst, const void *src, size_t len)
 {
-	const volatile uint8_t *s = src;
-	uint8_t *d = dst;
-
-	while (len-- > 0)
-		*d++ = *s++;
+	memcpy(dst, src, len);
+	/* the copy is made here: the compiler may not read the source
+	 * again in its place later (it may have changed) */
+	__asm__ __volatile__("" ::: "memory");
 }
 
 #endif /* KEEL_VHOST_INTERNAL_H */

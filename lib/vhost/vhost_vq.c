@@ -63,8 +63,8 @@ vhost_vq_xlate(struct vhost_vq *vq, uint64_t addr, uint64_t len, uint8_t perm,
 }
 
 int
-vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
-		  uint16_t flags)
+vhost_walk_buffer_slow(struct vhost_walk *w, uint64_t addr, uint32_t len,
+		       uint16_t flags)
 {
 	struct vhost_vq *vq = w->vq;
 	uint8_t perm = w->device_writes ? VHOST_ACCESS_WO : VHOST_ACCESS_RO;
@@ -86,22 +86,6 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
 	if (len > 0 && addr > UINT64_MAX - (len - 1)) {
 		w->bad = 1;
 		w->why = "buffer wraps the address space";
-		return VHOST_FETCH_OK;
-	}
-	/* the usual case: the whole buffer in the region of the last one */
-	if (len > 0 && addr - vq->xc_gpa < vq->xc_size &&
-	    len <= vq->xc_size - (addr - vq->xc_gpa)) {
-		if (w->c->npieces >= VHOST_CHAIN_PIECES_MAX) {
-			w->bad = 1;
-			w->why = "too many pieces";
-			return VHOST_FETCH_OK;
-		}
-		if (vq->npieces >= VHOST_BURST_PIECES)
-			return VHOST_FETCH_FULL;
-		vq->pieces[vq->npieces].host = vq->xc_host + (addr - vq->xc_gpa);
-		vq->pieces[vq->npieces].len = len;
-		vq->npieces++;
-		w->c->npieces++;
 		return VHOST_FETCH_OK;
 	}
 	while (done < len) {
