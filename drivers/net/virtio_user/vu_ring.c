@@ -174,7 +174,7 @@ split_take(struct vu_queue *q, uint16_t n, uint16_t *last)
 static void
 split_publish(struct vu_queue *q, uint16_t head)
 {
-	q->avail[2 + q->avail_idx % q->size] = head;
+	q->avail[2 + (q->avail_idx & (q->size - 1))] = head;   /* 2^n */
 	q->avail_idx++;
 	q->pending++;
 }
@@ -228,7 +228,7 @@ packed_give_id(struct vu_queue *q, uint16_t id)
 }
 
 /* the next used entry: 1 with its id and length, 0 when none */
-static int
+static inline int
 next_used(struct vu_queue *q, uint16_t *id, uint32_t *len)
 {
 	if (!q->packed) {
@@ -237,7 +237,8 @@ next_used(struct vu_queue *q, uint16_t *id, uint32_t *len)
 		if (q->used_idx == __atomic_load_n(&q->used[1],
 						   __ATOMIC_ACQUIRE))
 			return 0;
-		e = (const uint32_t *)(q->used + 2) + 2 * (q->used_idx % q->size);
+		e = (const uint32_t *)(q->used + 2) +
+		    2 * (q->used_idx & (q->size - 1));
 		*id = (uint16_t)e[0];
 		*len = e[1];
 		return 1;
@@ -255,7 +256,7 @@ next_used(struct vu_queue *q, uint16_t *id, uint32_t *len)
 }
 
 /* step past the used entry of buffer id (ndesc slots when packed) */
-static void
+static inline void
 used_advance(struct vu_queue *q, uint16_t ndesc)
 {
 	if (!q->packed) {
@@ -270,7 +271,7 @@ used_advance(struct vu_queue *q, uint16_t ndesc)
 }
 
 /* the buffer id (split head) goes back to the free list */
-static void
+static inline void
 release(struct vu_queue *q, uint16_t id)
 {
 	uint16_t nd = q->slots[id].ndesc, last = id, i;
@@ -416,21 +417,35 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 
 /* ---- Rx ---- */
 
+#define REFILL_BULK 64
+
 uint16_t
 vu_rx_refill(struct vu_queue *q)
 {
-	uint16_t posted = 0;
+	struct keel_mbuf *bulk[REFILL_BULK];
+	uint16_t posted = 0, nb = 0, k = 0;
 
 	while (q->nfree > 0 && (!q->packed || q->nfree_ids > 0)) {
-		struct keel_mbuf *m = keel_pktmbuf_alloc(q->mp);
+		struct keel_mbuf *m;
 		uint64_t addr;
 		uint32_t len;
 		uint16_t id, last;
 
-		if (m == NULL) {
-			q->nombuf++;
-			break;
+		if (k == nb) {     /* the mbufs in bulk, one by one if short */
+			nb = q->nfree < REFILL_BULK ? q->nfree : REFILL_BULK;
+			if (q->packed && q->nfree_ids < nb)
+				nb = q->nfree_ids;
+			k = 0;
+			if (keel_pktmbuf_alloc_bulk(q->mp, bulk, nb) != 0) {
+				bulk[0] = keel_pktmbuf_alloc(q->mp);
+				nb = bulk[0] != NULL;
+			}
+			if (nb == 0) {
+				q->nombuf++;
+				break;
+			}
 		}
+		m = bulk[k++];
 		/* the header goes in the headroom, before the data */
 		addr = (uint64_t)(uintptr_t)keel_pktmbuf_mtod(m, uint8_t *) -
 		       VU_NET_HDR_LEN;
@@ -446,14 +461,17 @@ vu_rx_refill(struct vu_queue *q)
 
 			id = packed_take_id(q);
 			f = packed_put(q, addr, len, id, VU_DESC_F_WRITE, 1);
-			__atomic_store_n(&q->desc[(q->avail_idx + q->size - 1) %
-				q->size].b, f, __ATOMIC_RELEASE);
+			__atomic_store_n(&q->desc[q->avail_idx == 0 ?
+				q->size - 1 : q->avail_idx - 1].b, f,
+				__ATOMIC_RELEASE);
 			q->pending++;
 		}
 		q->slots[id].m = m;
 		q->slots[id].ndesc = 1;
 		posted++;
 	}
+	if (k < nb)     /* not reached: nb never exceeds the room */
+		keel_pktmbuf_free_bulk(bulk + k, nb - k);
 	if (!q->packed)
 		split_flush(q);
 	else
@@ -536,7 +554,9 @@ vu_rx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 		/* a mergeable packet is taken whole or not yet */
 		if (nbuf > 1 && used_ready(q, nbuf) < nbuf)
 			break;
-		m = rx_take(q, &len);
+		m = q->slots[id].m;     /* the entry read above */
+		release(q, id);
+		used_advance(q, 1);
 		m->data_len = (uint16_t)(len - VU_NET_HDR_LEN);
 		m->pkt_len = m->data_len;
 		m->port = q->port_id;
