@@ -369,6 +369,8 @@ info_locked(const struct keel_dma_dev *dev, struct keel_dma_info *info)
 	info->driver = dev->driver;
 	info->numa_node = dev->numa_node;
 	info->nb_vchans = dev->nb_vchans;
+	if (info->dma_mask_bits == 0 || info->dma_mask_bits > 64)
+		info->dma_mask_bits = 64;
 	if (info->max_vchans > KEEL_DMA_MAX_VCHANS)
 		info->max_vchans = KEEL_DMA_MAX_VCHANS;
 	return 0;

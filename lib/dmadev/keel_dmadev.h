@@ -129,6 +129,21 @@ struct keel_dma_info {
 	uint16_t max_sges;     /**< most entries per side of a copy_sg */
 	int numa_node;         /**< NUMA socket of the device, -1 unknown */
 	uint16_t nb_vchans;    /**< vchans configured now (0 before configure) */
+	/**
+	 * DMA mask width: the device reaches IOVAs below 2^dma_mask_bits
+	 * only (1..64; 64 = the whole IOVA space, what the library reports
+	 * when a driver sets nothing). Memory the device uses must be mapped
+	 * below it, e.g. keel_iommu_dma_register(c, va, len, dma_mask_bits,
+	 * &iova). dma_edu: 28 by default (QEMU's edu dma_mask is 2^28 - 1;
+	 * the device masks, not checks, higher addresses); dma_soft: 64, or
+	 * its dma_mask_bits devarg. Not in DPDK 22.11's rte_dma_info, whose
+	 * EAL keeps one process-wide mask (rte_mem_set_dma_mask(maskbits),
+	 * set from the IOMMU's address width): an engine can reach less than
+	 * the IOMMU, so whoever maps memory for it needs the device's own
+	 * width; named after Linux's dma_set_mask(DMA_BIT_MASK(n)) and
+	 * DPDK's maskbits.
+	 */
+	uint8_t dma_mask_bits;
 };
 
 /** Device configuration (keel_dma_configure()). */

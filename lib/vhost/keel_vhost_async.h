@@ -24,8 +24,10 @@
  *
  * While any queue of a device is async, every guest memory region is
  * DMA-mapped into the EAL's default IOMMU container (one map call per
- * region: IOVA = the region's address in this process where the IOMMU can
- * reach it, else an IOVA the container allocates), and unmapped exactly
+ * region: IOVA = the region's address in this process where the IOMMU and
+ * the engines can reach it, else an IOVA the container allocates below
+ * the narrowest DMA mask (keel_dma_info.dma_mask_bits) of the device's
+ * async queues' dmadevs, e.g. 2^28 for QEMU's edu), and unmapped exactly
  * when the region goes (REM_MEM_REG, a new table without it, a reset),
  * after the copies in flight drained. Queue stop, reset, disconnect,
  * memory changes and IOTLB invalidates all wait for the copies in flight.
@@ -74,8 +76,12 @@ struct keel_vhost_async_config {
  *         NULL config, nb_dma out of range, a vchan invalid or not
  *         started, the engine cannot reach process memory without an IOMMU
  *         container), EBUSY (the queue is async already, or a vchan serves
- *         another queue), ENOMEM, or the IOMMU container's error mapping a
- *         region (nothing changed).
+ *         another queue), ERANGE (a vchan's device has a DMA mask that
+ *         guest memory already mapped for the device's other async queues
+ *         lies beyond: register the narrow one first), ENOMEM, or the
+ *         IOMMU container's error mapping a region, e.g. ENOSPC (no free
+ *         IOVA range below the DMA mask) (nothing changed; logged with the
+ *         dmadev and its mask).
  */
 int keel_vhost_async_channel_register(int vid, uint16_t queue_id,
 				      const struct keel_vhost_async_config *cfg);
@@ -151,6 +157,11 @@ struct keel_vhost_async_stats {
 				      the rest continued (or left for the
 				      next call) */
 	uint64_t cancelled;      /**< ops given up by a drain that timed out */
+	/** copies done by CPU (also counted in cpu_copies) because
+	 *  application memory (an mbuf) lies at an IOVA beyond the vchan's
+	 *  device's DMA mask (keel_dma_info.dma_mask_bits); guest memory is
+	 *  always mapped below it */
+	uint64_t beyond_mask;
 };
 
 /** Read an async queue's engine counters. @return 0 or -1 with errno. */

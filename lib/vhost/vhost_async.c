@@ -120,6 +120,11 @@ seg_dma(struct vhost_async *a, struct vhost_async_chan *ch,
 		if (src[n] == KEEL_BAD_IOVA || dst[n] == KEEL_BAD_IOVA)
 			return -2;
 		len[n] = l < ld ? l : ld;
+		if (ch->iova_end != 0 &&
+		    (src[n] >= ch->iova_end || dst[n] >= ch->iova_end ||
+		     len[n] > ch->iova_end - src[n] ||
+		     len[n] > ch->iova_end - dst[n]))
+			return -4;   /* beyond the device's DMA mask */
 		off += len[n++];
 	}
 	if (n > *room || ch->head - ch->tail + n > ch->size)
@@ -176,10 +181,22 @@ take_segs(struct vhost_vq *vq, struct vhost_async *a,
 		}
 		if (r == 0)
 			break;
-		if (r == -1) {       /* too scattered for one DMA copy */
+		if (r == -4 && !a->warned_mask) {
+			VHOST_LOG(WARNING, vq->dev, "vring %u: memory at %p "
+				  "or %p is beyond the DMA mask of dmadev %d: "
+				  "such copies go by CPU (logged once)",
+				  vq->index, s[i].src, s[i].dst, ch->dev_id);
+			a->warned_mask = 1;
+		}
+		if (r == -1 || r == -4) {
+			/* too scattered for one DMA copy, or out of the
+			 * engine's reach (application memory: guest memory
+			 * is mapped below the mask) */
 			memcpy(s[i].dst, s[i].src, s[i].len);
 			vhost_copy_done(vq, &s[i], 1);
 			a->st.cpu_copies++;
+			if (r == -4)
+				a->st.beyond_mask++;
 			continue;
 		}
 		/* not mapped for the engine, or the engine refused it */
@@ -353,6 +370,7 @@ static struct {
 	uint16_t vchan;
 	int vid;
 	uint16_t qid;
+	uint8_t mask_bits;   /* the dmadev's DMA mask */
 } owners[KEEL_VHOST_MAX_DEVICES];
 static uint32_t nowners;
 
@@ -434,7 +452,10 @@ take_vchans(struct vhost_dev *dev, uint16_t qid,
 		owners[nowners + i].vchan = d->vchan;
 		owners[nowners + i].vid = dev->vid;
 		owners[nowners + i].qid = qid;
+		owners[nowners + i].mask_bits = info.dma_mask_bits;
 		a->ch[i].dev_id = d->dev_id;
+		a->ch[i].iova_end = info.dma_mask_bits >= 64 ? 0 :
+				    UINT64_C(1) << info.dma_mask_bits;
 		a->ch[i].vchan = d->vchan;
 		a->ch[i].size = info.max_desc;
 		a->ch[i].ops = calloc(info.max_desc, sizeof(a->ch[i].ops[0]));
@@ -443,6 +464,46 @@ take_vchans(struct vhost_dev *dev, uint16_t qid,
 		a->nch = (uint16_t)(i + 1);
 	}
 	nowners += cfg->nb_dma;
+	return 0;
+}
+
+/* the narrowest DMA mask of the device's vchans in owners[0, n) */
+static void
+owners_mask(const struct vhost_dev *dev, uint32_t n, uint8_t *bits,
+	    int16_t *dma)
+{
+	uint32_t k;
+
+	*bits = 64;
+	*dma = -1;
+	for (k = 0; k < n; k++)
+		if (owners[k].vid == dev->vid && owners[k].mask_bits < *bits) {
+			*bits = owners[k].mask_bits;
+			*dma = owners[k].dev_id;
+		}
+}
+
+/* With the device's mask narrowed to @p bits for a new queue: regions
+ * mapped already (for the other async queues) must lie below it. */
+static int
+mapped_fit(struct vhost_dev *dev, uint16_t qid, uint8_t bits, int16_t dma)
+{
+	uint64_t last = bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+	uint32_t i;
+
+	for (i = 0; dev->mem != NULL && i < dev->mem->n; i++) {
+		const struct vhost_region *r = &dev->mem->r[i];
+
+		if (r->dma_cont == NULL || r->dma_iova + r->dma_len - 1 <= last)
+			continue;
+		VHOST_LOG(ERR, dev, "vring %u: dmadev %d reaches IOVAs below "
+			  "2^%u only, but region guest 0x%" PRIx64 " is "
+			  "DMA-mapped at IOVA 0x%" PRIx64 " (0x%" PRIx64
+			  " bytes) for the device's other async queues: "
+			  "register the queues of the narrow engine first",
+			  qid, dma, bits, r->gpa, r->dma_iova, r->dma_len);
+		return -ERANGE;
+	}
 	return 0;
 }
 
@@ -487,12 +548,24 @@ keel_vhost_async_channel_register(int vid, uint16_t queue_id,
 	pthread_mutex_lock(&owners_lock);
 	ret = take_vchans(dev, queue_id, cfg, a);
 	if (ret == 0) {
-		dev->async_queues++;
-		ret = vhost_async_mem_map(dev, dev->mem);
-		if (ret < 0) {
-			dev->async_queues--;
-			nowners -= cfg->nb_dma;
+		uint8_t old_bits = dev->async_mask_bits, bits;
+		int16_t old_dma = dev->async_mask_dma, mdma;
+
+		owners_mask(dev, nowners, &bits, &mdma);
+		ret = mapped_fit(dev, queue_id, bits, mdma);
+		if (ret == 0) {
+			dev->async_mask_bits = bits;
+			dev->async_mask_dma = mdma;
+			dev->async_queues++;
+			ret = vhost_async_mem_map(dev, dev->mem);
+			if (ret < 0) {
+				dev->async_queues--;
+				dev->async_mask_bits = old_bits;
+				dev->async_mask_dma = old_dma;
+			}
 		}
+		if (ret < 0)
+			nowners -= cfg->nb_dma;
 	}
 	pthread_mutex_unlock(&owners_lock);
 	if (ret < 0) {
@@ -534,6 +607,7 @@ keel_vhost_async_channel_unregister(int vid, uint16_t queue_id)
 	vhost_unlock(&vq->lock);
 	pthread_mutex_lock(&owners_lock);
 	owners_drop(vid, queue_id);
+	owners_mask(dev, nowners, &dev->async_mask_bits, &dev->async_mask_dma);
 	if (--dev->async_queues == 0)
 		vhost_async_mem_unmap_all(dev);
 	pthread_mutex_unlock(&owners_lock);

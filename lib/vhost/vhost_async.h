@@ -50,6 +50,7 @@ struct vhost_async_chan {
 	uint64_t tail;      /* ops collected */
 	uint32_t unsubmitted;  /* enqueued since the last doorbell */
 	uint64_t ignore;    /* completions of given-up ops still to come */
+	uint64_t iova_end;  /* the device's DMA mask: IOVAs below it (0: all) */
 	struct vhost_async_op *ops;
 };
 
@@ -77,6 +78,7 @@ struct vhost_async {
 	uint32_t npkts;
 	struct vhost_copy_seg *backlog;      /* VHOST_BURST_SEGS */
 	uint32_t nbacklog;
+	uint8_t warned_mask;                 /* beyond_mask logged once */
 	struct keel_vhost_async_stats st;
 };
 

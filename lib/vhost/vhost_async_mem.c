@@ -9,12 +9,17 @@
  * with exactly one call when the region goes - after the queues' copies
  * drained (vhost_mem_apply() and vhost_dev_reset() drain before they unmap).
  * IOVA = the region's address in this process where the container can use
- * it, else an IOVA the container allocates.
+ * it and it lies below the narrowest DMA mask of the device's async
+ * queues' dmadevs (dev->async_mask_bits), else an IOVA the container
+ * allocates below that mask: every IOVA of a mapped region is below
+ * 2^async_mask_bits (registration refuses a narrower engine while mapped
+ * regions lie beyond it).
  * Locking: the dispatcher thread, or the application thread registering
  * the first / unregistering the last async queue (under owners_lock;
  * keel_vhost_async.h says when that may happen).
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "keel_iommu.h"
@@ -35,6 +40,7 @@ vhost_async_mem_map(struct vhost_dev *dev, struct vhost_mem *m)
 {
 	struct keel_iommu_container *c = keel_iommu_container_default();
 	uint8_t mapped[KEEL_VHOST_MAX_MEM_REGIONS] = { 0 };
+	unsigned int bits = dev->async_mask_bits;
 	uint32_t i;
 	int ret = 0;
 
@@ -49,12 +55,19 @@ vhost_async_mem_map(struct vhost_dev *dev, struct vhost_mem *m)
 		va = (uintptr_t)r->host & ~(MAP_PAGE - 1);
 		end = ((uintptr_t)r->host + r->size + MAP_PAGE - 1) &
 		      ~(MAP_PAGE - 1);
-		ret = keel_iommu_dma_register(c, va, end - va, 0, &iova);
+		ret = keel_iommu_dma_register(c, va, end - va,
+					      bits >= 64 ? 0 : bits, &iova);
 		if (ret < 0) {
+			char why[96] = "";
+
+			if (bits != 0 && bits < 64)
+				snprintf(why, sizeof(why), " below 2^%u (the "
+					 "DMA mask of dmadev %d)", bits,
+					 dev->async_mask_dma);
 			VHOST_LOG(ERR, dev, "cannot DMA-map memory region guest "
 				  "0x%" PRIx64 " (0x%" PRIx64 " bytes at %p) "
-				  "into the IOMMU container: %s", r->gpa,
-				  end - va, (void *)(uintptr_t)va,
+				  "into the IOMMU container%s: %s", r->gpa,
+				  end - va, (void *)(uintptr_t)va, why,
 				  strerror(-ret));
 			break;
 		}

@@ -311,6 +311,12 @@ struct vhost_dev {
 	uint8_t in_use;
 	uint16_t mtu;
 	uint32_t async_queues;         /* queues with a DMA copy engine */
+	/* the narrowest DMA mask of the async queues' dmadevs (64 when
+	 * none, also when 0) and a device that has it: guest regions are DMA-mapped
+	 * below 2^async_mask_bits (vhost_async_mem.c; set under
+	 * owners_lock at (un)registration) */
+	uint8_t async_mask_bits;
+	int16_t async_mask_dma;
 	uint8_t rarp_mac[6];
 	uint8_t rarp_pending;
 	uint32_t nr_vring;             /* highest vring index seen + 1 */

@@ -18,6 +18,10 @@
  *   - another container (VFIO): the IOVA is looked up in the container's
  *     map table;
  *   - no container and IOVA-as-VA mode: identity (IOVA = VA, SVA capable).
+ * dma_mask_bits=N (12..64, default 64) makes it a device that reaches only
+ * IOVAs below 2^N (as QEMU's edu with its 28-bit mask): an op any byte of
+ * which lies at or above 2^N completes with INVALID_SRC_ADDR /
+ * INVALID_DST_ADDR and touches nothing; keel_dma_info.dma_mask_bits says N.
  *
  * Ring of one vchan (nb_desc a power of two, 64-bit free-running counters,
  * ring index = counter & 0xffff):
@@ -252,6 +256,7 @@ soft_info_get(const struct keel_dma_dev *dev, struct keel_dma_info *info)
 		info->dev_capa |= KEEL_DMA_CAPA_SVA;
 	if (sd->xl == XL_EMU)
 		info->dev_capa |= KEEL_DMA_CAPA_BEHIND_IOMMU;
+	info->dma_mask_bits = (uint8_t)sd->mask_bits;
 	info->max_vchans = SOFT_MAX_VCHANS;
 	info->min_desc = SOFT_MIN_DESC;
 	info->max_desc = SOFT_MAX_DESC;
@@ -508,7 +513,8 @@ static const struct keel_dma_dev_ops soft_ops = {
 
 /* --------------------------------------------------------------- vdev glue */
 
-static const char *const soft_keys[] = { "mode", "lcore", "reorder", NULL };
+static const char *const soft_keys[] = { "mode", "lcore", "reorder",
+					 "dma_mask_bits", NULL };
 static const char *const soft_modes[] = { "worker", "inline", NULL };
 
 /* Choose the translation for the default container; 0 or -errno. */
@@ -561,7 +567,7 @@ soft_probe(const char *name, const char *args)
 	struct keel_kvargs *kv = keel_kvargs_parse(args, soft_keys);
 	struct keel_dma_dev *dev;
 	struct soft_dev *sd;
-	uint64_t lcore = UINT64_MAX, reorder = 0;
+	uint64_t lcore = UINT64_MAX, reorder = 0, mask_bits = 64;
 	int mode = SOFT_MODE_WORKER, ret, any_lcore = 0;
 	const char *lv;
 
@@ -592,6 +598,9 @@ soft_probe(const char *name, const char *args)
 	ret = keel_kvargs_get_u64(kv, "reorder", 0, 1, &reorder);
 	if (ret < 0 && ret != -ENOENT)
 		goto out;
+	ret = keel_kvargs_get_u64(kv, "dma_mask_bits", 12, 64, &mask_bits);
+	if (ret < 0 && ret != -ENOENT)
+		goto out;
 	dev = keel_dma_pmd_allocate(name, keel_socket_id(), sizeof(*sd));
 	if (dev == NULL) {
 		ret = -errno;
@@ -603,6 +612,8 @@ soft_probe(const char *name, const char *args)
 	sd->want_lcore = lcore == UINT64_MAX ? -1 : (int)lcore;
 	sd->any_lcore = any_lcore;
 	sd->reorder = (int)reorder;
+	sd->mask_bits = (unsigned int)mask_bits;
+	sd->dma_end = mask_bits >= 64 ? 0 : UINT64_C(1) << mask_bits;
 	sd->lcore = -1;
 	ret = soft_xl_setup(sd, name);
 	if (ret < 0) {
@@ -645,4 +656,5 @@ static struct keel_vdev_driver soft_driver = {
 };
 
 KEEL_VDEV_DRIVER_REGISTER(dma_soft, soft_driver,
-	"mode=<worker|inline> lcore=<worker lcore id|any> reorder=<0|1>")
+	"mode=<worker|inline> lcore=<worker lcore id|any> reorder=<0|1> "
+	"dma_mask_bits=<12..64>")

@@ -34,6 +34,13 @@
 static inline void *
 xl_map(struct soft_dev *sd, uint64_t iova, uint64_t *len, int write)
 {
+	/* beyond the DMA mask: the device cannot emit the address */
+	if (sd->dma_end != 0) {
+		if (iova >= sd->dma_end)
+			return NULL;
+		if (*len > sd->dma_end - iova)
+			*len = sd->dma_end - iova;
+	}
 	switch (sd->xl) {
 	case XL_IDENTITY:
 		if (iova < 4096 || iova + *len < iova)
@@ -73,6 +80,9 @@ xl_check(struct soft_dev *sd, uint64_t iova, uint64_t len, int write)
 		uint64_t l = len;
 		void *va;
 
+		if (sd->dma_end != 0 && (iova >= sd->dma_end ||
+					 len > sd->dma_end - iova))
+			return -1;
 		if (sd->xl == XL_EMU) {
 			if (keel_emu_translate(sd->ep, iova, len,
 					       write ? KEEL_EMU_DMA_FROM_DEVICE :

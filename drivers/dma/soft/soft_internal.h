@@ -81,6 +81,10 @@ struct soft_dev {
 	enum soft_xl xl;
 	struct keel_emu_endpoint *ep;
 	struct keel_iommu_container *cont;
+	/* DMA mask (devarg dma_mask_bits): the engine reaches IOVAs below
+	 * dma_end only (0: all); an op reaching past it faults */
+	unsigned int mask_bits;
+	uint64_t dma_end;
 	/* worker */
 	int run;
 	int lcore;               /* lcore running the worker, -1 none */
