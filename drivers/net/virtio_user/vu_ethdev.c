@@ -4,7 +4,8 @@
  * back-end (Keel's net_vhost, DPDK's, any other) on a unix socket.
  *
  *     --vdev 'net_virtio_user0,path=/tmp/vh.sock[,server=1][,queues=N]
- *             [,packed_vq=1][,mrg_rxbuf=0|1][,in_order=1][,queue_size=N]'
+ *             [,packed_vq=1][,mrg_rxbuf=0|1][,in_order=1][,queue_size=N]
+ *             [,mem_regions=window|allocated]'
  *
  * A connection thread per port connects (or, with server=1, listens and
  * accepts), negotiates and starts every vring once the port is started,
@@ -55,6 +56,7 @@ struct vu_priv {
 
 static const char *const vu_keys[] = {
 	"path", "server", "queues", "packed_vq", "mrg_rxbuf", "in_order",
+	"mem_regions",
 	"queue_size", NULL,
 };
 
@@ -435,6 +437,12 @@ static const struct keel_eth_dev_ops vu_ops = {
 
 /* ---- vdev ---- */
 
+/* mem_regions=: each EAL segment list's whole VA window (default), or only
+ * up to its last allocated page (a back-end that pins or DMA-maps every
+ * region, e.g. async vhost behind VFIO, cannot take an 8 GiB window
+ * holding 64 MiB of memory) */
+static const char *const mem_choices[] = { "window", "allocated", NULL };
+
 static int
 get_args(const char *name, const char *args, struct vu_dev *d)
 {
@@ -464,6 +472,13 @@ get_args(const char *name, const char *args, struct vu_dev *d)
 		ret = keel_kvargs_get_u64(kv, "in_order", 0, 1, &in_order);
 	if (ret == 0 || ret == -ENOENT)
 		ret = keel_kvargs_get_u64(kv, "queue_size", 16, 4096, &qsize);
+	if (ret == 0 || ret == -ENOENT) {
+		ret = keel_kvargs_get_choice(kv, "mem_regions", mem_choices);
+		if (ret >= 0) {
+			d->mem_allocated = ret == 1;
+			ret = 0;
+		}
+	}
 	keel_kvargs_free(kv);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
@@ -561,4 +576,5 @@ static struct keel_vdev_driver vu_driver = {
 
 KEEL_VDEV_DRIVER_REGISTER(net_virtio_user, vu_driver,
 	"path=<path> server=<0|1> queues=<1..128> packed_vq=<0|1> "
-	"mrg_rxbuf=<0|1> in_order=<0|1> queue_size=<16..4096>")
+	"mrg_rxbuf=<0|1> in_order=<0|1> queue_size=<16..4096> "
+	"mem_regions=<window|allocated>")

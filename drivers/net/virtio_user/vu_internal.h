@@ -134,6 +134,7 @@ struct vu_dev {
 	uint16_t nq;              /* queue pairs */
 	uint16_t ring_size;
 	int want_packed, want_mrg, want_in_order;
+	int mem_allocated;        /* mem_regions=allocated (vu_proto.c) */
 	int listenfd;
 	int fd;                   /* the connection, -1 */
 	uint64_t features;        /* negotiated */

@@ -3,7 +3,9 @@
  * net_virtio_user's side of the vhost-user protocol (QEMU
  * docs/interop/vhost-user.rst): features, the memory table (one region per
  * EAL memory segment list, shared by fd, addressed by this process's own
- * addresses), every vring, and DRIVER_OK.
+ * addresses: the list's whole VA window, or with mem_regions=allocated
+ * the window up to the end of its last allocated page, lists without
+ * memory left out), every vring, and DRIVER_OK.
  *
  * Every request that changes the back-end asks for a reply when REPLY_ACK
  * is negotiated, so a refusal is seen at once; replies are waited for
@@ -159,6 +161,54 @@ add_region(const struct keel_memseg_list_info *l, void *arg)
 	return 0;
 }
 
+/* mem_regions=allocated: region i ends after the last allocated page of
+ * its list (0: none) */
+struct mem_used {
+	const struct mem_walk *w;
+	uint64_t end[VU_MAX_MEM_REGIONS];
+};
+
+static int
+region_used(const struct keel_memseg *ms, void *arg)
+{
+	struct mem_used *u = arg;
+	uint64_t va = (uintptr_t)ms->addr, r[2];
+	uint32_t i;
+
+	for (i = 0; i < u->w->n; i++) {
+		memcpy(r, u->w->payload + 8 + 32 * i, sizeof(r));
+		if (va >= r[0] && va - r[0] < r[1] &&
+		    va + ms->len - r[0] > u->end[i])
+			u->end[i] = va + ms->len - r[0];
+	}
+	return 0;
+}
+
+/* Cut each region to [window start, end of its last allocated page) and
+ * drop the lists without memory. */
+static int
+cut_to_allocated(struct vu_dev *d, struct mem_walk *w)
+{
+	struct mem_used u = { .w = w };
+	uint32_t i, n = 0;
+	int ret = keel_memseg_walk(region_used, &u);
+
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < w->n; i++) {
+		if (u.end[i] == 0)
+			continue;      /* the fd is the EAL's: not closed */
+		memmove(w->payload + 8 + 32 * n, w->payload + 8 + 32 * i, 32);
+		memcpy(w->payload + 8 + 32 * n + 8, &u.end[i], 8);
+		w->fds[n] = w->fds[i];
+		KEEL_LOG(DEBUG, vu_logtype, "%s: memory region %u: 0x%" PRIx64
+			 " bytes allocated", d->path, n, u.end[i]);
+		n++;
+	}
+	w->n = n;
+	return 0;
+}
+
 static int
 mem_table(struct vu_dev *d)
 {
@@ -167,6 +217,8 @@ mem_table(struct vu_dev *d)
 
 	memset(&w, 0, sizeof(w));
 	ret = keel_memseg_list_walk(add_region, &w);
+	if (ret == 0 && d->mem_allocated)
+		ret = cut_to_allocated(d, &w);
 	if (ret < 0) {
 		KEEL_LOG(ERR, vu_logtype, "%s: EAL memory cannot be shared "
 			 "(%s)", d->path, strerror(-ret));
