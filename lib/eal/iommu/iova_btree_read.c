@@ -14,6 +14,21 @@
 
 #include "iova_btree.h"
 
+/*
+ * Ask for every line of a compact node at once: a search's probes then
+ * wait for about one miss per node, not one per probe (a node is 8 lines;
+ * a wide leaf's second half is left to the probes). A prefetch of memory
+ * since reused is harmless: nothing is read from it before r_ok().
+ */
+static inline void
+r_prefetch(const struct bt_node *n)
+{
+	const char *p = (const char *)n;
+
+	for (unsigned int o = 0; o < BT_NODE_BYTES; o += 64)
+		__builtin_prefetch(p + o);
+}
+
 static inline uint64_t
 r_begin(struct iova_store *st)
 {
@@ -149,6 +164,7 @@ bt_r_floor(struct iova_store *st, struct bt_roots *rt, uint64_t iova,
 			n = r_child(st, s, n, c - 1, lvl);
 			if (n == NULL)
 				break;
+			r_prefetch(n);
 			lvl--;
 		}
 		if (lvl > 0)
@@ -313,6 +329,7 @@ bt_r_stab_va(struct iova_store *st, struct bt_roots *rt, uint64_t va,
 			n = r_child(st, s, n, c - 1, lvl);
 			if (n == NULL)
 				break;
+			r_prefetch(n);
 			lvl--;
 		}
 		if (lvl == 0 && r_leaf(st, s, n, TR_VA, &cnt, &fmt) == 0) {
