@@ -86,9 +86,8 @@ walk_indirect(struct vhost_walk *w, const struct vring_packed_desc *d)
 	return VHOST_FETCH_OK;
 }
 
-int
-vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
-		   struct vhost_chain *c)
+static int __attribute__((noinline))
+fetch_walk(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 {
 	const struct vring_packed_desc *ring = vq->desc_packed;
 	struct vhost_walk w = { .vq = vq, .c = c,
@@ -165,6 +164,46 @@ undo:
 	vq->npieces = first_piece;
 	c->npieces = 0;
 	return ret;
+}
+
+int
+vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
+		   struct vhost_chain *c)
+{
+	const struct vring_packed_desc *ring = vq->desc_packed;
+	uint32_t slot = vq->last_avail_idx;
+	struct vring_packed_desc d;
+	uint16_t flags;
+	uint64_t off;
+
+	flags = __atomic_load_n(&ring[slot].flags, __ATOMIC_ACQUIRE);
+	if (!is_avail(flags, vq->avail_wrap))
+		return VHOST_FETCH_EMPTY;
+	/* the usual case: one direct descriptor, its buffer wholly in the
+	 * region of the last one, the right direction; anything else takes
+	 * the full walk (which reads it again) */
+	if ((flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) != 0 ||
+	    !!(flags & VRING_DESC_F_WRITE) != device_writes ||
+	    vq->npieces >= VHOST_BURST_PIECES)
+		return fetch_walk(vq, device_writes, c);
+	pdesc_read(&ring[slot], &d);
+	off = d.addr - vq->xc_gpa;
+	if (d.len == 0 || off >= vq->xc_size || d.len > vq->xc_size - off)
+		return fetch_walk(vq, device_writes, c);
+	c->id = d.id;
+	c->ndesc = 1;
+	c->first = vq->npieces;
+	c->npieces = 1;
+	c->len = d.len;
+	vq->pieces[vq->npieces].host = vq->xc_host + off;
+	vq->pieces[vq->npieces].len = d.len;
+	vq->npieces++;
+	if (++slot == vq->size) {
+		slot = 0;
+		vq->avail_wrap ^= 1;
+	}
+	vq->last_avail_idx = (uint16_t)slot;
+	return VHOST_FETCH_OK;
 }
 
 void

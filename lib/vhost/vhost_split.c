@@ -71,8 +71,8 @@ broken(struct vhost_vq *vq, const char *fmt, uint32_t a, uint32_t b)
 	return VHOST_FETCH_BROKEN;
 }
 
-int
-vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
+static int __attribute__((noinline))
+fetch_walk(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 {
 	const struct vring_desc *table = vq->desc;
 	uint32_t tsize = vq->size, budget = vq->size, idx;
@@ -158,6 +158,42 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 		return VHOST_FETCH_BAD;
 	}
 	c->len = (uint32_t)w.total;
+	return VHOST_FETCH_OK;
+}
+
+int
+vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
+{
+	uint16_t avail_idx, head, navail;
+	struct vring_desc d;
+	uint64_t off;
+
+	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	navail = (uint16_t)(avail_idx - vq->last_avail_idx);
+	if (navail == 0)
+		return VHOST_FETCH_EMPTY;
+	head = read16(&vq->avail->ring[vq->last_avail_idx & (vq->size - 1)]);
+	if (navail > vq->size || head >= vq->size)
+		return fetch_walk(vq, device_writes, c);   /* it says why */
+	/* the usual case: one direct descriptor, its buffer wholly in the
+	 * region of the last one, the right direction; anything else (read
+	 * again from scratch) takes the full walk */
+	desc_read(&vq->desc[head], &d);
+	off = d.addr - vq->xc_gpa;
+	if ((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) != 0 ||
+	    !!(d.flags & VRING_DESC_F_WRITE) != device_writes ||
+	    d.len == 0 || off >= vq->xc_size || d.len > vq->xc_size - off ||
+	    vq->npieces >= VHOST_BURST_PIECES)
+		return fetch_walk(vq, device_writes, c);
+	c->id = head;
+	c->ndesc = 1;
+	c->first = vq->npieces;
+	c->npieces = 1;
+	c->len = d.len;
+	vq->pieces[vq->npieces].host = vq->xc_host + off;
+	vq->pieces[vq->npieces].len = d.len;
+	vq->npieces++;
+	vq->last_avail_idx++;
 	return VHOST_FETCH_OK;
 }
 
