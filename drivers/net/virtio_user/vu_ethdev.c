@@ -14,12 +14,15 @@
  *
  * Invariants: a burst touches its queue only between setting `busy` and
  * clearing it, and only when `ready` is set; the connection thread clears
- * `ready` and waits for `busy` to drop before it resets or frees a queue.
+ * `ready` and waits for `busy` to drop before it resets or frees a queue
+ * (the fence between busy and ready: membarrier(2) on the connection
+ * thread's side when the kernel has it, else a full fence per burst).
  * dev_stop returns once the connection is closed (the back-end sees the
  * device go). Locking: control ops under the ethdev lock; priv->lock
  * orders them with the connection thread.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "keel_cycles.h"
@@ -62,14 +66,53 @@ static const char *const vu_keys[] = {
 
 /* ---- fast path ---- */
 
+/* The bursts' handshake with the control path (busy, then the flag that
+ * lets them in) is a store then a load, which needs a full fence between
+ * them - one per burst. With membarrier(2) registered (as the emulated
+ * IOMMU's device threads do) the burst needs only a compiler barrier and
+ * the rare control path pays instead: it forces the fence on every
+ * thread of the process before it looks at busy. */
+static int vu_membarrier_ok;
+
+__attribute__((constructor)) static void
+vu_membarrier_init(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+		    0, 0) == 0)
+		vu_membarrier_ok = 1;
+}
+
+/* between the burst's busy store and its load of the flag */
+static inline void
+vu_fence_light(void)
+{
+	if (__atomic_load_n(&vu_membarrier_ok, __ATOMIC_RELAXED))
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* between the control path's flag store and its loads of busy */
+static void
+vu_fence_heavy(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&vu_membarrier_ok, __ATOMIC_RELAXED) &&
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) < 0)
+		__atomic_store_n(&vu_membarrier_ok, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+
 static uint16_t
 vu_rx(void *qp, struct keel_mbuf **pkts, uint16_t n)
 {
 	struct vu_queue *q = qp;
 	uint16_t got = 0;
 
-	__atomic_store_n(&q->busy, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->ready, __ATOMIC_SEQ_CST))
+	__atomic_store_n(&q->busy, 1, __ATOMIC_RELAXED);
+	vu_fence_light();
+	if (__atomic_load_n(&q->ready, __ATOMIC_ACQUIRE))
 		got = vu_rx_burst(q, pkts, n);
 	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
 	return got;
@@ -81,8 +124,9 @@ vu_tx(void *qp, struct keel_mbuf **pkts, uint16_t n)
 	struct vu_queue *q = qp;
 	uint16_t sent = 0;
 
-	__atomic_store_n(&q->busy, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->ready, __ATOMIC_SEQ_CST))
+	__atomic_store_n(&q->busy, 1, __ATOMIC_RELAXED);
+	vu_fence_light();
+	if (__atomic_load_n(&q->ready, __ATOMIC_ACQUIRE))
 		sent = vu_tx_burst(q, pkts, n);
 	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
 	return sent;
@@ -104,6 +148,8 @@ set_ready(struct vu_priv *pv, int on)
 			if (qs[k] == NULL)
 				continue;
 			__atomic_store_n(&qs[k]->ready, on, __ATOMIC_SEQ_CST);
+			if (!on)
+				vu_fence_heavy();
 			while (!on && __atomic_load_n(&qs[k]->busy,
 						      __ATOMIC_SEQ_CST))
 				sched_yield();
