@@ -235,6 +235,9 @@ struct vhost_vq {
 		struct vring_packed_event *device_event;
 	};
 	uint16_t last_avail_idx;   /* split: free-running; packed: slot */
+	uint16_t avail_shadow;     /* split: the guest's avail idx as last
+				    * read (last_avail_idx <= it, <= size
+				    * ahead, else read again) */
 	uint16_t last_used_idx;
 	uint8_t avail_wrap;        /* packed wrap counters */
 	uint8_t used_wrap;

@@ -168,12 +168,20 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 	struct vring_desc d;
 	uint64_t off;
 
-	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
-	navail = (uint16_t)(avail_idx - vq->last_avail_idx);
-	if (navail == 0)
-		return VHOST_FETCH_EMPTY;
+	/* the guest's index is read again only when the chains seen at the
+	 * last read are used up (its cache line is the guest's) */
+	navail = (uint16_t)(vq->avail_shadow - vq->last_avail_idx);
+	if (navail == 0 || navail > vq->size) {
+		avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+		navail = (uint16_t)(avail_idx - vq->last_avail_idx);
+		if (navail == 0)
+			return VHOST_FETCH_EMPTY;
+		if (navail > vq->size)
+			return fetch_walk(vq, device_writes, c);  /* says why */
+		vq->avail_shadow = avail_idx;
+	}
 	head = read16(&vq->avail->ring[vq->last_avail_idx & (vq->size - 1)]);
-	if (navail > vq->size || head >= vq->size)
+	if (head >= vq->size)
 		return fetch_walk(vq, device_writes, c);   /* it says why */
 	/* the usual case: one direct descriptor, its buffer wholly in the
 	 * region of the last one, the right direction; anything else (read

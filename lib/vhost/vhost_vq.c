@@ -290,6 +290,7 @@ vhost_vq_init_indexes(struct vhost_vq *vq)
 			  "restarting at %u", vq->index, vq->base_avail,
 			  used_idx, used_idx);
 	vq->last_avail_idx = vq->last_used_idx = used_idx;
+	vq->avail_shadow = used_idx;
 	vq->used_pending = 0;
 	return 0;
 }

@@ -97,6 +97,7 @@ struct vu_queue {
 	uint8_t mrg;          /* Rx: mergeable buffers */
 	uint16_t avail_idx;   /* split: next to publish; packed: next slot */
 	uint16_t used_idx;    /* split: next to read; packed: next slot */
+	uint16_t used_shadow; /* split: the device's used idx as last read */
 	uint8_t avail_wrap, used_wrap;
 	uint16_t free_head;   /* split: free descriptors; packed: free ids */
 	uint16_t nfree;       /* split: free descriptors; packed: slots */

@@ -116,7 +116,7 @@ vu_ring_reset(struct vu_queue *q, int packed, int mrg)
 	memset(q->mz->addr, 0, q->mz->len);
 	q->packed = (uint8_t)packed;
 	q->mrg = (uint8_t)mrg;
-	q->avail_idx = q->used_idx = 0;
+	q->avail_idx = q->used_idx = q->used_shadow = 0;
 	q->avail_wrap = q->used_wrap = 1;
 	q->pending = 0;
 	q->nfree = q->size;
@@ -234,9 +234,14 @@ next_used(struct vu_queue *q, uint16_t *id, uint32_t *len)
 	if (!q->packed) {
 		const uint32_t *e;
 
-		if (q->used_idx == __atomic_load_n(&q->used[1],
-						   __ATOMIC_ACQUIRE))
-			return 0;
+		/* the device's index is read again only when the entries
+		 * seen at the last read are used up */
+		if (q->used_idx == q->used_shadow) {
+			q->used_shadow = __atomic_load_n(&q->used[1],
+							 __ATOMIC_ACQUIRE);
+			if (q->used_idx == q->used_shadow)
+				return 0;
+		}
 		e = (const uint32_t *)(q->used + 2) +
 		    2 * (q->used_idx & (q->size - 1));
 		*id = (uint16_t)e[0];
