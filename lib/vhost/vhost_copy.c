@@ -62,6 +62,27 @@ vhost_vq_complete(struct vhost_vq *vq, int device_wrote)
 	uint32_t n, i;
 	int failed = 0;
 
+	if (vq->copy->poll == NULL && vq->copy->retire == NULL) {
+		/* an engine that copies inside submit(): every entry is done
+		 * and none failed - the used entries in a row */
+		n = vq->infl_count;
+		if (n == 0)
+			return 0;
+		for (i = 0; i < n; i++) {
+			const struct vhost_inflight *e =
+				&vq->inflight[vq->infl_tail];
+
+			if (vq->packed)
+				vhost_packed_used(vq, e->id, e->ndesc, e->len,
+						  device_wrote);
+			else
+				vhost_split_used(vq, e->id, e->len);
+			if (++vq->infl_tail == vq->infl_size)
+				vq->infl_tail = 0;
+		}
+		vq->infl_count = 0;
+		goto flush;
+	}
 	if (vq->copy->poll != NULL)
 		vq->copy->poll(vq);
 	n = done_prefix(vq);
@@ -87,6 +108,7 @@ vhost_vq_complete(struct vhost_vq *vq, int device_wrote)
 	vq->infl_count -= n;
 	if (n == 0)
 		return 0;
+flush:
 	if (vq->packed)
 		vhost_packed_used_flush(vq);
 	else
