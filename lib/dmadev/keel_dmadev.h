@@ -38,6 +38,8 @@
 extern "C" {
 #endif
 
+struct keel_iommu_container;
+
 /** Most DMA devices in a process. */
 #define KEEL_DMADEV_MAX 64
 /** Longest device name, NUL included. */
@@ -144,6 +146,15 @@ struct keel_dma_info {
 	 * DPDK's maskbits.
 	 */
 	uint8_t dma_mask_bits;
+	/**
+	 * The IOMMU container whose IOVAs the device takes: memory it uses
+	 * must be mapped there. NULL when the driver does not say (then it
+	 * is the EAL's default container, keel_iommu_container_default()).
+	 * dma_edu sits in a VFIO container of its own when the default one
+	 * is not VFIO (see keel_dma_edu.h). Not in DPDK 22.11, whose EAL has
+	 * one VFIO container for every device.
+	 */
+	struct keel_iommu_container *iommu;
 };
 
 /** Device configuration (keel_dma_configure()). */

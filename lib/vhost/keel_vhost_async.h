@@ -75,7 +75,8 @@ struct keel_vhost_async_config {
  * @return 0, or -1 with errno: ENODEV (no such device), EINVAL (bad queue,
  *         NULL config, nb_dma out of range, a vchan invalid or not
  *         started, the engine cannot reach process memory without an IOMMU
- *         container), EBUSY (the queue is async already, or a vchan serves
+ *         container, the engine sits behind an IOMMU container other than
+ *         the EAL's default one: keel_dma_info.iommu), EBUSY (the queue is async already, or a vchan serves
  *         another queue), ERANGE (a vchan's device has a DMA mask that
  *         guest memory already mapped for the device's other async queues
  *         lies beyond: register the narrow one first), ENOMEM, or the

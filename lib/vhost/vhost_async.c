@@ -430,6 +430,20 @@ take_vchans(struct vhost_dev *dev, uint16_t qid,
 				  d->dev_id, d->vchan);
 			return -EINVAL;
 		}
+		if (info.iommu != NULL && info.iommu != a->cont) {
+			/* guest memory is mapped in the default container
+			 * only: the device would read and write whatever its
+			 * own container has at those IOVAs (edu reports no
+			 * fault: zeros would reach the guest as data) */
+			VHOST_LOG(ERR, dev, "vring %u: dmadev %d (%s) sits "
+				  "behind an IOMMU container that is not the "
+				  "EAL's default one (%s), where guest memory "
+				  "is mapped (dma_edu: start the EAL with "
+				  "--iommu vfio)", qid, d->dev_id,
+				  info.dev_name, a->cont == NULL ? "none" :
+				  keel_iommu_container_backend_ops(a->cont)->name);
+			return -EINVAL;
+		}
 		if (a->cont == NULL && !(info.dev_capa & KEEL_DMA_CAPA_SVA)) {
 			VHOST_LOG(ERR, dev, "vring %u: no IOMMU container and "
 				  "dmadev %d cannot use process addresses",

@@ -21,6 +21,10 @@
  *    neighbours stay, in the table (keel_iommu_walk) and in the IOMMU: the
  *    engine's writes through the outer regions' IOVAs land, through the
  *    removed one's they do not (edu reports no error: the data says).
+ *  - vhost_async_edu_other_container: with --iommu emulated, dma_edu sits
+ *    in a VFIO container of its own (keel_dma_info.iommu), where guest
+ *    memory is not mapped: registration is refused (EINVAL), nothing
+ *    mapped, instead of edu reading zeros and reporting success.
  * edu copies take ~100 ms of QEMU time per 4095-byte step (two steps a
  * copy), so the packets are few; timeouts are generous.
  */
@@ -67,7 +71,7 @@ now_ns(void)
 /* EAL and engine: edu (vfio suite) or a 28-bit dma_soft (fast suite).
  * @return TEST_SUCCESS, TEST_SKIPPED or TEST_FAILED */
 static int
-setup(int edu)
+setup_iommu(int edu, const char *iommu)
 {
 	struct keel_dma_info info;
 	int16_t id;
@@ -79,8 +83,11 @@ setup(int edu)
 			   "device") != 0)
 			return keel_test_skip("no QEMU edu device bound to "
 					      "vfio-pci (devtools/vm guests)");
-		ret = test_eal_init_str("--no-huge -m 64 --iommu vfio "
-					"--iova-mode alloc");
+		char args[96];
+
+		snprintf(args, sizeof(args), "--no-huge -m 64 --iommu %s "
+			 "--iova-mode alloc", iommu);
+		ret = test_eal_init_str(args);
 	} else {
 		ret = test_eal_init_str("--no-huge -m 64 --iommu emulated "
 					"--iova-mode alloc --vdev " SOFT_NAME
@@ -107,6 +114,12 @@ setup(int edu)
 	printf("  engine %s (%s), DMA mask %u bits\n", dma_name, info.driver,
 	       info.dma_mask_bits);
 	return TEST_SUCCESS;
+}
+
+static int
+setup(int edu)
+{
+	return setup_iommu(edu, "vfio");
 }
 
 static int
@@ -485,3 +498,50 @@ static int test_soft_regions(void) { return run_regions(0); }
 KEEL_TEST(vhost_async_edu_regions, "vfio",
 	  TEST_NO_EAL | TEST_NEED_VFIO | TEST_NEED_ROOT, test_edu_regions)
 KEEL_TEST(vhost_async_mask_regions, "fast", TEST_NO_EAL, test_soft_regions)
+
+/* ------------------------------------------- the engine's own container */
+
+static int
+test_edu_other_container(void)
+{
+	struct keel_vhost_async_config cfg = { .nb_dma = 1 };
+	struct keel_dma_conf conf = { .nb_vchans = 1 };
+	struct keel_dma_vchan_conf vc = {
+		.direction = KEEL_DMA_DIR_MEM_TO_MEM, .nb_desc = 32,
+	};
+	struct keel_iommu_container *c;
+	struct keel_dma_info info;
+	struct vt_env e;
+	unsigned int i;
+	int ret = setup_iommu(1, "emulated");
+
+	if (ret != TEST_SUCCESS)
+		return ret;
+	c = keel_iommu_container_default();
+	TEST_ASSERT_SUCCESS(keel_dma_info_get(dma_id, &info), "info");
+	TEST_ASSERT(info.iommu != NULL && info.iommu != c,
+		    "edu in a container of its own (%s), default %s",
+		    info.iommu != NULL ?
+		    keel_iommu_container_backend_ops(info.iommu)->name : "?",
+		    c != NULL ? keel_iommu_container_backend_ops(c)->name :
+				"none");
+	keel_dma_stop(dma_id);
+	TEST_ASSERT(keel_dma_configure(dma_id, &conf) == 0 &&
+		    keel_dma_vchan_setup(dma_id, 0, &vc) == 0 &&
+		    keel_dma_start(dma_id) == 0, "engine started");
+	TEST_ASSERT_SUCCESS(vt_env_init(&e, 0, 64), "env");
+	cfg.dma[0].dev_id = dma_id;
+	errno = 0;
+	TEST_ASSERT(keel_vhost_async_channel_register(e.dev->vid, 0, &cfg) < 0
+		    && errno == EINVAL, "refused (%s)", strerror(errno));
+	for (i = 0; i < e.dev->mem->n; i++)
+		TEST_ASSERT(e.dev->mem->r[i].dma_cont == NULL,
+			    "region %u not mapped", i);
+	TEST_ASSERT(keel_vhost_async_get_inflight(e.dev->vid, 0) < 0,
+		    "the queue stayed synchronous");
+	vt_env_fini(&e);
+	return teardown(1);
+}
+KEEL_TEST(vhost_async_edu_other_container, "vfio",
+	  TEST_NO_EAL | TEST_NEED_VFIO | TEST_NEED_ROOT,
+	  test_edu_other_container)

@@ -456,6 +456,7 @@ edu_info_get(const struct keel_dma_dev *dev, struct keel_dma_info *info)
 	const struct edu_dev *ed = dev->dev_private;
 
 	info->dma_mask_bits = (uint8_t)ed->mask_bits;
+	info->iommu = ed->cont;
 	/* no HANDLES_ERRORS: the device reports no error of its own (an
 	 * IOMMU fault reads zeros or drops the write); no fill, no copy_sg */
 	info->dev_capa = KEEL_DMA_CAPA_MEM_TO_MEM | KEEL_DMA_CAPA_OPS_COPY |

@@ -257,6 +257,8 @@ soft_info_get(const struct keel_dma_dev *dev, struct keel_dma_info *info)
 	if (sd->xl == XL_EMU)
 		info->dev_capa |= KEEL_DMA_CAPA_BEHIND_IOMMU;
 	info->dma_mask_bits = (uint8_t)sd->mask_bits;
+	if (sd->xl == XL_TABLE)
+		info->iommu = sd->cont;
 	info->max_vchans = SOFT_MAX_VCHANS;
 	info->min_desc = SOFT_MIN_DESC;
 	info->max_desc = SOFT_MAX_DESC;
