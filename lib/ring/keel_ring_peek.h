@@ -61,7 +61,7 @@ __keel_ring_peek_start(struct keel_ring *r, int enq, uint32_t n,
 					  ht->sync_type);
 	}
 	if (__keel_ring_unlikely(m == 0))
-		__keel_ring_check_bulk(r, n, behavior);
+		return __keel_ring_check_bulk(r, n, behavior);
 	return m;
 }
 

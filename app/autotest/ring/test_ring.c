@@ -4,10 +4,15 @@
  *   ring_api:        create/lookup/free, exact sizes, init in own memory,
  *                    reset, dump, htd_max, statistics
  *   ring_edges:      full and empty edges in every sync mode
+ *   ring_copy_wrap:  every count at every slot offset (and across the
+ *                    2^32 position wrap), element sizes 4-20, every mode:
+ *                    the element copies split at the end of the ring,
+ *                    odd counts, and write nothing past what they return
  *   ring_bad_input:  every bad argument gets NULL/0/negative, errno, one
  *                    log line naming the value, and changes nothing
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "keel_memzone.h"
 #include "keel_ring.h"
@@ -229,6 +234,128 @@ test_ring_edges(void)
 	return TEST_SUCCESS;
 }
 KEEL_TEST(ring_edges, "fast", 0, test_ring_edges)
+
+#define WRAP_COUNT 16 /* slots; capacity 15 */
+#define WRAP_GUARD 0xa5
+
+/* bytes [from, to) of buf all still WRAP_GUARD? */
+static int
+guard_intact(const unsigned char *buf, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (buf[from] != WRAP_GUARD)
+			return 0;
+	return 1;
+}
+
+/*
+ * One case: n elements enqueued (bulk) at position pos, peeked at where
+ * the mode allows it, then dequeued as a bulk of n / 2 and a burst asking
+ * for n (which gets the rest), so that the dequeue copies split at other
+ * places than the enqueue's.
+ */
+static int
+copy_wrap_case(struct keel_ring *r, unsigned int esize, unsigned int mode,
+	       uint32_t pos, unsigned int n, unsigned char *in,
+	       unsigned char *out, size_t tab)
+{
+	const char *name = ring_mode_name((int)mode);
+	uint32_t v0 = pos + n * 1000;
+	unsigned int i, k = n / 2;
+
+	ring_set_pos(r, pos);
+	for (i = 0; i < n; i++)
+		ring_elem_fill(in + (size_t)i * esize, esize, v0 + i);
+	TEST_ASSERT_EQUAL(ring_enq(r, (int)mode, 1, in, esize, n, NULL), n,
+			  "esize %u %s pos %u: enqueue %u", esize, name, pos,
+			  n);
+	if (mode == KEEL_RING_SYNC_ST || mode == KEEL_RING_SYNC_MT_HTS) {
+		memset(out, WRAP_GUARD, tab);
+		TEST_ASSERT_EQUAL(keel_ring_dequeue_bulk_elem_start(r, out,
+						esize, n, NULL), n,
+				  "esize %u %s pos %u: peek %u", esize, name,
+				  pos, n);
+		for (i = 0; i < n; i++)
+			TEST_ASSERT(ring_elem_check(out + (size_t)i * esize,
+						    esize, v0 + i),
+				    "esize %u %s pos %u n %u: peeked %u",
+				    esize, name, pos, n, i);
+		TEST_ASSERT(guard_intact(out, (size_t)n * esize, tab),
+			    "esize %u %s pos %u: peek wrote past %u", esize,
+			    name, pos, n);
+		TEST_ASSERT_SUCCESS(keel_ring_dequeue_elem_finish(r, 0),
+				    "finish 0");
+	}
+	memset(out, WRAP_GUARD, tab);
+	TEST_ASSERT_EQUAL(ring_deq(r, (int)mode, 1, out, esize, k, NULL), k,
+			  "esize %u %s pos %u: bulk %u", esize, name, pos, k);
+	TEST_ASSERT(guard_intact(out, (size_t)k * esize, tab),
+		    "esize %u %s pos %u: bulk wrote past %u", esize, name,
+		    pos, k);
+	TEST_ASSERT_EQUAL(ring_deq(r, (int)mode, 0, out + (size_t)k * esize,
+				   esize, n, NULL), n - k,
+			  "esize %u %s pos %u: burst of the rest of %u", esize,
+			  name, pos, n);
+	for (i = 0; i < n; i++)
+		TEST_ASSERT(ring_elem_check(out + (size_t)i * esize, esize,
+					    v0 + i),
+			    "esize %u %s pos %u n %u: element %u", esize, name,
+			    pos, n, i);
+	TEST_ASSERT(guard_intact(out, (size_t)n * esize, tab),
+		    "esize %u %s pos %u: dequeue wrote past %u", esize, name,
+		    pos, n);
+	TEST_ASSERT(keel_ring_empty(r), "empty");
+	return TEST_SUCCESS;
+}
+
+/*
+ * Every count at every slot offset, near 0 and across the 2^32 position
+ * wrap, in a ring allocated to the byte (ASan sees a copy past the last
+ * slot).
+ */
+static int
+copy_wrap_one(unsigned int esize, unsigned int mode)
+{
+	static const uint32_t bases[] = { 0, 0xfffffff0u };
+	const size_t tab = (size_t)(WRAP_COUNT + 2) * esize;
+	unsigned char *in = malloc(tab), *out = malloc(tab);
+	struct keel_ring *r = ring_make("copy_wrap", esize, WRAP_COUNT,
+					ring_mode_flags(mode, mode), 1);
+	unsigned int b, off, n;
+	int ret = TEST_SUCCESS;
+
+	if (in == NULL || out == NULL || r == NULL ||
+	    keel_ring_get_capacity(r) != WRAP_COUNT - 1) {
+		printf("  cannot set up esize %u %s\n", esize,
+		       ring_mode_name((int)mode));
+		ret = TEST_FAILED;
+	}
+	for (b = 0; b < 2 && ret == TEST_SUCCESS; b++)
+		for (off = 0; off < WRAP_COUNT && ret == TEST_SUCCESS; off++)
+			for (n = 1; n < WRAP_COUNT && ret == TEST_SUCCESS; n++)
+				ret = copy_wrap_case(r, esize, mode,
+						     bases[b] + off, n, in,
+						     out, tab);
+	if (r != NULL)
+		ring_unmake(r, 1);
+	free(in);
+	free(out);
+	return ret;
+}
+
+static int
+test_ring_copy_wrap(void)
+{
+	static const unsigned int esizes[] = { 4, 8, 12, 16, 20 };
+	unsigned int e, mode;
+
+	for (e = 0; e < sizeof(esizes) / sizeof(esizes[0]); e++)
+		for (mode = 0; mode < 4; mode++)
+			if (copy_wrap_one(esizes[e], mode) != TEST_SUCCESS)
+				return TEST_FAILED;
+	return TEST_SUCCESS;
+}
+KEEL_TEST(ring_copy_wrap, "fast", 0, test_ring_copy_wrap)
 
 /* a call that must fail: errno, and a log line containing `names` */
 #define EXPECT_FAIL(call_ok, err, names, what) do { \
