@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * DMA device table and control path.
+ * DMA device table and control path (the fast-path table's contents:
+ * dmadev_fp.c).
  *
  * Invariant: devs[i] is NULL or a device whose dev_id is i and whose state
  * is not UNUSED; keel_dma_fp_objs[i] holds the driver's fast-path
- * callbacks exactly while devs[i] is STARTED, and the dummy callbacks
- * (which log and fail) otherwise. Every control-path call validates its
+ * callbacks exactly while devs[i] is STARTED (dmadev_fp_install()), and
+ * the dummy callbacks (which log and fail) otherwise (dmadev_fp_reset()). Every control-path call validates its
  * arguments before changing anything, so a failed call leaves the device
  * as it was.
  *
@@ -22,10 +23,9 @@
 #include "keel_dmadev.h"
 #include "keel_dmadev_pmd.h"
 #include "keel_log.h"
+#include "dmadev_internal.h"
 
 KEEL_LOG_REGISTER(keel_logtype_dmadev, "dmadev", INFO)
-
-struct keel_dma_fp_object keel_dma_fp_objs[KEEL_DMADEV_MAX];
 
 static struct keel_dma_dev *devs[KEEL_DMADEV_MAX];
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,137 +37,6 @@ fail(int err)
 	return -err;
 }
 
-int
-keel_dma_fp_bad_arg(int16_t dev_id, uint16_t vchan, const char *what,
-		    long long value)
-{
-	KEEL_LOG(ERR, keel_logtype_dmadev,
-		 "dma fast path: dev %d vchan %u: bad %s %lld", dev_id, vchan,
-		 what, value);
-	return fail(EINVAL);
-}
-
-/* ---- optional ops a started driver lacks (copy_sg, fill) ---- */
-
-static int
-unsupported(const char *op, uint16_t vchan)
-{
-	KEEL_LOG(ERR, keel_logtype_dmadev,
-		 "dma fast path: vchan %u: the device has no %s (see its "
-		 "dev_capa)", vchan, op);
-	return fail(ENOTSUP);
-}
-
-static int
-unsupported_copy_sg(void *priv, uint16_t vchan, const struct keel_dma_sge *src,
-		    const struct keel_dma_sge *dst, uint16_t nb_src,
-		    uint16_t nb_dst, uint64_t flags)
-{
-	(void)priv, (void)src, (void)dst, (void)nb_src, (void)nb_dst,
-	(void)flags;
-	return unsupported("copy_sg", vchan);
-}
-
-static int
-unsupported_fill(void *priv, uint16_t vchan, uint64_t pattern, uint64_t dst,
-		 uint32_t length, uint64_t flags)
-{
-	(void)priv, (void)pattern, (void)dst, (void)length, (void)flags;
-	return unsupported("fill", vchan);
-}
-
-/* ---- dummy fast path: device absent or not started ---- */
-
-static int
-dummy_fail(void *priv, uint16_t vchan)
-{
-	int16_t id = (int16_t)(intptr_t)priv;
-
-	KEEL_LOG(ERR, keel_logtype_dmadev,
-		 "dma fast path: dev %d vchan %u: device %s", id, vchan,
-		 devs[id] == NULL ? "does not exist" : "is not started");
-	return fail(EINVAL);
-}
-
-static int
-dummy_copy(void *priv, uint16_t vchan, uint64_t src, uint64_t dst,
-	   uint32_t length, uint64_t flags)
-{
-	(void)src; (void)dst; (void)length; (void)flags;
-	return dummy_fail(priv, vchan);
-}
-
-static int
-dummy_copy_sg(void *priv, uint16_t vchan, const struct keel_dma_sge *src,
-	      const struct keel_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst,
-	      uint64_t flags)
-{
-	(void)src; (void)dst; (void)nb_src; (void)nb_dst; (void)flags;
-	return dummy_fail(priv, vchan);
-}
-
-static int
-dummy_fill(void *priv, uint16_t vchan, uint64_t pattern, uint64_t dst,
-	   uint32_t length, uint64_t flags)
-{
-	(void)pattern; (void)dst; (void)length; (void)flags;
-	return dummy_fail(priv, vchan);
-}
-
-static int
-dummy_submit(void *priv, uint16_t vchan)
-{
-	return dummy_fail(priv, vchan);
-}
-
-static uint16_t
-dummy_completed(void *priv, uint16_t vchan, uint16_t nb, uint16_t *last_idx,
-		bool *has_error)
-{
-	(void)nb; (void)last_idx; (void)has_error;
-	dummy_fail(priv, vchan);
-	return 0;
-}
-
-static uint16_t
-dummy_completed_status(void *priv, uint16_t vchan, uint16_t nb,
-		       uint16_t *last_idx, enum keel_dma_status_code *st)
-{
-	(void)nb; (void)last_idx; (void)st;
-	dummy_fail(priv, vchan);
-	return 0;
-}
-
-static uint16_t
-dummy_burst_capacity(const void *priv, uint16_t vchan)
-{
-	dummy_fail((void *)(uintptr_t)priv, vchan);
-	return 0;
-}
-
-static void
-fp_reset(int16_t id)
-{
-	struct keel_dma_fp_object *o = &keel_dma_fp_objs[id];
-
-	o->nb_vchans = 0;
-	o->max_sges = 0;
-	o->dev_private = (void *)(intptr_t)id;
-	o->copy = dummy_copy;
-	o->copy_sg = dummy_copy_sg;
-	o->fill = dummy_fill;
-	o->submit = dummy_submit;
-	o->completed = dummy_completed;
-	o->completed_status = dummy_completed_status;
-	o->burst_capacity = dummy_burst_capacity;
-}
-
-__attribute__((constructor)) static void
-fp_init(void)
-{
-	for (int16_t i = 0; i < KEEL_DMADEV_MAX; i++)
-		fp_reset(i);
-}
 
 /* ---- driver side ---- */
 
@@ -233,7 +102,7 @@ keel_dma_pmd_allocate(const char *name, int numa_node, size_t priv_size)
 	dev->driver = "unknown";
 	dev->dev_private = priv_size ? (char *)dev + hdr : NULL;
 	devs[id] = dev;
-	fp_reset((int16_t)id);
+	dmadev_fp_reset((int16_t)id, true);
 	pthread_mutex_unlock(&dev_lock);
 	return dev;
 }
@@ -245,7 +114,7 @@ release_locked(struct keel_dma_dev *dev)
 
 	if (id < 0 || id >= KEEL_DMADEV_MAX || devs[id] != dev)
 		return fail(EINVAL);
-	fp_reset(id);
+	dmadev_fp_reset(id, false);
 	devs[id] = NULL;
 	dev->state = KEEL_DMA_DEV_UNUSED;
 	free(dev);
@@ -536,7 +405,6 @@ int
 keel_dma_start(int16_t dev_id)
 {
 	struct keel_dma_dev *dev = dev_get_locked(dev_id, "dma start");
-	struct keel_dma_fp_object *o;
 	struct keel_dma_info info;
 	uint64_t all;
 	int ret = 0;
@@ -574,17 +442,7 @@ keel_dma_start(int16_t dev_id)
 	ret = dev->ops->start(dev);
 	if (ret < 0)
 		goto out;
-	o = &keel_dma_fp_objs[dev_id];
-	o->dev_private = dev->dev_private;
-	o->copy = dev->fp.copy;
-	o->copy_sg = dev->fp.copy_sg ? dev->fp.copy_sg : unsupported_copy_sg;
-	o->fill = dev->fp.fill ? dev->fp.fill : unsupported_fill;
-	o->submit = dev->fp.submit;
-	o->completed = dev->fp.completed;
-	o->completed_status = dev->fp.completed_status;
-	o->burst_capacity = dev->fp.burst_capacity;
-	o->max_sges = info.max_sges;
-	__atomic_store_n(&o->nb_vchans, dev->nb_vchans, __ATOMIC_RELEASE);
+	dmadev_fp_install(dev, info.max_sges);
 	dev->state = KEEL_DMA_DEV_STARTED;
 out:
 	pthread_mutex_unlock(&dev_lock);
@@ -600,7 +458,7 @@ stop_locked(struct keel_dma_dev *dev)
 
 	if (dev->state != KEEL_DMA_DEV_STARTED || dev->ops == NULL)
 		return 0;
-	fp_reset(dev->dev_id);
+	dmadev_fp_reset(dev->dev_id, true);
 	ret = dev->ops->stop(dev);
 	if (ret < 0)
 		KEEL_LOG(ERR, keel_logtype_dmadev, "dma stop %s: driver: %s",
