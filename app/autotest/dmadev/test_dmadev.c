@@ -60,8 +60,13 @@ api_dev(int16_t id, const struct keel_dma_info *info)
 	TEST_ASSERT_SUCCESS(keel_dma_configure(id, &conf), "configure");
 	/* start before the vchan is set up */
 	TEST_ASSERT_EQUAL(keel_dma_start(id), -EINVAL, "start w/o vchan");
+	test_log_capture_start();
 	TEST_ASSERT_EQUAL(keel_dma_copy(id, 0, 4096, 8192, 64, 0), -EINVAL,
 			  "copy on a stopped device");
+	log = test_log_capture_stop();
+	TEST_ASSERT(strstr(log, "is not started") != NULL, "log says why: %s",
+		    log);
+	free(log);
 	TEST_ASSERT_EQUAL(keel_dma_burst_capacity(id, 0), 0, "capacity");
 	vc.nb_desc = (uint16_t)(info->min_desc + 1);
 	TEST_ASSERT_EQUAL(keel_dma_vchan_setup(id, 0, &vc), -EINVAL,
@@ -170,6 +175,8 @@ test_dmadev_api(void)
 			  "completed bad id");
 	log = test_log_capture_stop();
 	TEST_ASSERT(strstr(log, "dev -3") != NULL, "log names the id: %s", log);
+	TEST_ASSERT(strstr(log, "does not exist") != NULL,
+		    "a free slot's dummy says so: %s", log);
 	free(log);
 
 	int ret = dmt_for_each_dev("api", api_dev);
