@@ -273,6 +273,11 @@ struct vhost_vq {
 	uint32_t infl_tail;        /* oldest entry not yet written used */
 	uint32_t infl_count;       /* entries in flight */
 	uint16_t used_pending;     /* split: used entries written, idx not yet */
+	/* packed: the first used descriptor of a batch, its flags stored
+	 * by the flush after the rest of the batch */
+	uint8_t used_head_pending;
+	uint16_t used_head_slot;
+	uint16_t used_head_flags;
 	const struct vhost_copy_ops *copy;
 	void *copy_priv;
 	struct keel_vhost_vring_stats stats;

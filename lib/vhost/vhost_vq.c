@@ -279,6 +279,7 @@ vhost_vq_init_indexes(struct vhost_vq *vq)
 		}
 		vq->last_avail_idx = vq->last_used_idx = vq->base_avail;
 		vq->avail_wrap = vq->used_wrap = vq->base_wrap;
+		vq->used_head_pending = 0;
 		return 0;
 	}
 	vhost_read_once(&used_idx, &vq->used->idx, sizeof(used_idx));
