@@ -209,6 +209,38 @@ packed_put(struct vu_queue *q, uint64_t addr, uint32_t len, uint16_t id,
 	return head ? flags : slot;
 }
 
+/* packed: hand the buffer at slot `head` to the device. The first of a
+ * burst waits for packed_handover_end(), after the burst's others, so
+ * the device (which reads available descriptors in ring order) takes the
+ * burst at once instead of chasing our stores line by line. */
+struct handover {
+	int pending;
+	uint16_t slot, flags;
+};
+
+static inline void
+packed_handover(struct vu_queue *q, struct handover *h, uint16_t head,
+		uint16_t flags)
+{
+	if (!h->pending) {
+		h->pending = 1;
+		h->slot = head;
+		h->flags = flags;
+	} else {
+		__atomic_store_n(&q->desc[head].b, flags, __ATOMIC_RELEASE);
+	}
+	q->pending++;
+}
+
+static inline void
+packed_handover_end(struct vu_queue *q, struct handover *h)
+{
+	if (h->pending)
+		__atomic_store_n(&q->desc[h->slot].b, h->flags,
+				 __ATOMIC_RELEASE);
+	h->pending = 0;
+}
+
 static uint16_t
 packed_take_id(struct vu_queue *q)
 {
@@ -334,6 +366,7 @@ tx_cleanup(struct vu_queue *q)
 uint16_t
 vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 {
+	struct handover ho = { 0, 0, 0 };
 	uint16_t i;
 
 	tx_cleanup(q);
@@ -364,9 +397,7 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 				head_flags = packed_put(q, (uint64_t)(uintptr_t)
 							hdr, VU_NET_HDR_LEN +
 							m->data_len, id, 0, 1);
-				__atomic_store_n(&q->desc[head].b, head_flags,
-						 __ATOMIC_RELEASE);
-				q->pending++;
+				packed_handover(q, &ho, head, head_flags);
 			}
 			q->slots[id].m = m;
 			q->slots[id].ndesc = 1;
@@ -406,17 +437,17 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 					   s->next != NULL ? VU_DESC_F_NEXT : 0, 0);
 			q->slots[id].m = m;
 			q->slots[id].ndesc = need;
-			__atomic_store_n(&q->desc[head].b, head_flags,
-					 __ATOMIC_RELEASE);
-			q->pending++;
+			packed_handover(q, &ho, head, head_flags);
 		}
 		q->bytes += m->pkt_len;
 	}
 	q->packets += i;
-	if (!q->packed)
+	if (!q->packed) {
 		split_flush(q);
-	else
+	} else {
+		packed_handover_end(q, &ho);
 		kick(q);
+	}
 	return i;
 }
 
@@ -428,6 +459,7 @@ uint16_t
 vu_rx_refill(struct vu_queue *q)
 {
 	struct keel_mbuf *bulk[REFILL_BULK];
+	struct handover ho = { 0, 0, 0 };
 	uint16_t posted = 0, nb = 0, k = 0;
 
 	while (q->nfree > 0 && (!q->packed || q->nfree_ids > 0)) {
@@ -466,10 +498,8 @@ vu_rx_refill(struct vu_queue *q)
 
 			id = packed_take_id(q);
 			f = packed_put(q, addr, len, id, VU_DESC_F_WRITE, 1);
-			__atomic_store_n(&q->desc[q->avail_idx == 0 ?
-				q->size - 1 : q->avail_idx - 1].b, f,
-				__ATOMIC_RELEASE);
-			q->pending++;
+			packed_handover(q, &ho, q->avail_idx == 0 ?
+					q->size - 1 : q->avail_idx - 1, f);
 		}
 		q->slots[id].m = m;
 		q->slots[id].ndesc = 1;
@@ -477,10 +507,12 @@ vu_rx_refill(struct vu_queue *q)
 	}
 	if (k < nb)     /* not reached: nb never exceeds the room */
 		keel_pktmbuf_free_bulk(bulk + k, nb - k);
-	if (!q->packed)
+	if (!q->packed) {
 		split_flush(q);
-	else
+	} else {
+		packed_handover_end(q, &ho);
 		kick(q);
+	}
 	return posted;
 }
 
