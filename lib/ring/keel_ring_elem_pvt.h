@@ -164,15 +164,23 @@ __keel_ring_copy64(void *dst, const void *src, uint32_t n)
 		memcpy(d, s, 8);
 }
 
+/* n 16-byte elements: 64 bytes a step, then 32, then 16. DPDK copies 32 a
+ * step; with ring-pair-bench.c 64 measured 2-5 cycles fewer per enqueue +
+ * dequeue pair on six of the 8- and 32-element lines, 1.5 more on two. */
 __keel_ring_inline void
 __keel_ring_copy128(void *dst, const void *src, uint32_t n)
 {
 	char *d = (char *)dst;
 	const char *s = (const char *)src;
 
-	for (; n >= 2; n -= 2, d += 32, s += 32)
+	for (; n >= 4; n -= 4, d += 64, s += 64)
+		memcpy(d, s, 64);
+	if (n & 2) {
 		memcpy(d, s, 32);
-	if (n > 0)
+		d += 32;
+		s += 32;
+	}
+	if (n & 1)
 		memcpy(d, s, 16);
 }
 
