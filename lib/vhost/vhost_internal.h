@@ -81,14 +81,43 @@ vhost_unlock(struct vhost_lock *l)
 void vhost_lock_ctrl(struct vhost_lock *l);
 
 /* ---- guest memory (vhost_mem.c) ---- */
+/* A device's guest-memory window (vhost_mem.c): one PROT_NONE,
+ * MAP_NORESERVE reservation of VHOST_MEM_WINDOW bytes where each region is
+ * placed at base + (its guest address - origin), so regions adjacent in
+ * guest memory are adjacent in our VA (and merge in the IOMMU map table);
+ * what no region holds stays reserved and inaccessible (the guards).
+ * Reserved with the first region placed, released with the last. */
+#define VHOST_MEM_WINDOW (1ULL << 40)           /* 1 TiB of guest addresses */
+#define VHOST_MEM_WINDOW_SLOTS (2 * KEEL_VHOST_MAX_MEM_REGIONS)
+
+struct vhost_mem_window {
+	void *resv;            /* the reservation, NULL when none */
+	uint64_t resv_len;
+	uint8_t *base;         /* our address of guest address `origin` */
+	uint64_t origin;       /* a multiple of VHOST_MEM_WINDOW */
+	uint32_t n;            /* ranges in use */
+	struct {
+		uint64_t off;      /* from base; len 0: free slot */
+		uint64_t len;
+	} used[VHOST_MEM_WINDOW_SLOTS];
+	/* async (vhost_async_mem.c): IOVA - VA of the window's regions
+	 * mapped in the container (valid while dma_n > 0), so the next one
+	 * is placed next to its neighbours in IOVA too */
+	uint64_t iova_shift;
+	uint32_t dma_n;
+};
+
 struct vhost_region {
 	uint64_t gpa;          /* guest physical address of the first byte */
 	uint64_t size;         /* bytes, > 0 */
 	uint64_t uaddr;        /* the front-end's address of the first byte */
 	uint64_t mmap_offset;  /* offset of the first byte in the fd */
 	uint8_t *host;         /* our address of the first byte */
-	void *map_base;        /* our reservation: guard page + map + guard */
+	/* in the window (win != NULL): the file mapping; else our own
+	 * reservation: guard page + map + guard */
+	void *map_base;
 	uint64_t map_len;
+	struct vhost_mem_window *win;   /* the device's window, or NULL */
 	int fd;                /* kept open: describes the region (async, IOMMU) */
 	dev_t st_dev;          /* identity of the file, for table diffs */
 	ino_t st_ino;
@@ -117,6 +146,16 @@ int vhost_region_map(struct vhost_dev *dev,
 		     const struct vhost_user_mem_region *d, int fd,
 		     struct vhost_region *r);
 void vhost_region_unmap(struct vhost_region *r);
+/* vhost_mem_window.c: map @p len bytes of @p fd from @p file_off at the
+ * window address of guest address @p gpa (a multiple of @p align, the
+ * file's page size); NULL when the window cannot take it (the caller maps
+ * it on its own). */
+uint8_t *vhost_mem_window_place(struct vhost_dev *dev, uint64_t gpa,
+				uint64_t len, uint64_t align, int fd,
+				uint64_t file_off);
+/* give back a range vhost_mem_window_place() returned (mapping dropped) */
+void vhost_mem_window_release(struct vhost_mem_window *w, void *at,
+			      uint64_t len);
 /* async vhost (vhost_async_mem.c): DMA-map every region of @p m not yet
  * mapped, one map call each, when the device has async queues; on failure
  * the regions it mapped are unmapped again. @return 0 or -errno. */
@@ -329,6 +368,7 @@ struct vhost_dev {
 	uint8_t rarp_pending;
 	uint32_t nr_vring;             /* highest vring index seen + 1 */
 	struct vhost_mem *mem;         /* NULL until a table arrives */
+	struct vhost_mem_window mem_win;   /* where regions are mapped */
 	struct vhost_iotlb iotlb;
 	struct vhost_log log;
 	struct vhost_vq *vq[VHOST_MAX_VRINGS];

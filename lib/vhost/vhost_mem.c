@@ -6,8 +6,11 @@
  * Invariants: a struct vhost_mem's regions are sorted by guest address and
  * pairwise disjoint both in guest addresses and in user addresses; every
  * region's [host, host + size) is mapped, readable and writable, and has an
- * inaccessible guard page on each side (a walker bug faults instead of
- * touching a neighbouring mapping); every region's file was at least
+ * inaccessible guard page on each side unless the region next to it in
+ * guest memory is mapped right there (a walker bug faults instead of
+ * touching an unrelated mapping): regions are placed in the device's
+ * window at their guest address (vhost_mem_window.c) when it can take
+ * them, else in a reservation of their own; every region's file was at least
  * mmap_offset + size bytes long when mapped. Translations return the
  * length that is contiguous from the address (never past the region).
  *
@@ -65,6 +68,7 @@ vhost_region_map(struct vhost_dev *dev, const struct vhost_user_mem_region *d,
 {
 	struct stat st;
 	uint64_t align, map_off, delta, map_len, resv_len;
+	struct vhost_mem_window *win = NULL;
 	uint8_t *resv, *start;
 	void *p;
 	int ret;
@@ -100,6 +104,18 @@ vhost_region_map(struct vhost_dev *dev, const struct vhost_user_mem_region *d,
 		return -EOVERFLOW;
 	}
 	map_len = (delta + d->size + align - 1) & ~(align - 1);
+	/* in the device's window when it can take it: adjacent in guest
+	 * memory -> adjacent here (vhost_mem_window.c) */
+	if (d->guest_addr >= delta) {
+		start = vhost_mem_window_place(dev, d->guest_addr - delta,
+					       map_len, align, fd, map_off);
+		if (start != NULL) {
+			resv = start;
+			resv_len = map_len;
+			win = &dev->mem_win;
+			goto mapped;
+		}
+	}
 	/* reservation: >= one page of guard before and after, and room to
 	 * place the mapping on an `align` boundary */
 	resv_len = map_len + 3 * align;
@@ -125,6 +141,7 @@ vhost_region_map(struct vhost_dev *dev, const struct vhost_user_mem_region *d,
 			  strerror(-ret));
 		return ret;
 	}
+mapped:
 	memset(r, 0, sizeof(*r));
 	r->gpa = d->guest_addr;
 	r->size = d->size;
@@ -133,6 +150,7 @@ vhost_region_map(struct vhost_dev *dev, const struct vhost_user_mem_region *d,
 	r->host = start + delta;
 	r->map_base = resv;
 	r->map_len = resv_len;
+	r->win = win;
 	r->fd = fd;
 	r->st_dev = st.st_dev;
 	r->st_ino = st.st_ino;
@@ -143,7 +161,9 @@ void
 vhost_region_unmap(struct vhost_region *r)
 {
 	vhost_async_region_unmap(r);    /* the IOMMU lets go first */
-	if (r->map_base != NULL)
+	if (r->win != NULL)
+		vhost_mem_window_release(r->win, r->map_base, r->map_len);
+	else if (r->map_base != NULL)
 		munmap(r->map_base, r->map_len);
 	if (r->fd >= 0)
 		close(r->fd);

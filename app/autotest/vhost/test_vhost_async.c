@@ -7,7 +7,8 @@
  * the copies; a region unmapped from the container under traffic: the
  * engine faults, the packets fail (counted, used length 0, guest bytes
  * untouched) and later ones go on; the guest regions in the container's
- * map table (one entry and one map call per region), the middle one
+ * map table (one map call per region, adjacent ones merged into one entry
+ * of one chunk each, a region apart its own entry), the middle one
  * removed; stop and reset drain the copies in flight.
  */
 #include <stdlib.h>
@@ -370,9 +371,12 @@ test_fault(void)
 }
 KEEL_TEST(vhost_async_dma_fault, "fast", TEST_NO_EAL, test_fault)
 
+#define NREG 4   /* three adjacent in guest memory, one apart */
+
 struct region_seen {
-	uint64_t va[3], len[3];
-	unsigned int hits[3];
+	uint64_t va[NREG], len[NREG];
+	unsigned int hits[NREG];
+	struct keel_iommu_mapping m[NREG];   /* the last entry hitting it */
 	unsigned int entries;
 };
 
@@ -383,30 +387,66 @@ count_region(const struct keel_iommu_mapping *m, void *arg)
 	unsigned int i;
 
 	s->entries++;
-	for (i = 0; i < 3; i++)
-		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len)
+	for (i = 0; i < NREG; i++)
+		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len) {
 			s->hits[i]++;
+			s->m[i] = *m;
+		}
 	return 0;
 }
 
-/* The guest regions in the container's map table: each region one entry
- * (one map call: its own chunk), removed exactly with REM_MEM_REG, after
- * the copies in flight into it drained; the middle of three removed
- * leaves the outer two, in the table and in the emulated IOMMU. */
+/* entry e of the walk is exactly [va, va + len) at iova, chunks of chunk */
+static int
+entry_is(const struct keel_iommu_mapping *e, uint64_t va, uint64_t iova,
+	 uint64_t len, uint64_t chunk)
+{
+	if (e->va == va && e->iova == iova && e->len == len &&
+	    e->chunk == chunk)
+		return 1;
+	printf("  entry VA 0x%llx IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
+	       (unsigned long long)e->va, (unsigned long long)e->iova,
+	       (unsigned long long)e->len, (unsigned long long)e->chunk);
+	return 0;
+}
+
+/* add region [gpa, + VT_REGION) at file offset off of the env's memory */
+static int
+add_region(struct vt_env *e, struct vhost_user_msg *msg, uint64_t gpa,
+	   uint64_t off)
+{
+	struct vhost_user_mem_region *d = &msg->payload.mem_single.region;
+	int fd;
+
+	if (ftruncate(e->mfd, (off_t)(off + VT_REGION)) != 0)
+		return -1;
+	memset(msg, 0, sizeof(*msg));
+	d->guest_addr = gpa;
+	d->size = VT_REGION;
+	d->user_addr = gpa + VT_UOFF;
+	d->mmap_offset = off;
+	fd = dup(e->mfd);
+	return vhost_user_add_mem_reg(e->dev, msg, &fd, 1);
+}
+
+/* The guest regions in the container's map table: one map call per region
+ * (its own chunk); the three adjacent in guest memory are adjacent in VA
+ * and IOVA and merge into one entry of three chunks, the fourth (apart in
+ * guest memory) is its own entry; REM_MEM_REG of the middle one, after
+ * the copies in flight into it drained, leaves exactly the outer two as
+ * two entries, in the table and in the emulated IOMMU. */
 static int
 test_regions(void)
 {
 	struct keel_iommu_container *c;
-	struct keel_iommu_stats s0, s1;
+	struct keel_iommu_stats s0, s1, s2;
 	struct region_seen seen;
 	struct vhost_user_msg msg;
 	struct vhost_user_mem_region *d = &msg.payload.mem_single.region;
 	struct keel_mbuf *pk, *out;
-	uint64_t iova[3], src;
+	uint64_t iova[NREG], src;
 	uint8_t failed;
 	struct vt_env e;
 	unsigned int i;
-	int fd;
 
 	TEST_ASSERT_SUCCESS(setup(), "setup");
 	c = keel_iommu_container_default();
@@ -418,18 +458,19 @@ test_regions(void)
 	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s1), "stats");
 	TEST_ASSERT_EQUAL(s1.backend_maps - s0.backend_maps, 2,
 			  "one map call per region");
-	/* a third region, added while async: mapped on arrival */
-	TEST_ASSERT_SUCCESS(ftruncate(e.mfd, VT_GSIZE + VT_REGION), "grow");
-	memset(&msg, 0, sizeof(msg));
-	d->guest_addr = VT_GPA + VT_GSIZE;
-	d->size = VT_REGION;
-	d->user_addr = VT_GPA + VT_GSIZE + VT_UOFF;
-	d->mmap_offset = VT_GSIZE;
-	fd = dup(e.mfd);
-	TEST_ASSERT_SUCCESS(vhost_user_add_mem_reg(e.dev, &msg, &fd, 1), "add");
-	TEST_ASSERT_EQUAL(e.dev->mem->n, 3, "three regions");
+	/* a third region adjacent in guest memory and a fourth 1 MiB past
+	 * it, added while async: mapped on arrival */
+	TEST_ASSERT_SUCCESS(add_region(&e, &msg, VT_GPA + VT_GSIZE, VT_GSIZE),
+			    "add");
+	TEST_ASSERT_SUCCESS(add_region(&e, &msg, VT_GPA + VT_GSIZE +
+				       VT_REGION + (1 << 20),
+				       VT_GSIZE + VT_REGION), "add apart");
+	TEST_ASSERT_EQUAL(e.dev->mem->n, NREG, "%u regions", NREG);
+	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s2), "stats");
+	TEST_ASSERT_EQUAL(s2.backend_maps - s1.backend_maps, 2,
+			  "one map call per region");
 	memset(&seen, 0, sizeof(seen));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NREG; i++) {
 		struct vhost_region *r = &e.dev->mem->r[i];
 
 		TEST_ASSERT(r->dma_cont == c, "region %u mapped", i);
@@ -437,10 +478,27 @@ test_regions(void)
 		seen.len[i] = r->dma_len;
 		iova[i] = r->dma_iova;
 		TEST_ASSERT_EQUAL(r->dma_iova, r->dma_va, "IOVA = VA here");
+		TEST_ASSERT_EQUAL(r->dma_len, VT_REGION, "whole pages");
+		TEST_ASSERT(i == 0 || i == 3 ||
+			    r->dma_va == seen.va[i - 1] + VT_REGION,
+			    "region %u next to region %u in VA", i, i - 1);
 	}
+	TEST_ASSERT(seen.va[3] - seen.va[2] == VT_REGION + (1 << 20),
+		    "the fourth 1 MiB apart in VA too");
 	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NREG; i++)
 		TEST_ASSERT_EQUAL(seen.hits[i], 1, "region %u: one entry", i);
+	/* the emulated IOMMU is strict (cannot split): chunk = map length */
+	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION,
+			     VT_REGION), "regions 0-2: one entry, 3 chunks");
+	TEST_ASSERT(memcmp(&seen.m[1], &seen.m[0], sizeof(seen.m[0])) == 0 &&
+		    memcmp(&seen.m[2], &seen.m[0], sizeof(seen.m[0])) == 0,
+		    "the same entry");
+	TEST_ASSERT(entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
+			     VT_REGION), "region 3: its own entry");
+	TEST_ASSERT_EQUAL(s2.entries - s0.entries, 2, "2 entries more in all");
+	TEST_ASSERT_EQUAL(s2.backend_mappings - s0.backend_mappings, NREG,
+			  "the backend holds one mapping per region");
 	/* a packet in flight into the middle region when it goes: the
 	 * removal waits for it (it lands whole) */
 	vt_use(&e, 0);
@@ -467,6 +525,16 @@ test_regions(void)
 	TEST_ASSERT_EQUAL(seen.hits[0], 1, "first region still mapped");
 	TEST_ASSERT_EQUAL(seen.hits[1], 0, "middle region gone");
 	TEST_ASSERT_EQUAL(seen.hits[2], 1, "last region still mapped");
+	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION,
+			     VT_REGION), "region 0 alone");
+	TEST_ASSERT(entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION,
+			     VT_REGION), "region 2 alone");
+	TEST_ASSERT(entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
+			     VT_REGION), "region 3 as it was");
+	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s1), "stats");
+	TEST_ASSERT_EQUAL(s1.entries - s0.entries, 3, "3 entries");
+	TEST_ASSERT_EQUAL(s1.backend_mappings - s0.backend_mappings, NREG - 1,
+			  "the backend dropped exactly one mapping");
 	/* the emulated IOMMU agrees: DMA into the outer ones works, into
 	 * the middle one faults */
 	pk = vt_pkt(pool, 64, 2048, 4);
@@ -480,7 +548,8 @@ test_regions(void)
 			    "unregister");
 	memset(&seen.hits, 0, sizeof(seen.hits));
 	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
-	TEST_ASSERT_EQUAL(seen.hits[0] + seen.hits[2], 0, "all unmapped");
+	TEST_ASSERT_EQUAL(seen.hits[0] + seen.hits[2] + seen.hits[3], 0,
+			  "all unmapped");
 	vt_env_fini(&e);
 	return teardown();
 }

@@ -6,7 +6,8 @@
  * at IOVAs the container allocates below the mask, the copies go through
  * them (the engine faults on anything at or above 2^28, so a delivered
  * packet proves its IOVAs were below) and land byte-exact both ways, also
- * across regions. Refusals: a mask no region fits under (ENOSPC), and a
+ * across regions; the two regions, adjacent in guest memory, get adjacent
+ * IOVAs and merge into one entry. Refusals: a mask no region fits under (ENOSPC), and a
  * narrow engine after a wide one mapped the regions high (ERANGE), each
  * leaving the queue synchronous and the table as it was. Application
  * memory beyond the mask (mbufs at IOVA = VA) is copied by CPU, counted.
@@ -120,6 +121,28 @@ regions_are(struct vt_env *e, int mapped, int low)
 			       (unsigned long long)r->dma_iova);
 	}
 	return 1;
+}
+
+/* the two regions (adjacent in guest memory) at adjacent IOVAs too, one
+ * entry in the table with one chunk each (the emulated IOMMU is strict) */
+static int
+regions_merged(struct vt_env *e)
+{
+	const struct vhost_region *a = &e->dev->mem->r[0];
+	const struct vhost_region *b = &e->dev->mem->r[1];
+	struct keel_iommu_mapping m;
+
+	if (b->dma_va != a->dma_va + a->dma_len ||
+	    b->dma_iova != a->dma_iova + a->dma_len)
+		return 0;
+	if (keel_iommu_lookup_iova(keel_iommu_container_default(),
+				   a->dma_iova, &m) != 0)
+		return 0;
+	printf("  entry IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
+	       (unsigned long long)m.iova, (unsigned long long)m.len,
+	       (unsigned long long)m.chunk);
+	return m.iova == a->dma_iova && m.len == a->dma_len + b->dma_len &&
+	       m.chunk == a->dma_len;
 }
 
 static uint16_t
@@ -255,6 +278,7 @@ test_mask_copies(void)
 	TEST_ASSERT_SUCCESS(go_async(&e, 1, ids[0], 1), "register 1: %s",
 			    strerror(errno));
 	TEST_ASSERT(regions_are(&e, 1, 1), "regions mapped below 2^28");
+	TEST_ASSERT(regions_merged(&e), "adjacent in IOVA: one entry");
 	r = enqueue_check(&e, sizes, 3);
 	if (r == TEST_SUCCESS)
 		r = dequeue_check(&e, sizes, 3);

@@ -8,7 +8,7 @@
  *    from the library's internals without a socket, so ring walkers can be
  *    driven directly (unit tests and the ring fuzzer). The guest memory is
  *    a memfd the test maps too (the guest's view); the library maps it
- *    through its own region code, with guard pages.
+ *    through its own region code (its guest-memory window).
  *  - driver-side split and packed ring writers (the test plays the guest).
  *  - fd and mapping counters, to show nothing leaks.
  */
@@ -18,7 +18,8 @@
 #include "vhost_internal.h"
 
 /* guest layout: two regions of VT_REGION bytes each, back to back in
- * guest physical space but separate mappings on the device side */
+ * guest physical space, separate mappings on the device side (adjacent
+ * there too: the device's guest-memory window) */
 #define VT_GPA      0x100000ULL
 #define VT_UOFF     0x7f0000000000ULL   /* user address = gpa + VT_UOFF */
 #define VT_REGION   (256 * 1024ULL)
