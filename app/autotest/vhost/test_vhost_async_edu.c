@@ -15,7 +15,8 @@
  *    packets both ways each time, byte-exact, every async copy by DMA, the
  *    front-end's regions mapped below 2^28.
  *  - vhost_async_edu_regions: the test plays the guest (vt_env): three
- *    regions, each one map call (type1: its own chunk), below 2^28;
+ *    regions, each one map call (type1: its own chunk), below 2^28,
+ *    adjacent in guest memory: one table entry of three chunks;
  *    REM_MEM_REG of the middle one with a copy into it in flight: the copy
  *    lands, then exactly that chunk is unmapped (one unmap call) while the
  *    neighbours stay, in the table (keel_iommu_walk) and in the IOMMU: the
@@ -324,6 +325,7 @@ KEEL_TEST(vhost_async_mask_pmd, "fast", TEST_NO_EAL, test_soft_pmd)
 struct region_seen {
 	uint64_t va[3], len[3];
 	unsigned int hits[3];
+	struct keel_iommu_mapping m[3];   /* the entry holding each */
 };
 
 static int
@@ -333,9 +335,24 @@ count_region(const struct keel_iommu_mapping *m, void *arg)
 	unsigned int i;
 
 	for (i = 0; i < 3; i++)
-		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len)
+		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len) {
 			s->hits[i]++;
+			s->m[i] = *m;
+		}
 	return 0;
+}
+
+/* @p m is [va, + len) at iova in chunks of VT_REGION (strict backends:
+ * type1 and the emulated IOMMU's default) */
+static int
+entry_is(const struct keel_iommu_mapping *m, uint64_t va, uint64_t iova,
+	 uint64_t len)
+{
+	printf("  entry VA 0x%llx IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
+	       (unsigned long long)m->va, (unsigned long long)m->iova,
+	       (unsigned long long)m->len, (unsigned long long)m->chunk);
+	return m->va == va && m->iova == iova && m->len == len &&
+	       m->chunk == VT_REGION;
 }
 
 /* One engine copy of 64 bytes from @p src to @p dst, driven by the test
@@ -423,6 +440,14 @@ run_regions(int edu)
 	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
 	for (i = 0; i < 3; i++)
 		TEST_ASSERT_EQUAL(seen.hits[i], 1, "region %u: one entry", i);
+	/* adjacent in guest memory: adjacent in VA and IOVA, one entry of
+	 * three chunks; the backend holds three mappings */
+	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION),
+		    "the three regions: one entry of three chunks");
+	TEST_ASSERT(memcmp(&seen.m[2], &seen.m[0], sizeof(seen.m[0])) == 0,
+		    "the same entry");
+	TEST_ASSERT_EQUAL(s1.backend_mappings - s0.backend_mappings, 3,
+			  "the backend: one mapping per region");
 	/* a packet in flight into the middle region when it goes */
 	vt_use(&e, 0);
 	vt_offer(&e, &(struct vt_buf){ VT_GPA + VT_REGION + 0x2000, 2048, 1 },
@@ -455,6 +480,11 @@ run_regions(int edu)
 	TEST_ASSERT(seen.hits[0] == 1 && seen.hits[1] == 0 && seen.hits[2] == 1,
 		    "table: outer regions mapped, middle gone (%u %u %u)",
 		    seen.hits[0], seen.hits[1], seen.hits[2]);
+	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION) &&
+		    entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION),
+		    "table: exactly the outer two, as two entries");
+	TEST_ASSERT_EQUAL(s2.backend_mappings - s0.backend_mappings, 2,
+			  "the backend: the outer two");
 	/* the IOMMU's view, through the engine: writes through the outer
 	 * regions' IOVAs land, through the removed one's they do not */
 	pk = keel_pktmbuf_alloc(pool);
