@@ -12,23 +12,22 @@
  * (vid >= 0). destroy_device and dev_stop clear allow and then wait until
  * no queue is busy, so after they return no burst touches the old vid
  * (which the library may give to another connection). The fence between
- * busy and allow is the control path's (membarrier(2), vh_fence_heavy())
+ * busy and allow is the control path's (membarrier(2), keel_fence_heavy())
  * when the kernel has it, a full fence in each burst otherwise.
  * Locking: callbacks run on the vhost dispatcher thread; control ops under
  * the ethdev lock; ports[] and each port's event queue under port_lock.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "keel_eth_vhost.h"
 #include "keel_ethdev_driver.h"
+#include "keel_fence.h"
 #include "keel_kvargs.h"
 #include "keel_log.h"
 #include "keel_malloc.h"
@@ -86,41 +85,8 @@ static const char *const vh_keys[] = {
 /* ---- fast path ---- */
 
 /* The bursts' handshake with the control path (busy, then the flag that
- * lets them in) is a store then a load, which needs a full fence between
- * them - one per burst. With membarrier(2) registered (as the emulated
- * IOMMU's device threads do) the burst needs only a compiler barrier and
- * the rare control path pays instead: it forces the fence on every
- * thread of the process before it looks at busy. */
-static int vh_membarrier_ok;
-
-__attribute__((constructor)) static void
-vh_membarrier_init(void)
-{
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-		    0, 0) == 0)
-		vh_membarrier_ok = 1;
-}
-
-/* between the burst's busy store and its load of the flag */
-static inline void
-vh_fence_light(void)
-{
-	if (__atomic_load_n(&vh_membarrier_ok, __ATOMIC_RELAXED))
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	else
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-/* between the control path's flag store and its loads of busy */
-static void
-vh_fence_heavy(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&vh_membarrier_ok, __ATOMIC_RELAXED) &&
-	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) < 0)
-		__atomic_store_n(&vh_membarrier_ok, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
+ * lets them in) is a store then a load: keel_fence_light() between them
+ * in a burst, keel_fence_heavy() in the control path (keel_fence.h). */
 
 
 static uint16_t
@@ -130,7 +96,7 @@ vh_rx(void *q, struct keel_mbuf **pkts, uint16_t n)
 	uint16_t got = 0, i;
 
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_RELAXED);
-	vh_fence_light();
+	keel_fence_light();
 	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_ACQUIRE)) {
 		/* an async Tx queue's copies finish while Tx may not be
 		 * called (io forwarding sends only what it received): its
@@ -160,7 +126,7 @@ vh_tx(void *q, struct keel_mbuf **pkts, uint16_t n)
 	uint16_t sent = 0, i;
 
 	__atomic_store_n(&vq->busy, 1, __ATOMIC_RELAXED);
-	vh_fence_light();
+	keel_fence_light();
 	if (__atomic_load_n(&vq->pv->allow, __ATOMIC_ACQUIRE) &&
 	    vq->pv->dmas.on[vq->vring]) {
 		/* async: the library owns them until their copies are done */
@@ -191,7 +157,7 @@ vh_quiesce(struct vh_priv *pv)
 	uint16_t i;
 
 	__atomic_store_n(&pv->allow, 0, __ATOMIC_SEQ_CST);
-	vh_fence_heavy();
+	keel_fence_heavy();
 	for (i = 0; i < dev->data.nb_rx_queues; i++) {
 		struct vh_queue *q = dev->data.rx_queues[i];
 

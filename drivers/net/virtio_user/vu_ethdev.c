@@ -22,7 +22,6 @@
  * orders them with the connection thread.
  */
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -30,11 +29,11 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "keel_cycles.h"
 #include "keel_ethdev_driver.h"
+#include "keel_fence.h"
 #include "keel_kvargs.h"
 #include "keel_log.h"
 #include "keel_malloc.h"
@@ -67,41 +66,8 @@ static const char *const vu_keys[] = {
 /* ---- fast path ---- */
 
 /* The bursts' handshake with the control path (busy, then the flag that
- * lets them in) is a store then a load, which needs a full fence between
- * them - one per burst. With membarrier(2) registered (as the emulated
- * IOMMU's device threads do) the burst needs only a compiler barrier and
- * the rare control path pays instead: it forces the fence on every
- * thread of the process before it looks at busy. */
-static int vu_membarrier_ok;
-
-__attribute__((constructor)) static void
-vu_membarrier_init(void)
-{
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-		    0, 0) == 0)
-		vu_membarrier_ok = 1;
-}
-
-/* between the burst's busy store and its load of the flag */
-static inline void
-vu_fence_light(void)
-{
-	if (__atomic_load_n(&vu_membarrier_ok, __ATOMIC_RELAXED))
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	else
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-/* between the control path's flag store and its loads of busy */
-static void
-vu_fence_heavy(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&vu_membarrier_ok, __ATOMIC_RELAXED) &&
-	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) < 0)
-		__atomic_store_n(&vu_membarrier_ok, 0, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
+ * lets them in) is a store then a load: keel_fence_light() between them
+ * in a burst, keel_fence_heavy() in the control path (keel_fence.h). */
 
 
 static uint16_t
@@ -111,7 +77,7 @@ vu_rx(void *qp, struct keel_mbuf **pkts, uint16_t n)
 	uint16_t got = 0;
 
 	__atomic_store_n(&q->busy, 1, __ATOMIC_RELAXED);
-	vu_fence_light();
+	keel_fence_light();
 	if (__atomic_load_n(&q->ready, __ATOMIC_ACQUIRE))
 		got = vu_rx_burst(q, pkts, n);
 	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
@@ -125,7 +91,7 @@ vu_tx(void *qp, struct keel_mbuf **pkts, uint16_t n)
 	uint16_t sent = 0;
 
 	__atomic_store_n(&q->busy, 1, __ATOMIC_RELAXED);
-	vu_fence_light();
+	keel_fence_light();
 	if (__atomic_load_n(&q->ready, __ATOMIC_ACQUIRE))
 		sent = vu_tx_burst(q, pkts, n);
 	__atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE);
@@ -149,7 +115,7 @@ set_ready(struct vu_priv *pv, int on)
 				continue;
 			__atomic_store_n(&qs[k]->ready, on, __ATOMIC_SEQ_CST);
 			if (!on)
-				vu_fence_heavy();
+				keel_fence_heavy();
 			while (!on && __atomic_load_n(&qs[k]->busy,
 						      __ATOMIC_SEQ_CST))
 				sched_yield();

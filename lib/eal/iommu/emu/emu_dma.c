@@ -18,10 +18,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "keel_log.h"
@@ -67,36 +65,6 @@ static pthread_once_t emu_tb_once = PTHREAD_ONCE_INIT;
 /* initial-exec: no __tls_get_addr call on the fast path */
 static __thread struct emu_tblock *emu_tb
 	__attribute__((tls_model("initial-exec")));
-static int emu_membarrier_ok;
-
-/* ---------------------------------------------------------------- fences */
-
-__attribute__((constructor)) static void
-emu_membarrier_init(void)
-{
-	if (syscall(__NR_membarrier,
-		    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-		emu_membarrier_ok = 1;
-}
-
-static inline void
-emu_fence_light(void)
-{
-	if (emu_membarrier_ok)
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
-}
-
-void
-emu_fence_heavy(void)
-{
-	atomic_thread_fence(memory_order_seq_cst);
-	if (emu_membarrier_ok &&
-	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) < 0)
-		emu_membarrier_ok = 0; /* cannot happen once registered */
-	atomic_thread_fence(memory_order_seq_cst);
-}
 
 /* --------------------------------------------------------- thread blocks */
 
@@ -265,7 +233,7 @@ emu_hold_publish(struct emu_hold *h, struct keel_emu_domain *d,
 	atomic_store_explicit(&h->first, first, memory_order_relaxed);
 	atomic_store_explicit(&h->last, last, memory_order_relaxed);
 	atomic_store_explicit(&h->state, 1, memory_order_release);
-	emu_fence_light();
+	keel_fence_light();
 }
 
 static void
@@ -277,7 +245,7 @@ emu_release_slow(struct keel_emu_domain *d)
 	pthread_mutex_lock(&d->wait_lock);
 	pthread_cond_broadcast(&d->wait_cond);
 	if (atomic_load(&d->busy_pending)) {
-		emu_fence_heavy();
+		keel_fence_heavy();
 		if (!emu_holds_overlap(d, NULL, d->busy_range.first,
 				       d->busy_range.last)) {
 			atomic_store(&d->busy_pending, 0);
@@ -295,7 +263,7 @@ static inline void
 emu_hold_release(struct emu_hold *h, struct keel_emu_domain *d)
 {
 	atomic_store_explicit(&h->state, 0, memory_order_release);
-	emu_fence_light();
+	keel_fence_light();
 	if (__builtin_expect(atomic_load_explicit(&d->n_waiters,
 						  memory_order_relaxed) != 0 ||
 			     atomic_load_explicit(&d->busy_pending,

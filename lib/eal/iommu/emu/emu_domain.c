@@ -281,7 +281,7 @@ emu_busy_check(struct keel_emu_domain *d, uint64_t first, uint64_t last)
 	}
 	atomic_store(&d->busy_pending, 1);
 	pthread_mutex_unlock(&d->wait_lock);
-	emu_fence_heavy();
+	keel_fence_heavy();
 	held = emu_holds_overlap(d, NULL, first, last);
 	if (!held) {
 		pthread_mutex_lock(&d->wait_lock);
@@ -301,7 +301,7 @@ emu_wait_holders(struct keel_emu_domain *d, uint64_t first, uint64_t last)
 	pthread_mutex_lock(&d->wait_lock);
 	atomic_fetch_add(&d->n_waiters, 1);
 	for (;;) {
-		emu_fence_heavy();
+		keel_fence_heavy();
 		if (!emu_holds_overlap(d, NULL, first, last))
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -413,7 +413,7 @@ emu_unmap(struct keel_emu_domain *d, uint64_t iova, uint64_t len,
 	/* holds exist only through attached endpoints (detach refuses
 	 * while an endpoint holds): with none, nobody can be in flight */
 	if (!ebusy_mode && done_any && atomic_load(&d->n_attached) != 0) {
-		emu_fence_heavy();
+		keel_fence_heavy();
 		if (emu_holds_overlap(d, NULL, iova, last)) {
 			atomic_fetch_add(&d->n_busy, 1);
 			if (!wait)

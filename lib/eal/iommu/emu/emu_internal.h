@@ -15,14 +15,15 @@
  *   emu_fault_lock (mutex, emu_fault.c): the fault log.
  *
  * Lock-free protocol between a device (translate / hold) and an unmapper:
- *   device:   publish hold (state = 1); emu_fence_light(); s = domain->seq;
+ *   device:   publish hold (state = 1); keel_fence_light(); s = domain->seq;
  *             use the IOTLB entry only if its epoch == s (else walk under
  *             the read lock).
- *   unmapper: change the table and domain->seq; emu_fence_heavy(); scan
+ *   unmapper: change the table and domain->seq; keel_fence_heavy(); scan
  *             every thread's holds.
  * Either the device sees the new seq (and walks the new table) or the
- * unmapper sees the hold. emu_fence_heavy() is membarrier(2) when the
- * kernel has it, so emu_fence_light() is only a compiler barrier.
+ * unmapper sees the hold. keel_fence_heavy() is membarrier(2) when the
+ * kernel has it, so keel_fence_light() is only a compiler barrier
+ * (keel_fence.h).
  * domain->seq is even when stable; it is odd while an EBUSY-mode unmap
  * checks for holders (so no new hold can use a cached entry meanwhile).
  */
@@ -33,6 +34,7 @@
 #include <stdio.h>
 
 #include "keel_emu_iommu.h"
+#include "keel_fence.h"
 
 extern int emu_logtype;
 
@@ -209,7 +211,6 @@ struct keel_emu_endpoint {
 /* ------------------------------------------------------------- in-flight */
 
 /* emu_dma.c */
-void emu_fence_heavy(void);
 /* true when some thread holds a range of d intersecting [first, last];
  * ep != NULL: only holds of that endpoint (any range when last < first) */
 bool emu_holds_overlap(const struct keel_emu_domain *d,
