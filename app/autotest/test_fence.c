@@ -19,8 +19,8 @@
 
 struct litmus {
 	int fenced;
-	unsigned int go;               /* round the hot thread may run */
-	unsigned int done;           /* rounds the hot thread finished */
+	unsigned int go;                /* round the hot thread may run */
+	unsigned int done;              /* rounds the hot thread finished */
 	int a, b;                       /* the two flags */
 	int r_hot[ROUNDS];              /* what the hot thread loaded */
 };
