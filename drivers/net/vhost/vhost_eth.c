@@ -14,8 +14,12 @@
  * (which the library may give to another connection). The fence between
  * busy and allow is the control path's (membarrier(2), keel_fence_heavy())
  * when the kernel has it, a full fence in each burst otherwise.
+ * The quiescing walks the port's own queue table q[] (by virtqueue), never
+ * the ethdev's queue arrays: destroy_device runs on the dispatcher thread
+ * and may meet keel_eth_dev_close() freeing those arrays.
  * Locking: callbacks run on the vhost dispatcher thread; control ops under
- * the ethdev lock; ports[] and each port's event queue under port_lock.
+ * the ethdev lock; ports[], each port's event queue and its q[] under
+ * port_lock.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -72,6 +76,8 @@ struct vh_priv {
 	struct vh_dmas dmas;        /* async vrings (dmas=) */
 	/* counters of devices gone, so xstats stay monotonic */
 	struct keel_vhost_vring_stats gone[2 * KEEL_VHOST_MAX_QUEUE_PAIRS];
+	/* the queues set up, by virtqueue (under port_lock) */
+	struct vh_queue *q[2 * KEEL_VHOST_MAX_QUEUE_PAIRS];
 };
 
 static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -153,19 +159,12 @@ vh_tx(void *q, struct keel_mbuf **pkts, uint16_t n)
 static void
 vh_quiesce(struct vh_priv *pv)
 {
-	struct keel_eth_dev *dev = pv->dev;
 	uint16_t i;
 
 	__atomic_store_n(&pv->allow, 0, __ATOMIC_SEQ_CST);
 	keel_fence_heavy();
-	for (i = 0; i < dev->data.nb_rx_queues; i++) {
-		struct vh_queue *q = dev->data.rx_queues[i];
-
-		while (q != NULL && __atomic_load_n(&q->busy, __ATOMIC_SEQ_CST))
-			sched_yield();
-	}
-	for (i = 0; i < dev->data.nb_tx_queues; i++) {
-		struct vh_queue *q = dev->data.tx_queues[i];
+	for (i = 0; i < 2 * KEEL_VHOST_MAX_QUEUE_PAIRS; i++) {
+		struct vh_queue *q = pv->q[i];
 
 		while (q != NULL && __atomic_load_n(&q->busy, __ATOMIC_SEQ_CST))
 			sched_yield();
@@ -426,8 +425,11 @@ vh_close(struct keel_eth_dev *dev)
 static void *
 queue_new(struct keel_eth_dev *dev, uint16_t vring, int socket_id)
 {
-	struct vh_queue *q = keel_zmalloc_socket("vh_queue", sizeof(*q), 64,
-						 socket_id);
+	struct vh_queue *q;
+
+	if (vring >= 2 * KEEL_VHOST_MAX_QUEUE_PAIRS)
+		return NULL;
+	q = keel_zmalloc_socket("vh_queue", sizeof(*q), 64, socket_id);
 
 	if (q == NULL)
 		q = keel_zmalloc("vh_queue", sizeof(*q), 64);
@@ -436,6 +438,9 @@ queue_new(struct keel_eth_dev *dev, uint16_t vring, int socket_id)
 	q->pv = dev->dev_private;
 	q->vring = vring;
 	q->port_id = dev->port_id;
+	pthread_mutex_lock(&port_lock);
+	q->pv->q[vring] = q;
+	pthread_mutex_unlock(&port_lock);
 	return q;
 }
 
@@ -470,7 +475,13 @@ vh_txq_setup(struct keel_eth_dev *dev, uint16_t id, uint16_t nb_desc,
 static void
 vh_queue_release(struct keel_eth_dev *dev, void *q)
 {
+	struct vh_queue *vq = q;
+
 	(void)dev;
+	pthread_mutex_lock(&port_lock);
+	if (vq->pv->q[vq->vring] == vq)
+		vq->pv->q[vq->vring] = NULL;
+	pthread_mutex_unlock(&port_lock);
 	keel_free(q);
 }
 
