@@ -107,9 +107,12 @@ done
 mount -t proc proc /host/proc || fail "mount /host/proc"
 mount -t sysfs sysfs /host/sys || fail "mount /host/sys"
 mount -o bind /dev /host/dev || fail "bind /dev"
-# a writable /tmp, unless that would hide the build tree
+# a writable /tmp, unless that would hide the build tree: then TMPDIR
+# (and HOME) point at /run, a tmpfs too, for what tests create
+tmpdir=/tmp
 case "$build/" in
-/tmp/*) echo "KEEL-VM: build tree under /tmp: /tmp stays read-only" ;;
+/tmp/*) echo "KEEL-VM: build tree under /tmp: /tmp stays read-only; TMPDIR=/run"
+	tmpdir=/run ;;
 *) mount -t tmpfs tmpfs /host/tmp || fail "tmpfs /host/tmp" ;;
 esac
 mount -t tmpfs tmpfs /host/run || fail "tmpfs /host/run"
@@ -168,7 +171,7 @@ fi
 echo "KEEL-VM: running $(grep -v "^#" "/host$results/cmd.sh")"
 echo "KEEL-VM-BEGIN"
 {
-	chroot /host /bin/sh -c "cd '$build' && export PATH='$build/app/autotest':\$PATH HOME=/tmp KEEL_VM=1 && . '$results/cmd.sh'"
+	chroot /host /bin/sh -c "cd '$build' && export PATH='$build/app/autotest':\$PATH HOME=$tmpdir TMPDIR=$tmpdir KEEL_VM=1 && . '$results/cmd.sh'"
 	echo $? >"/host$results/status"
 } 2>&1 | tee "/host$results/output.log"
 echo "KEEL-VM-END"

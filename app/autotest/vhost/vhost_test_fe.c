@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -19,9 +20,20 @@ void
 vt_fe_path(char *buf, size_t len, const char *tag)
 {
 	static int seq;
+	const char *dir = getenv("TMPDIR");
+	int n;
 
-	snprintf(buf, len, "/tmp/keel-vt-%d-%s-%d.sock", (int)getpid(), tag,
-		 seq++);
+	/* $TMPDIR when set (the vm guest's /tmp is read-only when the build
+	 * tree is under it), else /tmp; /tmp too when the path would not fit
+	 * a unix socket's 108 bytes */
+	if (dir == NULL || dir[0] != '/')
+		dir = "/tmp";
+	n = snprintf(buf, len, "%s/keel-vt-%d-%s-%d.sock", dir, (int)getpid(),
+		     tag, seq);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(buf, len, "/tmp/keel-vt-%d-%s-%d.sock", (int)getpid(),
+			 tag, seq);
+	seq++;
 	unlink(buf);
 }
 
