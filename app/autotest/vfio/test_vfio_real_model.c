@@ -202,6 +202,12 @@ model_body(const char *bdf, unsigned int ops)
 			       m->ch[a + n].mapped)
 				n += m->ch[a + n].n;
 		}
+		if (fill && !unmap && op < ops / 2) {
+			/* filling: the next free chunk, so that the maps
+			 * reach the limit whatever the seed */
+			for (i = 0; i < NCH && m->ch[a].mapped; i++)
+				a = (a + 1) % NCH;
+		}
 		if (a + n > NCH)
 			n = NCH - a;
 		wrong = unmap && test_rand(&st) % 8 == 0 &&
