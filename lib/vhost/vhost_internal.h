@@ -486,6 +486,25 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
 	return vhost_walk_buffer_slow(w, addr, len, flags);
 }
 
+/*
+ * The walkers' one-descriptor fast path, once its descriptor was checked
+ * (inside the region of the last buffer, @p off from its start; no next,
+ * no indirect; room for a piece): chain @p c is that one buffer.
+ */
+static inline void
+vhost_chain_one(struct vhost_vq *vq, struct vhost_chain *c, uint16_t id,
+		uint64_t off, uint32_t len)
+{
+	c->id = id;
+	c->ndesc = 1;
+	c->first = vq->npieces;
+	c->npieces = 1;
+	c->len = len;
+	vq->pieces[vq->npieces].host = vq->xc_host + off;
+	vq->pieces[vq->npieces].len = len;
+	vq->npieces++;
+}
+
 /* split ring (vhost_split.c) */
 int vhost_split_fetch(struct vhost_vq *vq, int device_writes,
 		      struct vhost_chain *c);

@@ -190,14 +190,7 @@ vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
 	off = d.addr - vq->xc_gpa;
 	if (d.len == 0 || off >= vq->xc_size || d.len > vq->xc_size - off)
 		return fetch_walk(vq, device_writes, c);
-	c->id = d.id;
-	c->ndesc = 1;
-	c->first = vq->npieces;
-	c->npieces = 1;
-	c->len = d.len;
-	vq->pieces[vq->npieces].host = vq->xc_host + off;
-	vq->pieces[vq->npieces].len = d.len;
-	vq->npieces++;
+	vhost_chain_one(vq, c, d.id, off, d.len);
 	if (++slot == vq->size) {
 		slot = 0;
 		vq->avail_wrap ^= 1;

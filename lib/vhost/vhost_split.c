@@ -193,14 +193,7 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 	    d.len == 0 || off >= vq->xc_size || d.len > vq->xc_size - off ||
 	    vq->npieces >= VHOST_BURST_PIECES)
 		return fetch_walk(vq, device_writes, c);
-	c->id = head;
-	c->ndesc = 1;
-	c->first = vq->npieces;
-	c->npieces = 1;
-	c->len = d.len;
-	vq->pieces[vq->npieces].host = vq->xc_host + off;
-	vq->pieces[vq->npieces].len = d.len;
-	vq->npieces++;
+	vhost_chain_one(vq, c, head, off, d.len);
 	vq->last_avail_idx++;
 	return VHOST_FETCH_OK;
 }

@@ -83,22 +83,6 @@ go_async(struct vt_env *e, uint16_t q, uint16_t vchan, uint32_t threshold)
 }
 
 
-
-/* poll until @p want packets came back (bounded) */
-static uint16_t
-poll_all(struct vt_env *e, struct keel_mbuf **out, uint8_t *failed,
-	 uint16_t want)
-{
-	uint16_t got = 0;
-	int spins = 0;
-
-	while (got < want && spins++ < 10000)
-		got = (uint16_t)(got + keel_vhost_poll_enqueue_completed(
-				e->dev->vid, 0, out + got, (uint16_t)(want - got),
-				failed + got));
-	return got;
-}
-
 /* host to guest: sizes into 2 KiB buffers, the last across regions */
 static int
 run_enqueue(uint64_t feat, uint32_t threshold)
@@ -142,7 +126,8 @@ run_enqueue(uint64_t feat, uint32_t threshold)
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk, 6),
 			  6, "six taken");
 	pk[5] = tmp;
-	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 6), 6, "six back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, out, failed, 6),
+			  6, "six back");
 	for (i = 0; i < 6; i++) {
 		TEST_ASSERT(out[i] == (i < 5 ? pk[i] : pk[6]),
 			    "packet %u back in order", i);
@@ -180,7 +165,7 @@ run_enqueue(uint64_t feat, uint32_t threshold)
 		;
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, &pk[5],
 							  1), 1, "across");
-	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 1), 1, "back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, out, failed, 1), 1, "back");
 	TEST_ASSERT(out[0] == pk[5] && failed[0] == 0, "delivered");
 	for (k = 0; k < 300; k++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, VT_GPA + VT_REGION - 100 + 12 + k),
@@ -346,7 +331,7 @@ test_fault(void)
 	TEST_ASSERT_SUCCESS(keel_iommu_dma_unmap(r1->dma_cont, r1->dma_va,
 			    r1->dma_iova, r1->dma_len), "unmap behind vhost");
 	r1->dma_cont = NULL;
-	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 2), 2, "back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, out, failed, 2), 2, "back");
 	TEST_ASSERT(out[0] == pk[0] && failed[0] == 1, "the first failed");
 	TEST_ASSERT(out[1] == pk[1] && failed[1] == 0, "the second delivered");
 	TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used 0");
@@ -587,7 +572,8 @@ test_stop_drain(void)
 	}
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, pk + 2,
 			  2), 0, "a stopped queue takes nothing");
-	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 2), 2, "both back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, out, failed, 2),
+			  2, "both back");
 	TEST_ASSERT(out[0] == pk[0] && out[1] == pk[1] && !failed[0] &&
 		    !failed[1], "delivered");
 	for (i = 0; i < 4; i++)
@@ -667,7 +653,8 @@ test_viommu(void)
 			    gpa + VT_UOFF, VHOST_ACCESS_RW), "update again");
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e.dev->vid, 0, &pk[4],
 			  1), 1, "taken after the update");
-	TEST_ASSERT_EQUAL(poll_all(&e, &out[4], &failed[4], 1), 1, "back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, &out[4], &failed[4], 1),
+			  1, "back");
 	TEST_ASSERT(out[4] == pk[4] && !failed[4], "delivered");
 	for (k = 0; k < 1000; k++)
 		TEST_ASSERT_EQUAL(*vt_gva(&e, gpa + 4 * BUFLEN + 12 + k),
@@ -715,7 +702,8 @@ test_engine_gone(void)
 		TEST_ASSERT(vt_take_used(&e, &id, &ulen), "used %u", i);
 		TEST_ASSERT_EQUAL(ulen, 0, "claims nothing");
 	}
-	TEST_ASSERT_EQUAL(poll_all(&e, out, failed, 2), 2, "both back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, out, failed, 2),
+			  2, "both back");
 	TEST_ASSERT(failed[0] && failed[1], "both failed");
 	keel_vhost_vring_stats_get(e.dev->vid, 0, &st);
 	keel_vhost_async_stats_get(e.dev->vid, 0, &as);
@@ -769,7 +757,7 @@ test_dirty_log(void)
 			  1, "taken");
 	TEST_ASSERT(!logged(log, buf + 4096), "not logged while the copy is "
 		    "with the engine");
-	TEST_ASSERT_EQUAL(poll_all(&e, &out, &failed, 1), 1, "back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(&e, &out, &failed, 1), 1, "back");
 	TEST_ASSERT(out == pk && !failed, "delivered");
 	TEST_ASSERT(logged(log, buf) && logged(log, buf + 4096),
 		    "both pages logged once the bytes are there");

@@ -145,19 +145,6 @@ regions_merged(struct vt_env *e)
 	       m.chunk == a->dma_len;
 }
 
-static uint16_t
-poll_all(struct vt_env *e, struct keel_mbuf **out, uint8_t *failed,
-	 uint16_t want)
-{
-	uint16_t got = 0;
-	int spins = 0;
-
-	while (got < want && spins++ < 10000)
-		got = (uint16_t)(got + keel_vhost_poll_enqueue_completed(
-				e->dev->vid, 0, out + got, (uint16_t)(want - got),
-				failed + got));
-	return got;
-}
 
 /* host to guest: n packets of sizes[] into 2 KiB buffers (the last one
  * offered across the two regions); their bytes in guest memory */
@@ -181,7 +168,8 @@ enqueue_check(struct vt_env *e, const uint32_t *sizes, unsigned int n)
 	}
 	TEST_ASSERT_EQUAL(keel_vhost_submit_enqueue_burst(e->dev->vid, 0, pk,
 			  (uint16_t)n), n, "taken");
-	TEST_ASSERT_EQUAL(poll_all(e, out, failed, (uint16_t)n), n, "back");
+	TEST_ASSERT_EQUAL(vt_poll_enqueue_all(e, out, failed, (uint16_t)n), n,
+			  "back");
 	for (i = 0; i < n; i++) {
 		uint64_t gpa = i + 1 < n ? VT_GPA + VT_BUF_OFF + i * BUFLEN :
 					   VT_GPA + VT_REGION - 100;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "keel_mbuf.h"
+#include "keel_vhost_async.h"
 #include "vhost_copy.h"
 #include "vhost_test_env.h"
 
@@ -361,4 +362,18 @@ vt_pkt_is(const struct keel_mbuf *m, uint32_t len, uint32_t seed)
 		off += m->data_len;
 	}
 	return off == len;
+}
+
+uint16_t
+vt_poll_enqueue_all(struct vt_env *e, struct keel_mbuf **out, uint8_t *failed,
+		    uint16_t want)
+{
+	uint16_t got = 0;
+	int spins = 0;
+
+	while (got < want && spins++ < 10000)
+		got = (uint16_t)(got + keel_vhost_poll_enqueue_completed(
+				e->dev->vid, 0, out + got, (uint16_t)(want - got),
+				failed + got));
+	return got;
 }

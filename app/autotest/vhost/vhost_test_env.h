@@ -98,6 +98,11 @@ uint16_t vt_offer(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 /* take one used entry; @return 1 (id, len set) or 0 when none */
 int vt_take_used(struct vt_env *e, uint16_t *id, uint32_t *len);
 
+/* poll virtqueue 0's async enqueue until @p want packets came back
+ * (bounded: 10,000 polls); their mbufs in out[], failed flags in failed[];
+ * @return how many came back */
+uint16_t vt_poll_enqueue_all(struct vt_env *e, struct keel_mbuf **out,
+			     uint8_t *failed, uint16_t want);
 /* fetch one chain into a fresh piece area (device_writes: receive side) */
 int vt_fetch(struct vt_env *e, int device_writes, struct vhost_chain *c);
 /* return a fetched chain to the guest with len bytes written */
