@@ -43,6 +43,12 @@ test_vdev_bus(void)
 	    expect_refused("dma_soft_v", "foo=1", -EINVAL, "foo") ||
 	    expect_refused("dma_soft_v", "lcore=999", -EINVAL, "lcore=999") ||
 	    expect_refused("dma_soft_v", "reorder=2", -EINVAL, "reorder=2") ||
+	    expect_refused("dma_soft_v", "dma_mask_bits=11", -EINVAL,
+			   "dma_mask_bits=11") ||
+	    expect_refused("dma_soft_v", "dma_mask_bits=65", -EINVAL,
+			   "dma_mask_bits=65") ||
+	    expect_refused("dma_soft_v", "dma_mask_bits=28x", -EINVAL,
+			   "dma_mask_bits=28x") ||
 	    expect_refused("dma_soft_v", "mode=inline,", -EINVAL, "kvargs") ||
 	    expect_refused("dma_nosuch0", "", -ENOENT, "dma_nosuch0") ||
 	    expect_refused("../../tmp/x0", "", -ENOENT, "no driver") ||

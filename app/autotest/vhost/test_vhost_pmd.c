@@ -8,6 +8,7 @@
  * (the back-end sees the device go and come back).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -254,3 +255,26 @@ KEEL_TEST(vhost_pmd_split, "fast", 0, t_split)
 KEEL_TEST(vhost_pmd_split_mrg, "fast", 0, t_split_mrg)
 KEEL_TEST(vhost_pmd_packed, "fast", 0, t_packed)
 KEEL_TEST(vhost_pmd_packed_mrg_server, "fast", 0, t_packed_mrg)
+
+/* a bad mem_regions= value is refused, named in the log, with no port left */
+static int
+t_vu_bad_mem_regions(void)
+{
+	char path[108], args[200], *log;
+	uint16_t port;
+	int ret;
+
+	vt_fe_path(path, sizeof(path), "badmem");
+	snprintf(args, sizeof(args), "path=%s,mem_regions=some", path);
+	test_log_capture_start();
+	ret = keel_vdev_create("net_virtio_user0", args);
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -EINVAL, "mem_regions=some refused");
+	TEST_ASSERT(strstr(log, "some") != NULL, "log names the value: %s",
+		    log);
+	free(log);
+	TEST_ASSERT(keel_eth_dev_get_port_by_name("net_virtio_user0",
+						  &port) != 0, "no port");
+	return TEST_SUCCESS;
+}
+KEEL_TEST(vhost_pmd_bad_mem_regions, "fast", 0, t_vu_bad_mem_regions)
