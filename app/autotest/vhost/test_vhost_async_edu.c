@@ -34,9 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "keel_cycles.h"
 #include "keel_dmadev.h"
 #include "keel_eal.h"
 #include "keel_eth_vhost.h"
@@ -59,15 +59,6 @@ static struct keel_mempool *pool;
 static char dma_name[KEEL_DMADEV_NAME_MAX];
 static int16_t dma_id = -1;
 static uint64_t mask_end;         /* 2^dma_mask_bits of the engine */
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* EAL and engine: edu (vfio suite) or a 28-bit dma_soft (fast suite).
  * @return TEST_SUCCESS, TEST_SKIPPED or TEST_FAILED */
@@ -204,7 +195,7 @@ flow(uint16_t a, uint16_t b, unsigned int n, uint32_t seed)
 	for (i = 0; i < n; i++) {
 		uint32_t len = sizes[i % 4];
 		struct keel_mbuf *m = keel_pktmbuf_alloc(pool), *rx = NULL;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = keel_time_ns();
 		uint8_t *p;
 		uint16_t r = 0;
 
@@ -213,14 +204,14 @@ flow(uint16_t a, uint16_t b, unsigned int n, uint32_t seed)
 		for (k = 0; k < len; k++)
 			p[k] = pat(seed + i, k);
 		while (keel_eth_tx_burst(a, 0, &m, 1) == 0) {
-			if (now_ns() - t0 > WAIT_NS) {
+			if (keel_time_ns() - t0 > WAIT_NS) {
 				keel_pktmbuf_free(m);
 				TEST_ASSERT(0, "packet %u not taken", i);
 			}
 			usleep(1000);
 		}
 		while ((r = keel_eth_rx_burst(b, 0, &rx, 1)) == 0 &&
-		       now_ns() - t0 < WAIT_NS) {
+		       keel_time_ns() - t0 < WAIT_NS) {
 			struct keel_mbuf *stray;
 
 			/* net_vhost's Rx collects its async Tx completions */
@@ -362,13 +353,13 @@ static int
 engine_copy(uint64_t src, uint64_t dst)
 {
 	enum keel_dma_status_code st = KEEL_DMA_STATUS_ERROR_UNKNOWN;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = keel_time_ns();
 	uint16_t last;
 
 	if (keel_dma_copy(dma_id, 0, src, dst, 64, KEEL_DMA_OP_FLAG_SUBMIT) < 0)
 		return -1;
 	while (keel_dma_completed_status(dma_id, 0, 1, &last, &st) == 0) {
-		if (now_ns() - t0 > WAIT_NS)
+		if (keel_time_ns() - t0 > WAIT_NS)
 			return -1;
 		usleep(1000);
 	}
@@ -459,10 +450,10 @@ run_regions(int edu)
 	d->guest_addr = VT_GPA + VT_REGION;
 	d->user_addr = VT_GPA + VT_REGION + VT_UOFF;
 	d->mmap_offset = VT_REGION;
-	t0 = now_ns();
+	t0 = keel_time_ns();
 	TEST_ASSERT_SUCCESS(vhost_user_rem_mem_reg(e.dev, &msg, NULL, 0), "rem");
 	printf("  REM_MEM_REG with a copy in flight: %.0f ms\n",
-	       (double)(now_ns() - t0) / 1e6);
+	       (double)(keel_time_ns() - t0) / 1e6);
 	TEST_ASSERT_EQUAL(keel_vhost_poll_enqueue_completed(e.dev->vid, 0, &out,
 			  1, &failed), 1, "completed by the drain");
 	TEST_ASSERT(out == pk && failed == 0, "delivered before the unmap");

@@ -83,11 +83,11 @@ static int
 edu_close(struct keel_dma_dev *dev)
 {
 	struct edu_dev *ed = dev->dev_private;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = keel_time_ns();
 
 	/* a transfer may still run (device given up): let it end */
 	while (ed->bar != NULL && edu_busy(ed) &&
-	       now_ns() - t0 < EDU_XFER_TIMEOUT_NS)
+	       keel_time_ns() - t0 < EDU_XFER_TIMEOUT_NS)
 		usleep(1000);
 	if (keel_vfio_config_write(ed->vdev, PCI_COMMAND, &ed->saved_cmd,
 				   sizeof(ed->saved_cmd)) < 0)
@@ -318,9 +318,9 @@ edu_hw_init(struct edu_dev *ed, struct keel_vfio_container *vc)
 		return -EIO;
 	}
 	/* a transfer left running by an earlier process must end first */
-	ed->t_start = now_ns();
+	ed->t_start = keel_time_ns();
 	while (edu_busy(ed)) {
-		if (now_ns() - ed->t_start > EDU_XFER_TIMEOUT_NS) {
+		if (keel_time_ns() - ed->t_start > EDU_XFER_TIMEOUT_NS) {
 			KEEL_LOG(ERR, edu_logtype,
 				 "%s: DMA engine busy since open", ed->bdf);
 			return -EBUSY;

@@ -61,7 +61,7 @@ edu_xfer_start(struct edu_dev *ed, int to_ram, uint64_t iova, uint32_t off,
 	wr64(ed, EDU_REG_DMA_CMD,
 	     EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
 	ed->transfers++;
-	ed->t_start = now_ns();
+	ed->t_start = keel_time_ns();
 	return 0;
 }
 
@@ -127,7 +127,7 @@ edu_poll(struct edu_dev *ed)
 			return;
 		}
 		if (edu_busy(ed)) {
-			if (now_ns() - ed->t_start < EDU_XFER_TIMEOUT_NS)
+			if (keel_time_ns() - ed->t_start < EDU_XFER_TIMEOUT_NS)
 				return;
 			KEEL_LOG(ERR, edu_logtype,
 				 "%s: transfer of %u bytes not done after "

@@ -35,9 +35,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "keel_cycles.h"
 #include "keel_dma_edu.h"
 #include "keel_dmadev.h"
 #include "keel_dmadev_pmd.h"
@@ -120,15 +120,6 @@ struct edu_dev {
 	uint32_t step;             /* bytes of the transfer in flight */
 	uint64_t t_start;
 };
-
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static inline uint32_t
 rd32(struct edu_dev *ed, uint32_t off)
