@@ -157,8 +157,14 @@ emu_copy_guarded(enum emu_copy_op op, uintptr_t va, uint8_t *buf,
 	return 0;
 }
 
-int
-emu_copy2_guarded(void *dst, const void *src, uint64_t n, uintptr_t *fault_va)
+/*
+ * op(dst, n, arg) with the device-side ranges [lo, lo + n) and, when n2 is
+ * not 0, [lo2, lo2 + n2) guarded: 0, or -EFAULT with the VA that was not
+ * there in *fault_va.
+ */
+static int
+guarded_run(uintptr_t lo, uint64_t n, uintptr_t lo2, uint64_t n2,
+	    keel_emu_dma_op_t op, void *dst, void *arg, uintptr_t *fault_va)
 {
 	struct emu_guard *g = &emu_guard;
 
@@ -166,36 +172,34 @@ emu_copy2_guarded(void *dst, const void *src, uint64_t n, uintptr_t *fault_va)
 		*fault_va = g->fault_va;
 		return -EFAULT;
 	}
-	g->lo = (uintptr_t)dst;
-	g->hi = (uintptr_t)dst + (n - 1);
-	g->lo2 = (uintptr_t)src;
-	g->hi2 = (uintptr_t)src + (n - 1);
-	g->armed = 1;
-	atomic_signal_fence(memory_order_seq_cst);
-	memmove(dst, src, n);
-	atomic_signal_fence(memory_order_seq_cst);
-	g->armed = 0;
-	return 0;
-}
-
-int
-emu_op_guarded(void *dst, uint64_t n, keel_emu_dma_op_t op, void *arg,
-	       uintptr_t *fault_va)
-{
-	struct emu_guard *g = &emu_guard;
-
-	if (sigsetjmp(g->env, 0) != 0) {
-		*fault_va = g->fault_va;
-		return -EFAULT;
-	}
-	g->lo = (uintptr_t)dst;
-	g->hi = (uintptr_t)dst + (n - 1);
-	g->lo2 = 1;
-	g->hi2 = 0;
+	g->lo = lo;
+	g->hi = lo + (n - 1);
+	g->lo2 = n2 ? lo2 : 1;          /* lo2 > hi2: no second range */
+	g->hi2 = n2 ? lo2 + (n2 - 1) : 0;
 	g->armed = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	op(dst, n, arg);
 	atomic_signal_fence(memory_order_seq_cst);
 	g->armed = 0;
 	return 0;
+}
+
+static void
+move_op(void *dst, uint64_t n, void *src)
+{
+	memmove(dst, src, n);
+}
+
+int
+emu_copy2_guarded(void *dst, const void *src, uint64_t n, uintptr_t *fault_va)
+{
+	return guarded_run((uintptr_t)dst, n, (uintptr_t)src, n, move_op, dst,
+			   (void *)(uintptr_t)src, fault_va);
+}
+
+int
+emu_op_guarded(void *dst, uint64_t n, keel_emu_dma_op_t op, void *arg,
+	       uintptr_t *fault_va)
+{
+	return guarded_run((uintptr_t)dst, n, 0, 0, op, dst, arg, fault_va);
 }
