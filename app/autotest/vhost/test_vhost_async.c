@@ -358,42 +358,6 @@ KEEL_TEST(vhost_async_dma_fault, "fast", TEST_NO_EAL, test_fault)
 
 #define NREG 4   /* three adjacent in guest memory, one apart */
 
-struct region_seen {
-	uint64_t va[NREG], len[NREG];
-	unsigned int hits[NREG];
-	struct keel_iommu_mapping m[NREG];   /* the last entry hitting it */
-	unsigned int entries;
-};
-
-static int
-count_region(const struct keel_iommu_mapping *m, void *arg)
-{
-	struct region_seen *s = arg;
-	unsigned int i;
-
-	s->entries++;
-	for (i = 0; i < NREG; i++)
-		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len) {
-			s->hits[i]++;
-			s->m[i] = *m;
-		}
-	return 0;
-}
-
-/* entry e of the walk is exactly [va, va + len) at iova, chunks of chunk */
-static int
-entry_is(const struct keel_iommu_mapping *e, uint64_t va, uint64_t iova,
-	 uint64_t len, uint64_t chunk)
-{
-	if (e->va == va && e->iova == iova && e->len == len &&
-	    e->chunk == chunk)
-		return 1;
-	printf("  entry VA 0x%llx IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
-	       (unsigned long long)e->va, (unsigned long long)e->iova,
-	       (unsigned long long)e->len, (unsigned long long)e->chunk);
-	return 0;
-}
-
 /* add region [gpa, + VT_REGION) at file offset off of the env's memory */
 static int
 add_region(struct vt_env *e, struct vhost_user_msg *msg, uint64_t gpa,
@@ -424,7 +388,7 @@ test_regions(void)
 {
 	struct keel_iommu_container *c;
 	struct keel_iommu_stats s0, s1, s2;
-	struct region_seen seen;
+	struct vt_regions_seen seen;
 	struct vhost_user_msg msg;
 	struct vhost_user_mem_region *d = &msg.payload.mem_single.region;
 	struct keel_mbuf *pk, *out;
@@ -455,6 +419,7 @@ test_regions(void)
 	TEST_ASSERT_EQUAL(s2.backend_maps - s1.backend_maps, 2,
 			  "one map call per region");
 	memset(&seen, 0, sizeof(seen));
+	seen.n = NREG;
 	for (i = 0; i < NREG; i++) {
 		struct vhost_region *r = &e.dev->mem->r[i];
 
@@ -470,16 +435,16 @@ test_regions(void)
 	}
 	TEST_ASSERT(seen.va[3] - seen.va[2] == VT_REGION + (1 << 20),
 		    "the fourth 1 MiB apart in VA too");
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	for (i = 0; i < NREG; i++)
 		TEST_ASSERT_EQUAL(seen.hits[i], 1, "region %u: one entry", i);
 	/* the emulated IOMMU is strict (cannot split): chunk = map length */
-	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION,
+	TEST_ASSERT(vt_entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION,
 			     VT_REGION), "regions 0-2: one entry, 3 chunks");
 	TEST_ASSERT(memcmp(&seen.m[1], &seen.m[0], sizeof(seen.m[0])) == 0 &&
 		    memcmp(&seen.m[2], &seen.m[0], sizeof(seen.m[0])) == 0,
 		    "the same entry");
-	TEST_ASSERT(entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
+	TEST_ASSERT(vt_entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
 			     VT_REGION), "region 3: its own entry");
 	TEST_ASSERT_EQUAL(s2.entries - s0.entries, 2, "2 entries more in all");
 	TEST_ASSERT_EQUAL(s2.backend_mappings - s0.backend_mappings, NREG,
@@ -506,15 +471,15 @@ test_regions(void)
 				  vt_pat(3, i), "byte %u", i);
 	keel_pktmbuf_free(out);
 	memset(&seen.hits, 0, sizeof(seen.hits));
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	TEST_ASSERT_EQUAL(seen.hits[0], 1, "first region still mapped");
 	TEST_ASSERT_EQUAL(seen.hits[1], 0, "middle region gone");
 	TEST_ASSERT_EQUAL(seen.hits[2], 1, "last region still mapped");
-	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION,
+	TEST_ASSERT(vt_entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION,
 			     VT_REGION), "region 0 alone");
-	TEST_ASSERT(entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION,
+	TEST_ASSERT(vt_entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION,
 			     VT_REGION), "region 2 alone");
-	TEST_ASSERT(entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
+	TEST_ASSERT(vt_entry_is(&seen.m[3], seen.va[3], iova[3], VT_REGION,
 			     VT_REGION), "region 3 as it was");
 	TEST_ASSERT_SUCCESS(keel_iommu_stats_get(c, &s1), "stats");
 	TEST_ASSERT_EQUAL(s1.entries - s0.entries, 3, "3 entries");
@@ -532,7 +497,7 @@ test_regions(void)
 	TEST_ASSERT_SUCCESS(keel_vhost_async_channel_unregister(e.dev->vid, 0),
 			    "unregister");
 	memset(&seen.hits, 0, sizeof(seen.hits));
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	TEST_ASSERT_EQUAL(seen.hits[0] + seen.hits[2] + seen.hits[3], 0,
 			  "all unmapped");
 	vt_env_fini(&e);

@@ -313,39 +313,6 @@ KEEL_TEST(vhost_async_mask_pmd, "fast", TEST_NO_EAL, test_soft_pmd)
 
 /* ---------------------------------------------------------- the regions */
 
-struct region_seen {
-	uint64_t va[3], len[3];
-	unsigned int hits[3];
-	struct keel_iommu_mapping m[3];   /* the entry holding each */
-};
-
-static int
-count_region(const struct keel_iommu_mapping *m, void *arg)
-{
-	struct region_seen *s = arg;
-	unsigned int i;
-
-	for (i = 0; i < 3; i++)
-		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len) {
-			s->hits[i]++;
-			s->m[i] = *m;
-		}
-	return 0;
-}
-
-/* @p m is [va, + len) at iova in chunks of VT_REGION (strict backends:
- * type1 and the emulated IOMMU's default) */
-static int
-entry_is(const struct keel_iommu_mapping *m, uint64_t va, uint64_t iova,
-	 uint64_t len)
-{
-	printf("  entry VA 0x%llx IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
-	       (unsigned long long)m->va, (unsigned long long)m->iova,
-	       (unsigned long long)m->len, (unsigned long long)m->chunk);
-	return m->va == va && m->iova == iova && m->len == len &&
-	       m->chunk == VT_REGION;
-}
-
 /* One engine copy of 64 bytes from @p src to @p dst, driven by the test
  * while the queue is idle (nothing of it with the engine: vhost polls a
  * vchan only while it has ops out). @return 0 when it completed. */
@@ -381,7 +348,7 @@ run_regions(int edu)
 	struct keel_iommu_container *c;
 	struct keel_mbuf *pk, *out;
 	struct vhost_user_msg msg;
-	struct region_seen seen;
+	struct vt_regions_seen seen;
 	uint8_t failed, *g2, *pat_src;
 	uint64_t iova[3], src, t0;
 	unsigned int i, nreg;
@@ -423,17 +390,19 @@ run_regions(int edu)
 	TEST_ASSERT_EQUAL(s1.backend_maps - s0.backend_maps, 3,
 			  "one map call per region");
 	memset(&seen, 0, sizeof(seen));
+	seen.n = 3;
 	for (i = 0; i < 3; i++) {
 		seen.va[i] = e.dev->mem->r[i].dma_va;
 		seen.len[i] = e.dev->mem->r[i].dma_len;
 		iova[i] = e.dev->mem->r[i].dma_iova;
 	}
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	for (i = 0; i < 3; i++)
 		TEST_ASSERT_EQUAL(seen.hits[i], 1, "region %u: one entry", i);
 	/* adjacent in guest memory: adjacent in VA and IOVA, one entry of
 	 * three chunks; the backend holds three mappings */
-	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION),
+	TEST_ASSERT(vt_entry_is(&seen.m[0], seen.va[0], iova[0], 3 * VT_REGION,
+				VT_REGION),
 		    "the three regions: one entry of three chunks");
 	TEST_ASSERT(memcmp(&seen.m[2], &seen.m[0], sizeof(seen.m[0])) == 0,
 		    "the same entry");
@@ -467,12 +436,14 @@ run_regions(int edu)
 	TEST_ASSERT_EQUAL(s2.backend_errors, s1.backend_errors,
 			  "the backend took it");
 	memset(&seen.hits, 0, sizeof(seen.hits));
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	TEST_ASSERT(seen.hits[0] == 1 && seen.hits[1] == 0 && seen.hits[2] == 1,
 		    "table: outer regions mapped, middle gone (%u %u %u)",
 		    seen.hits[0], seen.hits[1], seen.hits[2]);
-	TEST_ASSERT(entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION) &&
-		    entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION),
+	TEST_ASSERT(vt_entry_is(&seen.m[0], seen.va[0], iova[0], VT_REGION,
+				VT_REGION) &&
+		    vt_entry_is(&seen.m[2], seen.va[2], iova[2], VT_REGION,
+				VT_REGION),
 		    "table: exactly the outer two, as two entries");
 	TEST_ASSERT_EQUAL(s2.backend_mappings - s0.backend_mappings, 2,
 			  "the backend: the outer two");
@@ -507,7 +478,7 @@ run_regions(int edu)
 	TEST_ASSERT_SUCCESS(keel_vhost_async_channel_unregister(e.dev->vid, 0),
 			    "unregister");
 	memset(&seen.hits, 0, sizeof(seen.hits));
-	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, count_region, &seen), "walk");
+	TEST_ASSERT_SUCCESS(keel_iommu_walk(c, vt_count_region, &seen), "walk");
 	TEST_ASSERT_EQUAL(seen.hits[0] + seen.hits[2], 0, "all unmapped");
 	munmap(g2, VT_REGION);
 	vt_env_fini(&e);

@@ -377,3 +377,31 @@ vt_poll_enqueue_all(struct vt_env *e, struct keel_mbuf **out, uint8_t *failed,
 				failed + got));
 	return got;
 }
+
+int
+vt_count_region(const struct keel_iommu_mapping *m, void *arg)
+{
+	struct vt_regions_seen *s = arg;
+	unsigned int i;
+
+	s->entries++;
+	for (i = 0; i < s->n && i < VT_SEEN_MAX; i++)
+		if (m->va < s->va[i] + s->len[i] && s->va[i] < m->va + m->len) {
+			s->hits[i]++;
+			s->m[i] = *m;
+		}
+	return 0;
+}
+
+int
+vt_entry_is(const struct keel_iommu_mapping *e, uint64_t va, uint64_t iova,
+	    uint64_t len, uint64_t chunk)
+{
+	if (e->va == va && e->iova == iova && e->len == len &&
+	    e->chunk == chunk)
+		return 1;
+	printf("  entry VA 0x%llx IOVA 0x%llx len 0x%llx chunk 0x%llx\n",
+	       (unsigned long long)e->va, (unsigned long long)e->iova,
+	       (unsigned long long)e->len, (unsigned long long)e->chunk);
+	return 0;
+}

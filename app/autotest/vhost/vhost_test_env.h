@@ -14,6 +14,7 @@
  */
 #include <stdint.h>
 
+#include "keel_iommu.h"
 #include "test_util.h"
 #include "vhost_internal.h"
 
@@ -97,6 +98,22 @@ uint16_t vt_offer(struct vt_env *e, const struct vt_buf *b, unsigned int n,
 		  int indirect);
 /* take one used entry; @return 1 (id, len set) or 0 when none */
 int vt_take_used(struct vt_env *e, uint16_t *id, uint32_t *len);
+
+/* what a keel_iommu_walk() saw of up to VT_SEEN_MAX regions: set n, va[]
+ * and len[], zero the rest, walk with vt_count_region() */
+#define VT_SEEN_MAX 4
+struct vt_regions_seen {
+	unsigned int n;
+	uint64_t va[VT_SEEN_MAX], len[VT_SEEN_MAX];
+	unsigned int hits[VT_SEEN_MAX];         /* entries meeting region i */
+	struct keel_iommu_mapping m[VT_SEEN_MAX]; /* the last such entry */
+	unsigned int entries;                   /* entries walked */
+};
+int vt_count_region(const struct keel_iommu_mapping *m, void *arg);
+/* 1 when entry @p e is exactly [va, + len) at iova in chunks of @p chunk;
+ * else prints it and returns 0 */
+int vt_entry_is(const struct keel_iommu_mapping *e, uint64_t va, uint64_t iova,
+		uint64_t len, uint64_t chunk);
 
 /* poll virtqueue 0's async enqueue until @p want packets came back
  * (bounded: 10,000 polls); their mbufs in out[], failed flags in failed[];
