@@ -3,7 +3,7 @@
 """vhost-user forwarding rate: Keel on both sides against DPDK on both sides.
 
   perf.py --build DIR [--rounds N] [--seconds S] [--sizes 64,1518]
-          [--rings split,packed] [--only keel|dpdk]
+          [--rings split,packed] [--only keel|dpdk] [--pairs LIST]
 
 Two processes on the machine's two cores, as in DPDK's vhost/virtio_user
 loopback: testpmd with a vhost-user port (net_vhost0, the back-end) and
@@ -16,7 +16,9 @@ once a second: the median of SECONDS samples after two seconds of
 warm-up. keel-testpmd plays both sides for Keel, dpdk-testpmd (Debian's
 DPDK 22.11) for DPDK; rounds alternate Keel, DPDK, Keel, ... for each ring
 layout and size, and each figure is min / median / max Mpps over the
-rounds.
+rounds. --pairs also mixes them, to tell which side limits the rate:
+BACKEND/FRONTEND, e.g. keel/dpdk is keel-testpmd's net_vhost against
+dpdk-testpmd's net_virtio_user ("keel" alone is keel/keel).
 
 Exit 0 when every round gave a rate, 77 when dpdk-testpmd is missing
 (with --only dpdk, or unless --only keel), 1 otherwise.
@@ -37,8 +39,9 @@ import time
 SKIP = 77
 
 
-def testpmd(a, impl, role, sock, ring, size, prefix):
+def testpmd(a, pair, role, sock, ring, size, prefix):
     """The command of one side: role 'vhost' (back-end) or 'vu'."""
+    impl = pair[0] if role == 'vhost' else pair[1]
     if role == 'vhost':
         vdev = 'net_vhost0,iface=%s' % sock
         cores, main = '0,1', '0'
@@ -88,14 +91,15 @@ def stop(p):
             p.wait()
 
 
-def one_round(a, impl, ring, size, tmp, n):
-    sock = os.path.join(tmp, 'perf-%s-%d.sock' % (impl, n))
+def one_round(a, pair, ring, size, tmp, n):
+    name = '-'.join(pair)
+    sock = os.path.join(tmp, 'perf-%s-%d.sock' % (name, n))
     if os.path.exists(sock):
         os.unlink(sock)
-    logs = [os.path.join(tmp, 'perf-%s-%s.log' % (impl, r))
+    logs = [os.path.join(tmp, 'perf-%s-%s.log' % (name, r))
             for r in ('vhost', 'vu')]
     pid = os.getpid()
-    backend = start(testpmd(a, impl, 'vhost', sock, ring, size,
+    backend = start(testpmd(a, pair, 'vhost', sock, ring, size,
                             'pA%d' % pid), logs[0])
     procs = [backend]
     try:
@@ -105,7 +109,7 @@ def one_round(a, impl, ring, size, tmp, n):
             time.sleep(0.05)
         if not os.path.exists(sock):
             return None, 'the back-end did not listen (%s)' % logs[0]
-        fe = start(testpmd(a, impl, 'vu', sock, ring, size, 'pB%d' % pid),
+        fe = start(testpmd(a, pair, 'vu', sock, ring, size, 'pB%d' % pid),
                    logs[1])
         procs.append(fe)
 
@@ -147,6 +151,9 @@ def main():
                     help='ring layouts (split,packed)')
     ap.add_argument('--only', choices=('keel', 'dpdk'), default=None,
                     help='measure one side only')
+    ap.add_argument('--pairs', default=None,
+                    help='BACKEND/FRONTEND pairs measured, comma-separated '
+                    '(keel,dpdk; e.g. keel/dpdk,dpdk/keel)')
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
     try:
@@ -160,8 +167,18 @@ def main():
         ap.error('--rings %r: split and/or packed' % a.rings)
     if a.rounds < 1 or a.seconds < 3:
         ap.error('--rounds 1 or more, --seconds 3 or more')
-    impls = [a.only] if a.only else ['keel', 'dpdk']
-    if 'dpdk' in impls and shutil.which('dpdk-testpmd') is None:
+    if a.pairs is not None and a.only is not None:
+        ap.error('--pairs and --only: give one of them')
+    impls = [a.only] if a.only else (a.pairs or 'keel,dpdk').split(',')
+    pairs = {}
+    for i in impls:
+        p = tuple(i.split('/')) if '/' in i else (i, i)
+        if len(p) != 2 or any(x not in ('keel', 'dpdk') for x in p):
+            ap.error('--pairs %r: expected keel, dpdk or BACKEND/FRONTEND '
+                     'of those, e.g. keel/dpdk' % i)
+        pairs[i] = p
+    if any('dpdk' in p for p in pairs.values()) and \
+            shutil.which('dpdk-testpmd') is None:
         print('perf: SKIPPED: dpdk-testpmd not installed (apt-get install '
               'dpdk)')
         return SKIP
@@ -176,7 +193,7 @@ def main():
             got = {i: [] for i in impls}
             for n in range(a.rounds):
                 for impl in impls:
-                    r, why = one_round(a, impl, ring, size, tmp, n)
+                    r, why = one_round(a, pairs[impl], ring, size, tmp, n)
                     if r is None:
                         print('perf: %s %s %d B round %d: %s' % (
                             impl, ring, size, n + 1, why))
