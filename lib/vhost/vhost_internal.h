@@ -486,6 +486,10 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
 	return vhost_walk_buffer_slow(w, addr, len, flags);
 }
 
+/* how many chains ahead the fast paths prefetch the buffer of: enough to
+ * have several misses on the way while a 64-byte packet is copied */
+#define VHOST_PREFETCH_AHEAD 8
+
 /*
  * The walkers' one-descriptor fast path, once its descriptor was checked
  * (inside the region of the last buffer, @p off from its start; no next,
