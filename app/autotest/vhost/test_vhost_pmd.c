@@ -7,6 +7,7 @@
  * events, the server/client roles swapped, a stop/start of the front-end
  * (the back-end sees the device go and come back).
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,14 @@
 #include "keel_ethdev.h"
 #include "keel_mbuf.h"
 #include "keel_vdev.h"
+#include "keel_vhost.h"
 #include "test.h"
 #include "test_util.h"
 #include "vhost_test_fe.h"
+
+#ifndef VIRTIO_F_IN_ORDER
+#define VIRTIO_F_IN_ORDER 35     /* virtio 1.2, 6: reserved feature bits */
+#endif
 
 static struct keel_mempool *pool;
 
@@ -139,13 +145,16 @@ flow(uint16_t a, uint16_t b, uint16_t q, unsigned int n, int big)
 	return TEST_SUCCESS;
 }
 
-/* extra: more net_vhost arguments (",dmas=[...]") */
+/* extra: more net_vhost arguments (",dmas=[...]"); vu_extra: more
+ * net_virtio_user arguments (",in_order=0") */
 static int
-pair_args(int packed, int mrg, int server_fe, const char *extra)
+pair_args2(int packed, int mrg, int server_fe, const char *extra,
+	   const char *vu_extra)
 {
 	char path[108], vh_args[300], vu_args[200];
 	uint16_t pv, pu;
 	struct keel_eth_vhost_queue_event ev;
+	uint64_t features;
 	int nev = 0, r;
 
 	pool = keel_pktmbuf_pool_create("vt_pmd", 4095, 64, 0,
@@ -156,7 +165,8 @@ pair_args(int packed, int mrg, int server_fe, const char *extra)
 	snprintf(vh_args, sizeof(vh_args), "iface=%s,queues=2%s%s", path,
 		 server_fe ? ",client=1" : "", extra);
 	snprintf(vu_args, sizeof(vu_args), "path=%s,queues=2,packed_vq=%d,"
-		 "mrg_rxbuf=%d%s", path, packed, mrg, server_fe ? ",server=1" : "");
+		 "mrg_rxbuf=%d%s%s", path, packed, mrg,
+		 server_fe ? ",server=1" : "", vu_extra);
 	if (server_fe) {
 		TEST_ASSERT_SUCCESS(keel_vdev_create("net_virtio_user0", vu_args),
 				    "virtio_user (server)");
@@ -172,10 +182,19 @@ pair_args(int packed, int mrg, int server_fe, const char *extra)
 	TEST_ASSERT_SUCCESS(port_up("net_virtio_user0", 2, &pu), "vu port");
 	TEST_ASSERT(link_up(pv, 1) && link_up(pu, 1), "links up");
 	TEST_ASSERT(keel_eth_vhost_get_vid_from_port_id(pv) >= 0, "vid");
+	/* net_virtio_user asks for IN_ORDER with packed rings unless told
+	 * not to (its split driver has no in-order path) */
+	TEST_ASSERT_SUCCESS(keel_vhost_get_negotiated_features(
+		keel_eth_vhost_get_vid_from_port_id(pv), &features), "features");
+	TEST_ASSERT_EQUAL((int)((features >> VIRTIO_F_IN_ORDER) & 1),
+			  packed && strstr(vu_extra, "in_order=0") == NULL,
+			  "IN_ORDER negotiated (features 0x%" PRIx64 ")",
+			  features);
 	while (keel_eth_vhost_get_queue_event(pv, &ev) == 0)
 		nev += ev.enable;
 	TEST_ASSERT_EQUAL(nev, 4, "four queues reported enabled");
-	r = flow(pu, pv, 0, 200, mrg);
+	/* more than a ring of 256: Tx slots must come back */
+	r = flow(pu, pv, 0, 600, mrg);
 	if (r != TEST_SUCCESS)
 		return r;
 	r = flow(pv, pu, 0, 200, mrg);
@@ -196,6 +215,12 @@ pair_args(int packed, int mrg, int server_fe, const char *extra)
 	TEST_ASSERT_SUCCESS(keel_eth_dev_close(pv), "close vhost");
 	keel_mempool_free(pool);
 	return TEST_SUCCESS;
+}
+
+static int
+pair_args(int packed, int mrg, int server_fe, const char *extra)
+{
+	return pair_args2(packed, mrg, server_fe, extra, "");
 }
 
 static int
@@ -251,10 +276,12 @@ static int t_split(void) { return pair(0, 0, 0); }
 static int t_split_mrg(void) { return pair(0, 1, 0); }
 static int t_packed(void) { return pair(1, 0, 0); }
 static int t_packed_mrg(void) { return pair(1, 1, 1); }
+static int t_packed_ooo(void) { return pair_args2(1, 1, 0, "", ",in_order=0"); }
 KEEL_TEST(vhost_pmd_split, "fast", 0, t_split)
 KEEL_TEST(vhost_pmd_split_mrg, "fast", 0, t_split_mrg)
 KEEL_TEST(vhost_pmd_packed, "fast", 0, t_packed)
 KEEL_TEST(vhost_pmd_packed_mrg_server, "fast", 0, t_packed_mrg)
+KEEL_TEST(vhost_pmd_packed_not_in_order, "fast", 0, t_packed_ooo)
 
 /* a bad mem_regions= value is refused, named in the log, with no port left */
 static int

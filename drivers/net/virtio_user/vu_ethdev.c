@@ -459,7 +459,7 @@ static int
 get_args(const char *name, const char *args, struct vu_dev *d)
 {
 	struct keel_kvargs *kv = keel_kvargs_parse(args, vu_keys);
-	uint64_t server = 0, queues = 1, packed = 0, mrg = 1, in_order = 0;
+	uint64_t server = 0, queues = 1, packed = 0, mrg = 1, in_order = 1;
 	uint64_t qsize = 256;
 	const char *path;
 	int ret;

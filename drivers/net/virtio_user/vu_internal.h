@@ -95,6 +95,9 @@ struct vu_queue {
 	uint16_t size;
 	uint8_t packed;
 	uint8_t mrg;          /* Rx: mergeable buffers */
+	uint8_t in_order;     /* packed with IN_ORDER: a buffer's id is its
+			       * head slot; one used entry may stand for the
+			       * buffers before it (virtio 1.2, 2.8.9) */
 	uint16_t avail_idx;   /* split: next to publish; packed: next slot */
 	uint16_t used_idx;    /* split: next to read; packed: next slot */
 	uint16_t used_shadow; /* split: the device's used idx as last read */
@@ -119,7 +122,7 @@ int vu_ring_alloc(struct vu_queue *q, const char *name, uint16_t size,
 		  int socket_id);
 void vu_ring_free(struct vu_queue *q);
 /* zero the ring for a (re)start (Tx packets in flight are freed) */
-void vu_ring_reset(struct vu_queue *q, int packed, int mrg);
+void vu_ring_reset(struct vu_queue *q, int packed, int mrg, int in_order);
 /* Rx: post free mbufs as buffers; @return buffers posted */
 uint16_t vu_rx_refill(struct vu_queue *q);
 uint16_t vu_rx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n);

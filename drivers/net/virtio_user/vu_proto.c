@@ -272,7 +272,10 @@ vu_proto_setup(struct vu_dev *d)
 	want = (1ULL << VU_F_VERSION_1) | (1ULL << VU_F_PROTOCOL_FEATURES) |
 	       (d->want_mrg ? 1ULL << VU_F_MRG_RXBUF : 0) |
 	       (d->want_packed ? 1ULL << VU_F_RING_PACKED : 0) |
-	       (d->want_in_order ? 1ULL << VU_F_IN_ORDER : 0) |
+	       /* the split ring driver has no in-order path: a device
+		* could then write one used entry for several buffers */
+	       (d->want_in_order && d->want_packed ?
+		1ULL << VU_F_IN_ORDER : 0) |
 	       (d->nq > 1 ? 1ULL << VU_F_MQ : 0);
 	if (!((offered >> VU_F_VERSION_1) & 1) ||
 	    (d->want_packed && !((offered >> VU_F_RING_PACKED) & 1))) {
@@ -308,9 +311,10 @@ vu_proto_setup(struct vu_dev *d)
 		ret = mem_table(d);
 	for (i = 0; ret == 0 && i < d->nq; i++) {
 		vu_ring_reset(d->rxq[i], (d->features >> VU_F_RING_PACKED) & 1,
-			      (d->features >> VU_F_MRG_RXBUF) & 1);
+			      (d->features >> VU_F_MRG_RXBUF) & 1,
+			      (d->features >> VU_F_IN_ORDER) & 1);
 		vu_ring_reset(d->txq[i], (d->features >> VU_F_RING_PACKED) & 1,
-			      0);
+			      0, (d->features >> VU_F_IN_ORDER) & 1);
 		vu_rx_refill(d->rxq[i]);
 		ret = vring(d, d->rxq[i]);
 		if (ret == 0)

@@ -23,6 +23,7 @@
 #include "keel_log.h"
 #include "keel_malloc.h"
 #include "keel_mbuf.h"
+#include "keel_prefetch.h"
 #include "vu_internal.h"
 
 #define RING_ALIGN 4096u
@@ -108,7 +109,7 @@ vu_ring_addrs(const struct vu_queue *q, uint64_t *desc, uint64_t *avail,
 }
 
 void
-vu_ring_reset(struct vu_queue *q, int packed, int mrg)
+vu_ring_reset(struct vu_queue *q, int packed, int mrg, int in_order)
 {
 	uint16_t i;
 
@@ -116,6 +117,7 @@ vu_ring_reset(struct vu_queue *q, int packed, int mrg)
 	memset(q->mz->addr, 0, q->mz->len);
 	q->packed = (uint8_t)packed;
 	q->mrg = (uint8_t)mrg;
+	q->in_order = (uint8_t)(packed && in_order);
 	q->avail_idx = q->used_idx = q->used_shadow = 0;
 	q->avail_wrap = q->used_wrap = 1;
 	q->pending = 0;
@@ -241,10 +243,14 @@ packed_handover_end(struct vu_queue *q, struct handover *h)
 	h->pending = 0;
 }
 
+/* the id of the buffer whose head goes at the next slot */
 static uint16_t
 packed_take_id(struct vu_queue *q)
 {
 	uint16_t id = q->free_head;
+
+	if (q->in_order)
+		return q->avail_idx;
 
 	q->free_head = q->slots[id].next;
 	q->nfree_ids--;
@@ -254,6 +260,8 @@ packed_take_id(struct vu_queue *q)
 static void
 packed_give_id(struct vu_queue *q, uint16_t id)
 {
+	if (q->in_order)
+		return;
 	q->slots[id].next = q->free_head;
 	q->free_head = id;
 	q->nfree_ids++;
@@ -339,12 +347,52 @@ can_push(const struct keel_mbuf *m)
 	       keel_pktmbuf_headroom(m) >= VU_NET_HDR_LEN;
 }
 
+/*
+ * In order (packed): the used entry at the next slot names the last
+ * buffer of a batch the device is done with; every buffer from that slot
+ * up to it (they are in flight in ring order) is freed. An id that is not
+ * a buffer in flight is an error, as below.
+ */
+static void
+tx_cleanup_in_order(struct vu_queue *q)
+{
+	uint16_t id;
+	uint32_t len;
+
+	while (next_used(q, &id, &len)) {
+		uint16_t s;
+
+		if (id >= q->size || q->slots[id].m == NULL) {
+			KEEL_LOG(ERR, vu_logtype, "vring %u: the back-end used "
+				 "buffer %u, which is not in flight", q->vring,
+				 id);
+			q->errors++;
+			used_advance(q, 1);
+			continue;
+		}
+		do {    /* ends at id: it is in flight, after the others */
+			s = q->used_idx;
+			if (q->slots[s].m == NULL)      /* not reached */
+				break;
+			keel_pktmbuf_free(q->slots[s].m);
+			q->nfree = (uint16_t)(q->nfree + q->slots[s].ndesc);
+			used_advance(q, q->slots[s].ndesc);
+			q->slots[s].m = NULL;
+			q->slots[s].ndesc = 0;
+		} while (s != id);
+	}
+}
+
 static void
 tx_cleanup(struct vu_queue *q)
 {
 	uint16_t id;
 	uint32_t len;
 
+	if (q->in_order) {
+		tx_cleanup_in_order(q);
+		return;
+	}
 	while (next_used(q, &id, &len)) {
 		uint16_t nd;
 
@@ -367,9 +415,16 @@ uint16_t
 vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 {
 	struct handover ho = { 0, 0, 0 };
+	int cleaned = 0;
 	uint16_t i;
 
-	tx_cleanup(q);
+	/* the buffers the device is done with are freed when their room is
+	 * needed, as DPDK's virtio does: not reading the used entries every
+	 * burst leaves those lines to the device while it writes them */
+	if (q->nfree < n || q->nfree < q->size / 4) {
+		tx_cleanup(q);
+		cleaned = 1;
+	}
 	for (i = 0; i < n; i++) {
 		struct keel_mbuf *m = pkts[i], *s;
 		uint16_t need = (uint16_t)(1 + m->nb_segs), id, last, head_flags;
@@ -378,8 +433,15 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 
 		if (push)
 			need = 1;
-		if (need > q->nfree || (q->packed && q->nfree_ids == 0))
-			break;
+		if (need > q->nfree || (q->packed && q->nfree_ids == 0)) {
+			if (cleaned)
+				break;
+			tx_cleanup(q);
+			cleaned = 1;
+			if (need > q->nfree ||
+			    (q->packed && q->nfree_ids == 0))
+				break;
+		}
 		if (push) {
 			/* one descriptor: the header in the headroom */
 			hdr = keel_pktmbuf_mtod(m, uint8_t *) - VU_NET_HDR_LEN;
@@ -557,10 +619,36 @@ rx_take(struct vu_queue *q, uint32_t *len)
 	return m;
 }
 
+/*
+ * The headers of the next `n` used buffers (packed) are prefetched: each
+ * line was written by the device's core, and reading them one per packet
+ * would wait for each miss in turn. The ids read here are only a hint
+ * (rx_take and the loop below check them again).
+ */
+static void
+rx_prefetch(struct vu_queue *q, uint16_t n)
+{
+	uint16_t k, slot = q->used_idx, id;
+
+	n = used_ready(q, n);
+	for (k = 0; k < n; k++) {
+		id = q->in_order ? slot : q->desc[slot].a;
+		if (id < q->size && q->slots[id].m != NULL)
+			keel_prefetch0(keel_pktmbuf_mtod(q->slots[id].m,
+							 uint8_t *) -
+				       VU_NET_HDR_LEN);
+		if (++slot == q->size)
+			slot = 0;
+	}
+}
+
 uint16_t
 vu_rx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 {
 	uint16_t got = 0;
+
+	if (q->packed)
+		rx_prefetch(q, n);
 
 	while (got < n) {
 		struct keel_mbuf *m, *last;
