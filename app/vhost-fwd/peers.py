@@ -14,7 +14,7 @@ forwarding), the Keel side sends packets of several sizes with a
 sequence number and a pattern and checks every one comes back whole and
 in order ("keel-vhost-fwd --fwd verify"). One line per variant; exit 0
 when every variant passed, 1 otherwise, 77 (skipped, with the reason) when
-dpdk-testpmd is not installed (apt-get install dpdk).
+dpdk-testpmd is not installed (apt-get install dpdk-dev).
 
 Invariant: every process started is stopped (SIGINT, then SIGKILL) and
 every socket file removed before a variant's verdict is printed.
@@ -181,7 +181,7 @@ def main():
     a.build = os.path.abspath(a.build)
     if a.case != 'keel' and shutil.which('dpdk-testpmd') is None:
         print('peers: SKIPPED: dpdk-testpmd not installed (apt-get install '
-              'dpdk)')
+              'dpdk-dev)')
         return SKIP
     tmp = os.path.join(a.build, 'vhost-peers')
     os.makedirs(tmp, exist_ok=True)

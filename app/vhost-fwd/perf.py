@@ -180,7 +180,7 @@ def main():
     if any('dpdk' in p for p in pairs.values()) and \
             shutil.which('dpdk-testpmd') is None:
         print('perf: SKIPPED: dpdk-testpmd not installed (apt-get install '
-              'dpdk)')
+              'dpdk-dev)')
         return SKIP
     tmp = os.path.join(a.build, 'vhost-perf')
     os.makedirs(tmp, exist_ok=True)

@@ -4,11 +4,12 @@
 # packages: QEMU, Debian's default kernel with its modules (vfio, 9p,
 # virtio; VT-d), a kernel with the virtio-iommu driver beside it (Debian
 # 12's default 6.1 has none: CONFIG_VIRTIO_IOMMU is unset), a static
-# busybox and cpio for the initramfs, and Debian's DPDK 22.11 (dpdk-testpmd:
-# the vhost-user peer of the vm suite's vhost-peers-dpdk-* tests).
+# busybox and cpio for the initramfs, and Debian's DPDK 22.11: dpdk-testpmd
+# (the vhost-user peer of the vm suite's vhost-peers-dpdk-* tests) and
+# dpdk-test are in the dpdk-dev package, not in dpdk.
 # Idempotent: does nothing when everything is there. Needs root (apt-get).
 set -e
-pkgs="qemu-system-x86 linux-image-amd64 busybox-static cpio kmod python3 dpdk"
+pkgs="qemu-system-x86 linux-image-amd64 busybox-static cpio kmod python3 dpdk-dev"
 # The 6.12 kernel the virtio-iommu guest was measured with; if the archive
 # no longer has that exact build, the 6.12 meta-package's current one.
 viommu_kernel=linux-image-6.12.100+deb12-amd64

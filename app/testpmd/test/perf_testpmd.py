@@ -147,7 +147,7 @@ def main():
         print("SKIP: needs two CPUs")
         return 77
     if not a.dpdk:
-        print("dpdk-testpmd not found (Debian package dpdk): Keel only")
+        print("dpdk-testpmd not found (Debian package dpdk-dev): Keel only")
     print("machine: %d CPUs, load average %s" %
           (os.cpu_count(), " ".join("%.1f" % x for x in os.getloadavg())))
     for mode in a.only.split(","):
