@@ -258,7 +258,7 @@ dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
 
 	/* one mempool call for the burst's mbufs (as DPDK): as many as
 	 * chains look available, at most count */
-	avail = vq->packed ? vhost_packed_avail_count(vq) :
+	avail = vq->packed ? vhost_packed_avail_count(vq, count) :
 			     vhost_split_avail_count(vq);
 	st.n = avail < count ? avail : count;
 	st.next = 0;
