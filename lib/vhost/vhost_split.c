@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keel_prefetch.h"
 #include "vhost_internal.h"
 
 static inline uint16_t
@@ -161,6 +162,74 @@ fetch_walk(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 	return VHOST_FETCH_OK;
 }
 
+/*
+ * Hints, never reads the datapath relies on (as vhost_packed.c's): for
+ * the chain `ahead` entries past `idx` in the avail ring, among those the
+ * guest has published, the descriptor's line (far ahead) or, once that
+ * is near, the buffer of a direct descriptor inside the region of the
+ * last buffer (for writing when the device writes it). The entries are
+ * read again, properly, when their turn comes; nothing outside the ring
+ * or the region is touched.
+ */
+static inline const volatile struct vring_desc *
+ahead_desc(const struct vhost_vq *vq, uint16_t idx, uint16_t ahead)
+{
+	uint16_t head;
+
+	idx = (uint16_t)(idx + ahead);
+	if ((uint16_t)(vq->avail_shadow - idx - 1) >= vq->size)
+		return NULL;    /* not published when last read */
+	head = ((const volatile uint16_t *)vq->avail->ring)[idx &
+							     (vq->size - 1)];
+	return head < vq->size ? &vq->desc[head] : NULL;
+}
+
+static inline void
+prefetch_desc(const struct vhost_vq *vq, uint16_t idx, uint16_t ahead)
+{
+	const volatile struct vring_desc *d = ahead_desc(vq, idx, ahead);
+
+	if (d != NULL)
+		keel_prefetch0(d);
+}
+
+static inline void
+prefetch_buf(const struct vhost_vq *vq, uint16_t idx, uint16_t ahead,
+	     int device_writes)
+{
+	const volatile struct vring_desc *d = ahead_desc(vq, idx, ahead);
+	uint64_t off;
+
+	if (d == NULL || (d->flags & (VRING_DESC_F_NEXT |
+				      VRING_DESC_F_INDIRECT)) != 0)
+		return;
+	off = d->addr - vq->xc_gpa;
+	if (off >= vq->xc_size)
+		return;
+	if (device_writes)
+		keel_prefetch0_write(vq->xc_host + off);
+	else
+		keel_prefetch0(vq->xc_host + off);
+}
+
+/* the full walk; after the burst's first chain (the walk takes it, the
+ * region of the last buffer being forgotten between bursts), the next
+ * chains' descriptors and buffers are prefetched */
+static int
+walk(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
+{
+	int r = fetch_walk(vq, device_writes, c);
+	uint16_t k;
+
+	if (r == VHOST_FETCH_OK && c->first == 0) {
+		for (k = 0; k < VHOST_PREFETCH_AHEAD; k++)
+			prefetch_buf(vq, vq->last_avail_idx, k, device_writes);
+		for (; k < 2 * VHOST_PREFETCH_AHEAD; k++)
+			prefetch_desc(vq, vq->last_avail_idx, k);
+	}
+	return r;
+}
+
 int
 vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 {
@@ -177,12 +246,12 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 		if (navail == 0)
 			return VHOST_FETCH_EMPTY;
 		if (navail > vq->size)
-			return fetch_walk(vq, device_writes, c);  /* says why */
+			return walk(vq, device_writes, c);  /* says why */
 		vq->avail_shadow = avail_idx;
 	}
 	head = read16(&vq->avail->ring[vq->last_avail_idx & (vq->size - 1)]);
 	if (head >= vq->size)
-		return fetch_walk(vq, device_writes, c);   /* it says why */
+		return walk(vq, device_writes, c);   /* it says why */
 	/* the usual case: one direct descriptor, its buffer wholly in the
 	 * region of the last one, the right direction; anything else (read
 	 * again from scratch) takes the full walk */
@@ -192,8 +261,10 @@ vhost_split_fetch(struct vhost_vq *vq, int device_writes, struct vhost_chain *c)
 	    !!(d.flags & VRING_DESC_F_WRITE) != device_writes ||
 	    d.len == 0 || off >= vq->xc_size || d.len > vq->xc_size - off ||
 	    vq->npieces >= VHOST_BURST_PIECES)
-		return fetch_walk(vq, device_writes, c);
+		return walk(vq, device_writes, c);
 	vhost_chain_one(vq, c, head, off, d.len);
+	prefetch_buf(vq, vq->last_avail_idx, VHOST_PREFETCH_AHEAD, device_writes);
+	prefetch_desc(vq, vq->last_avail_idx, 2 * VHOST_PREFETCH_AHEAD);
 	vq->last_avail_idx++;
 	return VHOST_FETCH_OK;
 }
