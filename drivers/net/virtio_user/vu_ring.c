@@ -7,7 +7,8 @@
  * its headroom) and gathers mergeable packets.
  *
  * Invariants: every descriptor (split) or id (packed) is either free or
- * held by exactly one posted buffer, recorded in slots[]; nfree counts the
+ * held by exactly one posted buffer, recorded in slots[] (split: the free
+ * list and each chain in flight linked by slots[].next); nfree counts the
  * free descriptors (split) or ring slots (packed). The device is trusted
  * as a device is (it can reach all of this process's EAL memory anyway),
  * but an id it returns is still range-checked so a confused back-end
@@ -126,8 +127,6 @@ vu_ring_reset(struct vu_queue *q, int packed, int mrg, int in_order)
 	for (i = 0; i < q->size; i++) {
 		q->slots[i].next = (uint16_t)(i + 1);
 		q->slots[i].ndesc = 0;
-		if (!packed)
-			q->desc[i].b = (uint16_t)(i + 1);   /* free chain */
 	}
 	q->nfree_ids = q->size;
 	/* we poll: no interrupts wanted */
@@ -159,16 +158,19 @@ kick(struct vu_queue *q)
 		q->errors++;
 }
 
-/* split: take n descriptors from the free list; @return the head */
+/* split: take n descriptors from the free list; @return the head. The
+ * list is ours (slots[].next), not the descriptors' next fields: those
+ * lines are the device's to read, and a walk through them waits on each
+ * (a chain's own next fields are written as it is filled) */
 static uint16_t
 split_take(struct vu_queue *q, uint16_t n, uint16_t *last)
 {
 	uint16_t head = q->free_head, d = head, i;
 
 	for (i = 1; i < n; i++)
-		d = q->desc[d].b;
+		d = q->slots[d].next;
 	*last = d;
-	q->free_head = q->desc[d].b;
+	q->free_head = q->slots[d].next;
 	q->nfree = (uint16_t)(q->nfree - n);
 	return head;
 }
@@ -323,8 +325,8 @@ release(struct vu_queue *q, uint16_t id)
 
 	if (!q->packed) {
 		for (i = 1; i < nd; i++)
-			last = q->desc[last].b;
-		q->desc[last].b = q->free_head;
+			last = q->slots[last].next;
+		q->slots[last].next = q->free_head;
 		q->free_head = id;
 	} else {
 		packed_give_id(q, id);
@@ -474,6 +476,7 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 			q->desc[d].len = VU_NET_HDR_LEN;
 			q->desc[d].a = VU_DESC_F_NEXT;
 			for (s = m; s != NULL; s = s->next) {
+				q->desc[d].b = q->slots[d].next;
 				d = q->desc[d].b;
 				q->desc[d].addr = (uint64_t)(uintptr_t)
 					keel_pktmbuf_mtod(s, void *);
@@ -620,25 +623,33 @@ rx_take(struct vu_queue *q, uint32_t *len)
 }
 
 /*
- * The headers of the next `n` used buffers (packed) are prefetched: each
- * line was written by the device's core, and reading them one per packet
- * would wait for each miss in turn. The ids read here are only a hint
+ * The headers of the next `n` used buffers are prefetched: each line was
+ * written by the device's core, and reading them one per packet would
+ * wait for each miss in turn. The ids read here are only a hint
  * (rx_take and the loop below check them again).
  */
 static void
 rx_prefetch(struct vu_queue *q, uint16_t n)
 {
 	uint16_t k, slot = q->used_idx, id;
+	const uint32_t *ring = (const uint32_t *)(q->used + 2);
 
-	n = used_ready(q, n);
+	k = used_ready(q, n);
+	if (k < n)
+		n = k;
 	for (k = 0; k < n; k++) {
-		id = q->in_order ? slot : q->desc[slot].a;
+		if (q->packed)
+			id = q->in_order ? slot : q->desc[slot].a;
+		else
+			id = (uint16_t)ring[2 * (slot & (q->size - 1))];
 		if (id < q->size && q->slots[id].m != NULL)
 			keel_prefetch0(keel_pktmbuf_mtod(q->slots[id].m,
 							 uint8_t *) -
 				       VU_NET_HDR_LEN);
-		if (++slot == q->size)
+		if (q->packed && ++slot == q->size)
 			slot = 0;
+		else if (!q->packed)
+			slot++;
 	}
 }
 
@@ -647,8 +658,7 @@ vu_rx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 {
 	uint16_t got = 0;
 
-	if (q->packed)
-		rx_prefetch(q, n);
+	rx_prefetch(q, n);
 
 	while (got < n) {
 		struct keel_mbuf *m, *last;
