@@ -490,6 +490,10 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
  * have several misses on the way while a 64-byte packet is copied */
 #define VHOST_PREFETCH_AHEAD 8
 
+/* packed descriptors in a 64-byte line (struct pvirtq_desc, virtio 1.2
+ * 2.8: 16 bytes) */
+#define VHOST_PDESC_PER_LINE 4u
+
 /*
  * The walkers' one-descriptor fast path, once its descriptor was checked
  * (inside the region of the last buffer, @p off from its start; no next,

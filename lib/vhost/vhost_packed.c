@@ -279,10 +279,10 @@ vhost_packed_used(struct vhost_vq *vq, uint16_t id, uint16_t ndesc,
 	d->id = id;
 	d->len = len;
 	if (!vq->used_head_pending) {
-		/* the first of the batch: its flags go last, in the flush,
+		/* the first of a group: its flags go last, in the flush,
 		 * so the driver (which reads used descriptors in order)
-		 * takes the batch at once instead of chasing our stores
-		 * line by line, as DPDK does */
+		 * takes a line of them at once instead of chasing our
+		 * stores within it */
 		vq->used_head_pending = 1;
 		vq->used_head_slot = vq->last_used_idx;
 		vq->used_head_flags = flags;
@@ -297,6 +297,11 @@ vhost_packed_used(struct vhost_vq *vq, uint16_t id, uint16_t ndesc,
 		vq->last_used_idx = (uint16_t)(vq->last_used_idx - vq->size);
 		vq->used_wrap ^= 1;
 	}
+	/* a group ends at each line boundary (4 descriptors of 16 bytes):
+	 * the driver starts on the first packets of a burst while we write
+	 * the rest (with a burst or two in flight, the rate is latency) */
+	if (vq->last_used_idx % VHOST_PDESC_PER_LINE == 0)
+		vhost_packed_used_flush(vq);
 }
 
 void

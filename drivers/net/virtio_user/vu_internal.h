@@ -64,6 +64,7 @@
 #define VU_PDESC_F_AVAIL (1u << 7)
 #define VU_PDESC_F_USED (1u << 15)
 #define VU_EVENT_F_DISABLE 1u
+#define VU_PDESC_PER_LINE 4u  /* packed descriptors in a 64-byte line */
 
 #define VU_NET_HDR_LEN 12u    /* VERSION_1 / MRG_RXBUF header */
 #define VU_MAX_MEM_REGIONS 8u

@@ -214,13 +214,25 @@ packed_put(struct vu_queue *q, uint64_t addr, uint32_t len, uint16_t id,
 }
 
 /* packed: hand the buffer at slot `head` to the device. The first of a
- * burst waits for packed_handover_end(), after the burst's others, so
- * the device (which reads available descriptors in ring order) takes the
- * burst at once instead of chasing our stores line by line. */
+ * group waits for packed_handover_end(), after the group's others, so the
+ * device (which reads available descriptors in ring order) takes a line
+ * of descriptors at once instead of chasing our stores within it; a group
+ * ends at each line boundary (4 descriptors of 16 bytes), so the device
+ * starts on the first packets of a burst while we write the rest (with
+ * only a burst or two in flight, the loop's rate is its latency). */
 struct handover {
 	int pending;
 	uint16_t slot, flags;
 };
+
+static inline void
+packed_handover_end(struct vu_queue *q, struct handover *h)
+{
+	if (h->pending)
+		__atomic_store_n(&q->desc[h->slot].b, h->flags,
+				 __ATOMIC_RELEASE);
+	h->pending = 0;
+}
 
 static inline void
 packed_handover(struct vu_queue *q, struct handover *h, uint16_t head,
@@ -234,16 +246,10 @@ packed_handover(struct vu_queue *q, struct handover *h, uint16_t head,
 		__atomic_store_n(&q->desc[head].b, flags, __ATOMIC_RELEASE);
 	}
 	q->pending++;
+	if (q->avail_idx % VU_PDESC_PER_LINE == 0)
+		packed_handover_end(q, h);
 }
 
-static inline void
-packed_handover_end(struct vu_queue *q, struct handover *h)
-{
-	if (h->pending)
-		__atomic_store_n(&q->desc[h->slot].b, h->flags,
-				 __ATOMIC_RELEASE);
-	h->pending = 0;
-}
 
 /* the id of the buffer whose head goes at the next slot */
 static uint16_t
