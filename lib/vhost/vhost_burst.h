@@ -31,9 +31,13 @@ struct keel_mbuf *vhost_dequeue_rarp(struct vhost_dev *dev,
 /* start a transmit burst: @return the header length */
 uint32_t vhost_dequeue_begin(struct vhost_vq *vq);
 /* mbufs a burst allocated in bulk ahead of the chains: m[next, n) */
+/* mbufs taken from the pool in bulk as a burst's chains need them: m[next
+ * .. n) are left; up to `want` more may be taken, VHOST_STASH_CHUNK at a
+ * time (a stash with want 0 and n 0 is the pool one by one) */
+#define VHOST_STASH_CHUNK 8
 struct vhost_mbuf_stash {
-	struct keel_mbuf *m[64];
-	uint32_t n, next;
+	struct keel_mbuf *m[VHOST_STASH_CHUNK];
+	uint32_t n, next, want;
 };
 
 /* Take one chain from the guest into a new mbuf (*pkt: the first from

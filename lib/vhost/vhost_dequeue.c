@@ -50,6 +50,26 @@ pieces_read(const struct vhost_piece *pc, uint32_t n, uint32_t off, void *dst,
 	}
 }
 
+/* the next mbuf of the stash, which takes a chunk from the pool when it
+ * is used up (one by one when the pool has no chunk left) */
+static struct keel_mbuf *
+stash_take(struct keel_mempool *mp, struct vhost_mbuf_stash *st)
+{
+	if (st == NULL)
+		return keel_pktmbuf_alloc(mp);
+	if (st->next == st->n && st->want > 0) {
+		uint32_t k = st->want < VHOST_STASH_CHUNK ? st->want :
+			     VHOST_STASH_CHUNK;
+
+		st->next = 0;
+		st->n = keel_pktmbuf_alloc_bulk(mp, st->m, k) == 0 ? k : 0;
+		st->want -= st->n;
+		if (st->n == 0)
+			st->want = 0;   /* short: one by one from now on */
+	}
+	return st->next < st->n ? st->m[st->next++] : keel_pktmbuf_alloc(mp);
+}
+
 /* a chain of mbufs for len bytes; NULL when the pool runs dry */
 static struct keel_mbuf *
 alloc_chain(struct keel_mempool *mp, struct vhost_mbuf_stash *st, uint32_t len)
@@ -57,8 +77,7 @@ alloc_chain(struct keel_mempool *mp, struct vhost_mbuf_stash *st, uint32_t len)
 	struct keel_mbuf *head, *last;
 	uint32_t left = len;
 
-	head = st != NULL && st->next < st->n ? st->m[st->next++] :
-	       keel_pktmbuf_alloc(mp);
+	head = stash_take(mp, st);
 	if (head == NULL)
 		return NULL;
 	last = head;
@@ -251,19 +270,14 @@ dequeue(struct vhost_vq *vq, struct keel_mempool *mp, struct keel_mbuf **pkts,
 	uint16_t count)
 {
 	struct virtio_net_hdr hdrs[BATCH];
-	struct vhost_mbuf_stash st;
-	uint32_t hlen = vhost_dequeue_begin(vq), slot, avail;
+	struct vhost_mbuf_stash st = { .n = 0, .next = 0, .want = count };
+	uint32_t hlen = vhost_dequeue_begin(vq), slot;
 	uint16_t n = 0, i;
 	int r;
 
-	/* one mempool call for the burst's mbufs (as DPDK): as many as
-	 * chains look available, at most count */
-	avail = vq->packed ? vhost_packed_avail_count(vq, count) :
-			     vhost_split_avail_count(vq);
-	st.n = avail < count ? avail : count;
-	st.next = 0;
-	if (st.n > 0 && keel_pktmbuf_alloc_bulk(mp, st.m, st.n) != 0)
-		st.n = 0;       /* one by one, as far as the pool goes */
+	/* the burst's mbufs in chunks as its chains come (not sized by a
+	 * count of the available ones first: that walk reads the lines the
+	 * guest is writing, once more per burst) */
 	while (n < count) {
 		r = vhost_dequeue_one(vq, mp, &st, hlen, &hdrs[n], &pkts[n],
 				      &slot);
