@@ -29,6 +29,7 @@
 #include <sys/types.h>
 
 #include "keel_log.h"
+#include "keel_prefetch.h"
 #include "keel_vhost.h"
 #include "vhost_proto.h"
 
@@ -489,6 +490,24 @@ vhost_walk_buffer(struct vhost_walk *w, uint64_t addr, uint32_t len,
 /* how many chains ahead the fast paths prefetch the buffer of: enough to
  * have several misses on the way while a 64-byte packet is copied */
 #define VHOST_PREFETCH_AHEAD 8
+
+/*
+ * A hint for the fast paths' lookahead: the buffer at guest address
+ * @p addr is prefetched (for writing when the device writes it) if it lies
+ * in the region of the last buffer; nothing outside the region is touched.
+ */
+static inline void
+vhost_prefetch_buf(const struct vhost_vq *vq, uint64_t addr, int device_writes)
+{
+	uint64_t off = addr - vq->xc_gpa;
+
+	if (off >= vq->xc_size)
+		return;
+	if (device_writes)
+		keel_prefetch0_write(vq->xc_host + off);
+	else
+		keel_prefetch0(vq->xc_host + off);
+}
 
 /* packed descriptors in a 64-byte line (struct pvirtq_desc, virtio 1.2
  * 2.8: 16 bytes) */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keel_prefetch.h"
 #include "vhost_internal.h"
 
 static inline void
@@ -181,7 +180,6 @@ prefetch_ahead(const struct vhost_vq *vq, uint32_t slot, uint8_t wrap,
 	       uint32_t ahead, int device_writes)
 {
 	const volatile struct vring_packed_desc *d;
-	uint64_t off;
 	uint16_t flags;
 
 	slot += ahead;
@@ -192,15 +190,8 @@ prefetch_ahead(const struct vhost_vq *vq, uint32_t slot, uint8_t wrap,
 	d = &vq->desc_packed[slot];
 	flags = d->flags;
 	if (!is_avail(flags, wrap) ||
-	    (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) != 0)
-		return;
-	off = d->addr - vq->xc_gpa;
-	if (off >= vq->xc_size)
-		return;
-	if (device_writes)
-		keel_prefetch0_write(vq->xc_host + off);
-	else
-		keel_prefetch0(vq->xc_host + off);
+	    (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) == 0)
+		vhost_prefetch_buf(vq, d->addr, device_writes);
 }
 
 /* the full walk; after the burst's first chain (which the walk takes,

@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keel_prefetch.h"
 #include "vhost_internal.h"
 
 static inline uint16_t
@@ -198,18 +197,10 @@ prefetch_buf(const struct vhost_vq *vq, uint16_t idx, uint16_t ahead,
 	     int device_writes)
 {
 	const volatile struct vring_desc *d = ahead_desc(vq, idx, ahead);
-	uint64_t off;
 
-	if (d == NULL || (d->flags & (VRING_DESC_F_NEXT |
-				      VRING_DESC_F_INDIRECT)) != 0)
-		return;
-	off = d->addr - vq->xc_gpa;
-	if (off >= vq->xc_size)
-		return;
-	if (device_writes)
-		keel_prefetch0_write(vq->xc_host + off);
-	else
-		keel_prefetch0(vq->xc_host + off);
+	if (d != NULL && (d->flags & (VRING_DESC_F_NEXT |
+				      VRING_DESC_F_INDIRECT)) == 0)
+		vhost_prefetch_buf(vq, d->addr, device_writes);
 }
 
 /* the full walk; after the burst's first chain (the walk takes it, the

@@ -355,6 +355,20 @@ can_push(const struct keel_mbuf *m)
 	       keel_pktmbuf_headroom(m) >= VU_NET_HDR_LEN;
 }
 
+/* a used entry naming a buffer that is not in flight: logged, counted
+ * and stepped over (1), or 0 */
+static int
+not_in_flight(struct vu_queue *q, uint16_t id)
+{
+	if (id < q->size && q->slots[id].m != NULL)
+		return 0;
+	KEEL_LOG(ERR, vu_logtype, "vring %u: the back-end used buffer %u, "
+		 "which is not in flight", q->vring, id);
+	q->errors++;
+	used_advance(q, 1);
+	return 1;
+}
+
 /*
  * In order (packed): the used entry at the next slot names the last
  * buffer of a batch the device is done with; every buffer from that slot
@@ -370,14 +384,8 @@ tx_cleanup_in_order(struct vu_queue *q)
 	while (next_used(q, &id, &len)) {
 		uint16_t s;
 
-		if (id >= q->size || q->slots[id].m == NULL) {
-			KEEL_LOG(ERR, vu_logtype, "vring %u: the back-end used "
-				 "buffer %u, which is not in flight", q->vring,
-				 id);
-			q->errors++;
-			used_advance(q, 1);
+		if (not_in_flight(q, id))
 			continue;
-		}
 		do {    /* ends at id: it is in flight, after the others */
 			s = q->used_idx;
 			if (q->slots[s].m == NULL)      /* not reached */
@@ -404,14 +412,8 @@ tx_cleanup(struct vu_queue *q)
 	while (next_used(q, &id, &len)) {
 		uint16_t nd;
 
-		if (id >= q->size || q->slots[id].m == NULL) {
-			KEEL_LOG(ERR, vu_logtype, "vring %u: the back-end used "
-				 "buffer %u, which is not in flight", q->vring,
-				 id);
-			q->errors++;
-			used_advance(q, 1);
+		if (not_in_flight(q, id))
 			continue;
-		}
 		nd = q->slots[id].ndesc;
 		keel_pktmbuf_free(q->slots[id].m);
 		release(q, id);
