@@ -250,7 +250,6 @@ packed_handover(struct vu_queue *q, struct handover *h, uint16_t head,
 		packed_handover_end(q, h);
 }
 
-
 /* the id of the buffer whose head goes at the next slot */
 static uint16_t
 packed_take_id(struct vu_queue *q)
