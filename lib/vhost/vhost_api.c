@@ -281,7 +281,7 @@ keel_vhost_avail_entries(int vid, uint16_t queue_id)
 	if (vq == NULL || !vhost_trylock(&vq->lock))
 		return 0;
 	if (vq->ready)
-		n = vq->packed ? vhost_packed_avail_count(vq, vq->size) :
+		n = vq->packed ? vhost_packed_avail_count(vq) :
 				 vhost_split_avail_count(vq);
 	vhost_unlock(&vq->lock);
 	return n;

@@ -547,9 +547,7 @@ int vhost_packed_fetch(struct vhost_vq *vq, int device_writes,
 void vhost_packed_used(struct vhost_vq *vq, uint16_t id, uint16_t ndesc,
 		       uint32_t len, int write);
 void vhost_packed_used_flush(struct vhost_vq *vq);
-/* available descriptors from the next one on, at most max (a walk of
- * their flags: bound it by what the caller can take) */
-uint16_t vhost_packed_avail_count(struct vhost_vq *vq, uint16_t max);
+uint16_t vhost_packed_avail_count(struct vhost_vq *vq);
 void vhost_packed_set_kicks(struct vhost_vq *vq, int enable);
 int vhost_packed_need_notify(struct vhost_vq *vq);
 

@@ -311,14 +311,12 @@ vhost_packed_used_flush(struct vhost_vq *vq)
 }
 
 uint16_t
-vhost_packed_avail_count(struct vhost_vq *vq, uint16_t max)
+vhost_packed_avail_count(struct vhost_vq *vq)
 {
 	uint32_t n = 0, slot = vq->last_avail_idx;
 	uint8_t wrap = vq->avail_wrap;
 
-	if (max > vq->size)
-		max = (uint16_t)vq->size;
-	while (n < max &&
+	while (n < vq->size &&
 	       is_avail(__atomic_load_n(&vq->desc_packed[slot].flags,
 					__ATOMIC_ACQUIRE), wrap)) {
 		n++;
