@@ -302,6 +302,17 @@ t_vu_bad_mem_regions(void)
 	free(log);
 	TEST_ASSERT(keel_eth_dev_get_port_by_name("net_virtio_user0",
 						  &port) != 0, "no port");
+	/* in_order is 0 or 1 */
+	snprintf(args, sizeof(args), "path=%s,packed_vq=1,in_order=2", path);
+	test_log_capture_start();
+	ret = keel_vdev_create("net_virtio_user0", args);
+	log = test_log_capture_stop();
+	TEST_ASSERT_EQUAL(ret, -EINVAL, "in_order=2 refused");
+	TEST_ASSERT(strstr(log, "in_order") != NULL, "log names the key: %s",
+		    log);
+	free(log);
+	TEST_ASSERT(keel_eth_dev_get_port_by_name("net_virtio_user0",
+						  &port) != 0, "no port");
 	return TEST_SUCCESS;
 }
 KEEL_TEST(vhost_pmd_bad_mem_regions, "fast", 0, t_vu_bad_mem_regions)
