@@ -641,7 +641,15 @@ rx_prefetch(struct vu_queue *q, uint16_t n)
 	uint16_t k, slot = q->used_idx, id;
 	const uint32_t *ring = (const uint32_t *)(q->used + 2);
 
-	k = used_ready(q, n);
+	if (q->packed) {
+		k = used_ready(q, n);
+	} else {
+		/* read the device's index once for this and next_used() */
+		if (q->used_idx == q->used_shadow)
+			q->used_shadow = __atomic_load_n(&q->used[1],
+							 __ATOMIC_ACQUIRE);
+		k = (uint16_t)(q->used_shadow - q->used_idx);
+	}
 	if (k < n)
 		n = k;
 	for (k = 0; k < n; k++) {
