@@ -343,6 +343,13 @@ release(struct vu_queue *q, uint16_t id)
 
 /* ---- Tx ---- */
 
+/* no room for a buffer of `need` descriptors (packed: or no id left) */
+static inline int
+no_room(const struct vu_queue *q, uint16_t need)
+{
+	return need > q->nfree || (q->packed && q->nfree_ids == 0);
+}
+
 /* the header can go in the packet's headroom (VERSION_1: any layout), so
  * the packet takes one descriptor, as DPDK's virtio does: one mbuf of
  * ours alone, with room before its data */
@@ -442,13 +449,11 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 
 		if (push)
 			need = 1;
-		if (need > q->nfree || (q->packed && q->nfree_ids == 0)) {
-			if (cleaned)
-				break;
-			tx_cleanup(q);
+		if (no_room(q, need)) {
+			if (!cleaned)
+				tx_cleanup(q);
 			cleaned = 1;
-			if (need > q->nfree ||
-			    (q->packed && q->nfree_ids == 0))
+			if (no_room(q, need))
 				break;
 		}
 		if (push) {
@@ -484,7 +489,7 @@ vu_tx_burst(struct vu_queue *q, struct keel_mbuf **pkts, uint16_t n)
 			q->desc[d].a = VU_DESC_F_NEXT;
 			for (s = m; s != NULL; s = s->next) {
 				q->desc[d].b = q->slots[d].next;
-				d = q->desc[d].b;
+				d = q->slots[d].next;
 				q->desc[d].addr = (uint64_t)(uintptr_t)
 					keel_pktmbuf_mtod(s, void *);
 				q->desc[d].len = s->data_len;
